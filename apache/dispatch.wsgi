@@ -1,0 +1,23 @@
+"""The WSGI script of the *.example.com VirtualHost.
+
+mod_wsgi loads this file once in every sub-interpreter it creates. The Host picks the
+application group (SetEnvIf + WSGIApplicationGroup in lab.conf) and the group picks the Django
+project: 'app2' serves app2; app1 gets the group mod_wsgi names literally
+'%{ENV:WSGI_APP_GROUP}', because the variable is unset for its Host.
+"""
+
+import importlib
+import os
+
+import mod_wsgi
+
+from labcore import xray
+
+# Before any project code runs: what this interpreter inherited from the Apache child.
+xray.remember_creation()
+
+PROJECT = "app2" if mod_wsgi.application_group == "app2" else "app1"
+# LAB_MODE is set once for the whole container at start and never written: it cannot leak.
+MODE = os.environ.get("LAB_MODE", "buggy")
+
+application = importlib.import_module(f"{PROJECT}.wsgi_{MODE}").application

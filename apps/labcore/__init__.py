@@ -1,0 +1,1 @@
+"""Code both Django projects share: the task, the two views and the x-ray probe."""

