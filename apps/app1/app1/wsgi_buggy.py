@@ -1,12 +1,9 @@
-"""WSGI entry of app1 as people really write it (buggy mode), in the order of Django
-1.4-1.11's generated wsgi.py: environment first, then the imports that need it.
-
-Celery's default app is configured lazily, from the module named by CELERY_CONFIG_MODULE.
-"""
+"""WSGI entry of app1; mod_wsgi runs it in app1's own sub-interpreter (buggy mode)."""
 
 import os
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "app1.settings"
+# Celery's default app reads this lazily, at first use, from this interpreter's os.environ.
 os.environ.setdefault("CELERY_CONFIG_MODULE", "app1.celeryconfig")
 
 from django.core.wsgi import get_wsgi_application  # noqa: E402

@@ -1,0 +1,153 @@
+# The mod_wsgi environment-leak lab. `make help` lists every target and knob.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Knobs (override on the command line: make reproduce REQUESTS=1000 PROCESSES=4)
+MODE        ?= buggy
+REQUESTS    ?= 300
+CONCURRENCY ?= 16
+RAMP_UP     ?= 2
+SEED        ?=
+PROCESSES   ?=
+THREADS     ?=
+
+VENV    := .venv
+PYTHON  := $(VENV)/bin/python
+COMPOSE := docker compose
+STAMPS  := var/stamps
+
+ifneq ($(filter-out buggy fixed,$(MODE)),)
+$(error MODE must be buggy or fixed, not '$(MODE)')
+endif
+
+# .env holds the passwords and ports; make writes it on first use and reads it back.
+-include .env
+export RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD LAB_HTTP_PORT LAB_MGMT_PORT
+ifneq ($(PROCESSES),)
+export LAB_APACHE_PROCESSES := $(PROCESSES)
+endif
+ifneq ($(THREADS),)
+export LAB_APACHE_THREADS := $(THREADS)
+endif
+
+LOADTEST = $(PYTHON) -m loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) \
+	--ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED))
+
+.PHONY: help
+help: ## List the targets and the knobs
+	@echo "The mod_wsgi environment-leak lab"
+	@echo
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@echo
+	@echo "Knobs: MODE=buggy|fixed ($(MODE))  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP)"
+	@echo "       SEED=<int> (random)  PROCESSES=<Apache children> (.env: 2)  THREADS=<per child> (.env: 8)"
+
+.PHONY: reproduce
+reproduce: ## Fresh Apache in buggy mode, load, verdict: REPRODUCED when a task was misrouted
+	@$(MAKE) --no-print-directory run-load MODE=buggy
+
+.PHONY: fixed
+fixed: ## The same load against the fix: FIXED when nothing was misrouted or failed
+	@$(MAKE) --no-print-directory run-load MODE=fixed
+
+.PHONY: run-load
+run-load: setup
+	@$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2
+	@echo "Starting fresh Apache processes in $(MODE) mode..."
+	@LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache 2>&1 | grep -v -e '^ Container' || true
+	@$(LOADTEST) --mode $(MODE)
+
+.PHONY: up
+up: setup ## Start the lab in MODE (buggy); Apache gets fresh processes
+	LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate apache
+	@echo "Up in $(MODE) mode: curl -H 'Host: app1.example.com' http://127.0.0.1:$(or $(LAB_HTTP_PORT),8080)/xray/"
+
+.PHONY: down
+down: ## Stop and remove the lab's containers
+	@if docker info >/dev/null 2>&1; then $(COMPOSE) down --remove-orphans; fi
+
+.PHONY: diff
+diff: ## The fix, as a diff short enough for a slide
+	@diff -u apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
+
+.PHONY: xray
+xray: ## What each app's interpreter sees now (GET /xray/ on both Hosts)
+	@for host in app1.example.com app2.example.com; do \
+		curl -fsS -H "Host: $$host" http://127.0.0.1:$(or $(LAB_HTTP_PORT),8080)/xray/ | $(PYTHON) -m json.tool; \
+	done
+
+.PHONY: logs
+logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
+	$(COMPOSE) logs -f
+
+.PHONY: test
+test: setup ## Unit tests, then integration tests that bring up their own stack
+	$(PYTHON) -m pytest
+
+.PHONY: test-unit
+test-unit: venv ## Unit tests only (no Docker)
+	$(PYTHON) -m pytest tests/unit
+
+.PHONY: lint
+lint: venv ## ruff check and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: bench
+bench: setup ## Time make reproduce, make fixed and make test (cold numbers need `make clean-all` first)
+	bash scripts/bench.sh
+
+.PHONY: clean
+clean: down ## Stop the lab; remove receipts and reports
+	rm -rf var/receipts var/test-receipts reports
+
+.PHONY: clean-all
+clean-all: clean ## Also remove the venv, the wheelhouse and the lab's images
+	rm -rf $(VENV) wheelhouse var
+	-docker image rm mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest 2>/dev/null
+
+# ---- set-up: each step is skipped when already done -----------------------------------
+.PHONY: setup
+setup: docker venv wheelhouse .env images ## Everything a fresh machine needs (engine, Compose, images)
+
+.PHONY: docker
+docker: ## Make sure a Docker engine, Compose v2 and debian:bookworm-slim are here
+	@bash scripts/ensure-docker.sh
+
+.PHONY: venv
+venv: $(STAMPS)/venv
+$(STAMPS)/venv: requirements/host.txt
+	@bash scripts/ensure-python.sh
+	@mkdir -p $(STAMPS)
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/host.txt
+	@touch $@
+
+# Wheels for the images, downloaded on the host: pip inside a build may not reach the
+# index (a proxy only the host trusts, or an offline workshop venue).
+.PHONY: wheelhouse
+wheelhouse: $(STAMPS)/wheelhouse
+$(STAMPS)/wheelhouse: requirements/apps.txt $(STAMPS)/venv
+	@mkdir -p $(STAMPS) wheelhouse
+	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+		--platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
+		-r requirements/apps.txt -d wheelhouse
+	@touch $@
+
+.env:
+	@echo "Writing .env with random passwords (see .env.example)"
+	@umask 077; { \
+		echo "RABBITMQ_ADMIN_USER=admin"; \
+		for key in RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD; do \
+			echo "$$key=$$(python3 -c 'import secrets; print(secrets.token_hex(16))')"; \
+		done; \
+		grep -E '^LAB_' .env.example; \
+	} > .env
+
+.PHONY: env
+env: .env ## Write .env with random passwords unless it exists
+
+.PHONY: images
+images: docker wheelhouse .env ## Build the lab's images
+	@mkdir -p var/receipts && chmod 1777 var/receipts
+	@$(COMPOSE) build -q 2>&1 | grep -v -e 'configured to build using Bake' || true

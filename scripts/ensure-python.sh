@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Make sure `python3 -m venv` works: Debian's python3 needs the python3-venv package.
+set -euo pipefail
+probe=$(mktemp -d)
+trap 'rm -rf "$probe"' EXIT
+if python3 -m venv "$probe/venv" >/dev/null 2>&1; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "ensure-python: installing python3-venv..." >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+  python3 -m venv "$probe/venv2" >/dev/null 2>&1 && exit 0
+fi
+echo "ensure-python: 'python3 -m venv' does not work; install Python 3 with venv (Debian: python3-venv)." >&2
+exit 1
