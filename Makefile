@@ -30,6 +30,9 @@ ifneq ($(THREADS),)
 export LAB_APACHE_THREADS := $(THREADS)
 endif
 
+# Runs a command, showing its output only when it fails.
+quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
+
 LOADTEST = $(PYTHON) -m loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) \
 	--ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED))
 
@@ -52,14 +55,15 @@ fixed: ## The same load against the fix: FIXED when nothing was misrouted or fai
 
 .PHONY: run-load
 run-load: setup
-	@$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2
-	@echo "Starting fresh Apache processes in $(MODE) mode..."
-	@LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache 2>&1 | grep -v -e '^ Container' || true
+	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes in $(MODE) mode..."
+	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
+	@$(call quietly,LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache)
 	@$(LOADTEST) --mode $(MODE)
 
 .PHONY: up
 up: setup ## Start the lab in MODE (buggy); Apache gets fresh processes
-	LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate apache
+	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
+	@$(call quietly,LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache)
 	@echo "Up in $(MODE) mode: curl -H 'Host: app1.example.com' http://127.0.0.1:$(or $(LAB_HTTP_PORT),8080)/xray/"
 
 .PHONY: down
@@ -71,10 +75,8 @@ diff: ## The fix, as a diff short enough for a slide
 	@diff -u apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
 
 .PHONY: xray
-xray: ## What each app's interpreter sees now (GET /xray/ on both Hosts)
-	@for host in app1.example.com app2.example.com; do \
-		curl -fsS -H "Host: $$host" http://127.0.0.1:$(or $(LAB_HTTP_PORT),8080)/xray/ | $(PYTHON) -m json.tool; \
-	done
+xray: venv ## What every interpreter of every Apache child sees now (GET /xray/)
+	@$(PYTHON) -m loadtest.xray
 
 .PHONY: logs
 logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
@@ -150,4 +152,4 @@ env: .env ## Write .env with random passwords unless it exists
 .PHONY: images
 images: docker wheelhouse .env ## Build the lab's images
 	@mkdir -p var/receipts && chmod 1777 var/receipts
-	@$(COMPOSE) build -q 2>&1 | grep -v -e 'configured to build using Bake' || true
+	@$(call quietly,$(COMPOSE) build -q)

@@ -1,0 +1,60 @@
+"""python -m loadtest.xray: ask every interpreter of every Apache child what it sees.
+
+GET /xray/ on both Hosts, each time on a new connection so that every child gets asked, and
+print one line per (child pid, application group).
+"""
+
+import argparse
+import os
+import sys
+
+import requests
+
+from loadtest.report import HOST_APPS
+
+
+def collect(url, attempts):
+    seen = {}
+    for host in HOST_APPS:
+        for _ in range(attempts):
+            answer = requests.get(f"{url}/xray/", headers={"Host": host, "Connection": "close"}, timeout=10).json()
+            seen[(answer["pid"], answer["application_group"])] = answer
+    return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
+
+
+def short(module):
+    return module or "-"
+
+
+def format_rows(rows):
+    header = (f"{'pid':<6}{'application group':<25}{'app':<6}{'CELERY_CONFIG_MODULE: at creation':<36}"
+              f"{'os.environ now':<20}{'C getenv() now':<20}Celery app -> broker")
+    lines = [header]
+    for row in rows:
+        name = "CELERY_CONFIG_MODULE"
+        broker = row["broker"]
+        lines.append(
+            f"{row['pid']:<6}{row['application_group']:<25}{row['served_by']:<6}"
+            f"{short(row['at_creation'].get(name)):<36}{short(row['os_environ'][name]):<20}"
+            f"{short(row['c_environ'][name]):<20}{broker['celery_app']!r} -> {broker['user']}@{broker['vhost']}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m loadtest.xray", description=__doc__)
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('LAB_HTTP_PORT', '8080')}")
+    parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
+    args = parser.parse_args(argv)
+    try:
+        rows = collect(args.url.rstrip("/"), args.attempts)
+    except requests.RequestException as exc:
+        print(f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)",
+              file=sys.stderr)
+        return 2
+    print(format_rows(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
