@@ -4,6 +4,7 @@ SHELL := /bin/bash
 
 # Knobs (override on the command line: make reproduce REQUESTS=1000 PROCESSES=4)
 MODE        ?= buggy
+SCENARIO    ?= default
 REQUESTS    ?= 300
 CONCURRENCY ?= 16
 RAMP_UP     ?= 2
@@ -19,6 +20,10 @@ STAMPS  := var/stamps
 ifneq ($(filter-out buggy fixed,$(MODE)),)
 $(error MODE must be buggy or fixed, not '$(MODE)')
 endif
+ifneq ($(filter-out default bad-credentials django-settings,$(SCENARIO)),)
+$(error SCENARIO must be default, bad-credentials or django-settings, not '$(SCENARIO)')
+endif
+export LAB_SCENARIO := $(SCENARIO)
 
 # .env holds the passwords and ports; make writes it on first use and reads it back.
 -include .env
@@ -33,8 +38,8 @@ endif
 # Runs a command, showing its output only when it fails.
 quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 
-LOADTEST = $(PYTHON) -m loadtest --requests $(REQUESTS) --concurrency $(CONCURRENCY) \
-	--ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED))
+LOADTEST = $(PYTHON) -m loadtest --scenario $(SCENARIO) --requests $(REQUESTS) \
+	--concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED))
 
 .PHONY: help
 help: ## List the targets and the knobs
@@ -42,8 +47,11 @@ help: ## List the targets and the knobs
 	@echo
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo
-	@echo "Knobs: MODE=buggy|fixed ($(MODE))  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP)"
-	@echo "       SEED=<int> (random)  PROCESSES=<Apache children> (.env: 2)  THREADS=<per child> (.env: 8)"
+	@echo "Knobs (make TARGET KNOB=value):"
+	@echo "  MODE=buggy|fixed                               for make up ($(MODE))"
+	@echo "  SCENARIO=default|bad-credentials|django-settings ($(SCENARIO))"
+	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
+	@echo "  PROCESSES=<Apache children> (.env: 2)  THREADS=<threads per child> (.env: 8)"
 
 .PHONY: reproduce
 reproduce: ## Fresh Apache in buggy mode, load, verdict: REPRODUCED when a task was misrouted
@@ -53,12 +61,19 @@ reproduce: ## Fresh Apache in buggy mode, load, verdict: REPRODUCED when a task 
 fixed: ## The same load against the fix: FIXED when nothing was misrouted or failed
 	@$(MAKE) --no-print-directory run-load MODE=fixed
 
+.PHONY: daemon
+daemon: ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED when nothing leaked
+	@$(MAKE) --no-print-directory run-load MODE=buggy PROCESS_MODEL=daemon
+
+PROCESS_MODEL ?= embedded
 .PHONY: run-load
 run-load: setup
-	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes in $(MODE) mode..."
+	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes:" \
+		"$(MODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO)..."
 	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
-	@$(call quietly,LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache)
-	@$(LOADTEST) --mode $(MODE)
+	@$(call quietly,LAB_MODE=$(MODE) LAB_PROCESS_MODEL=$(PROCESS_MODEL) \
+		$(COMPOSE) up -d --wait --force-recreate --no-deps apache)
+	@$(LOADTEST) --mode $(if $(filter daemon,$(PROCESS_MODEL)),daemon,$(MODE))
 
 .PHONY: up
 up: setup ## Start the lab in MODE (buggy); Apache gets fresh processes
@@ -151,5 +166,5 @@ env: .env ## Write .env with random passwords unless it exists
 
 .PHONY: images
 images: docker wheelhouse .env ## Build the lab's images
-	@mkdir -p var/receipts && chmod 1777 var/receipts
+	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@$(call quietly,$(COMPOSE) build -q)

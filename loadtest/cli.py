@@ -47,8 +47,11 @@ class OneLineParser(argparse.ArgumentParser):
 def parse_args(argv=None):
     env = os.environ
     parser = OneLineParser(prog="python -m loadtest", description=__doc__)
-    parser.add_argument("--mode", choices=("buggy", "fixed"), required=True,
-                        help="what Apache runs; decides which verdict counts as success")
+    parser.add_argument("--mode", choices=("buggy", "fixed", "daemon"), required=True,
+                        help="what Apache runs (daemon: buggy code in WSGIDaemonProcess groups); "
+                             "decides which verdict counts as success")
+    parser.add_argument("--scenario", choices=tuple(report.FAILING_BY_DESIGN), default="default",
+                        help="what Apache was started with (default)")
     parser.add_argument("--requests", type=positive_int, default=300, help="requests to send (300)")
     parser.add_argument("--concurrency", type=positive_int, default=16, help="client threads (16)")
     parser.add_argument("--ramp-up", type=float, default=2.0,
@@ -211,7 +214,7 @@ def run(args):
     plan = [rng.choice(args.hosts) for _ in range(args.requests)]
     run_id = uuid.uuid4().hex[:12]
 
-    print(f"loadtest: {args.mode} mode, {args.requests} requests, {args.concurrency} threads, seed {seed}, "
+    print(f"loadtest: {args.mode} mode, scenario {args.scenario}, {args.requests} requests, {args.concurrency} threads, seed {seed}, "
           f"run {run_id}", file=sys.stderr)
     publishes_before = mgmt.publish_counters()
     started = time.monotonic()
@@ -221,10 +224,11 @@ def run(args):
 
     summary = report.summarize(results, receipts)
     broker_agrees = publishes == by_vhost
-    ok, line = report.verdict(args.mode, summary["totals"], broker_agrees)
+    ok, line = report.verdict(args.mode, summary, broker_agrees, args.scenario)
     document = {
         "run_id": run_id,
         "mode": args.mode,
+        "scenario": args.scenario,
         "seed": seed,
         "requests": args.requests,
         "concurrency": args.concurrency,
@@ -236,12 +240,14 @@ def run(args):
         "success": ok,
         "summary": summary,
         "broker": {"publishes_by_vhost": publishes, "receipts_by_vhost": by_vhost, "agrees": broker_agrees},
-        "interpreters": report.interpreters(results),
+        "timeline": report.timeline(results),
+        "failure_causes": report.failure_causes(results),
         "results": results,
         "receipts": receipts,
     }
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    name = "-".join(part for part in (stamp, args.mode, args.label, run_id) if part)
+    scenario = "" if args.scenario == "default" else args.scenario
+    name = "-".join(part for part in (stamp, args.mode, scenario, args.label, run_id) if part)
     path = args.report_dir / f"{name}.json"
     path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     document["report_path"] = str(path)
@@ -249,8 +255,11 @@ def run(args):
     print()
     print(report.format_table(summary))
     print()
-    print("Apache children and interpreters (from the web side's answers):")
-    print(report.format_interpreters(document["interpreters"]))
+    print("Timeline: each Apache child's interpreters in creation order (from the web side's answers):")
+    print(report.format_timeline(document["timeline"]))
+    if document["failure_causes"]:
+        print("Failures, by Host, interpreter and Celery config:")
+        print(report.format_failures(document["failure_causes"]))
     print(f"Broker publish counters by vhost: {publishes}; worker receipts by vhost: {by_vhost}"
           f" ({'agree' if broker_agrees else 'DISAGREE'})")
     print(f"Report: {path}")

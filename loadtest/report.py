@@ -39,6 +39,12 @@ def classify_error(status=None, text="", exception=None):
     return "http_4xx"
 
 
+def config_app(response):
+    """Which app's Celery config the web side used ('app2.celeryconfig' -> 'app2'), or None."""
+    module = ((response or {}).get("broker") or {}).get("config_module") or ""
+    return module.split(".")[0] if module.split(".")[0] in APPS else None
+
+
 def summarize(results, receipts):
     """Account for every request.
 
@@ -48,7 +54,9 @@ def summarize(results, receipts):
 
     A request is *consumed* when some worker has a receipt for it (whatever the web side
     said), *misrouted* when that worker's vhost is not its own app's, *failed* when no worker
-    received it and the client recorded an error, and *lost* otherwise.
+    received it and the client recorded an error, and *lost* otherwise. Failures are
+    *foreign* when the interpreter had another app's Celery config; *wrong_settings* counts
+    answers served with another app's Django settings.
     """
     received = {}
     duplicates = 0
@@ -61,6 +69,9 @@ def summarize(results, receipts):
     for result in results:
         row = per_app[result["app"]]
         row["sent"] += 1
+        response = result.get("response") or {}
+        if response.get("served_by") not in (None, result["app"]):
+            row["wrong_settings"] += 1
         receipt = received.get(result["request_id"])
         if receipt is not None:
             if receipt["worker_vhost"] == result["app"]:
@@ -71,6 +82,8 @@ def summarize(results, receipts):
         elif result.get("error_kind"):
             row["failed"] += 1
             row["errors"][result["error_kind"]] += 1
+            if config_app(response) not in (None, result["app"]):
+                row["foreign_failures"] += 1
         else:
             row["lost"] += 1
     for row in per_app.values():
@@ -79,7 +92,7 @@ def summarize(results, receipts):
 
     totals = _empty_row()
     for row in per_app.values():
-        for key in ("sent", "consumed_own", "misrouted", "failed", "lost"):
+        for key in COUNTS:
             totals[key] += row[key]
     totals["errors"] = dict(sum((Counter(r["errors"]) for r in per_app.values()), Counter()))
     totals["misrouted_to"] = {}
@@ -89,16 +102,11 @@ def summarize(results, receipts):
     return {"per_app": per_app, "totals": totals}
 
 
+COUNTS = ("sent", "consumed_own", "misrouted", "failed", "lost", "foreign_failures", "wrong_settings")
+
+
 def _empty_row():
-    return {
-        "sent": 0,
-        "consumed_own": 0,
-        "misrouted": 0,
-        "failed": 0,
-        "lost": 0,
-        "errors": Counter(),
-        "misrouted_to": Counter(),
-    }
+    return {**dict.fromkeys(COUNTS, 0), "errors": Counter(), "misrouted_to": Counter()}
 
 
 def receipts_by_vhost(receipts):
@@ -114,38 +122,59 @@ def accounted(totals):
     )
 
 
-def verdict(mode, totals, broker_agrees):
-    """(ok, line). Buggy mode succeeds when the bug showed; fixed mode when it did not."""
-    counts = (
-        f"{totals['misrouted']} of {totals['sent']} tasks misrouted, "
-        f"{totals['failed']} requests failed, {totals['lost']} lost"
-    )
-    trusted = accounted(totals) and broker_agrees
-    if not trusted:
+# Apps whose requests fail by design in a scenario (their own config is wrong).
+FAILING_BY_DESIGN = {"default": (), "bad-credentials": ("app2",), "django-settings": ()}
+CLEAN_VERDICT = {"fixed": "FIXED", "daemon": "ISOLATED"}
+
+
+def verdict(mode, summary, broker_agrees, scenario="default"):
+    """(ok, line). Buggy mode succeeds when the leak showed; fixed and daemon modes when it
+    did not (and nothing failed but what the scenario breaks on purpose)."""
+    totals = summary["totals"]
+    counts = f"{totals['misrouted']} of {totals['sent']} tasks misrouted, {totals['failed']} requests failed"
+    if totals["foreign_failures"]:
+        counts += f" ({totals['foreign_failures']} with another app's Celery config)"
+    if totals["wrong_settings"]:
+        counts += f", {totals['wrong_settings']} served with another app's Django settings"
+    counts += f", {totals['lost']} lost"
+    if not (accounted(totals) and broker_agrees):
         return False, f"INCONCLUSIVE: {counts}; the workers and the broker do not account for every request"
+    leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
     if mode == "buggy":
-        if totals["misrouted"] > 0:
+        if leaks:
             return True, f"REPRODUCED: {counts}"
         return False, f"NOT REPRODUCED: {counts} (try more --requests or --concurrency)"
-    if totals["misrouted"] == 0 and totals["failed"] == 0:
-        return True, f"FIXED: {counts}"
-    return False, f"NOT FIXED: {counts}"
+    unexpected_failures = sum(
+        row["failed"] for app, row in summary["per_app"].items() if app not in FAILING_BY_DESIGN[scenario]
+    )
+    word = CLEAN_VERDICT[mode]
+    if leaks == 0 and unexpected_failures == 0:
+        return True, f"{word}: {counts}"
+    return False, f"NOT {word}: {counts}"
 
 
-def interpreters(results):
-    """Per Apache child and application group: which broker the Celery app published to."""
+def timeline(results):
+    """Per Apache child, its interpreters in the order they were created: what each
+    inherited, which config it used, where it published and what failed."""
     table = {}
     for result in results:
         response = result.get("response") or {}
         if "pid" not in response:
             continue
         key = (response["pid"], response.get("application_group"))
+        creation = response.get("at_creation") or {}
         entry = table.setdefault(
             key,
             {
                 "pid": response["pid"],
                 "application_group": response.get("application_group"),
                 "served_by": response.get("served_by"),
+                "django_settings": response.get("django_settings"),
+                "created_at": creation.get("created_at"),
+                "inherited": {
+                    name: value for name, value in creation.items() if name.endswith("_MODULE") and value is not None
+                },
+                "config_module": (response.get("broker") or {}).get("config_module"),
                 "published_to": Counter(),
                 "errors": Counter(),
             },
@@ -154,16 +183,71 @@ def interpreters(results):
             entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
         else:
             entry["errors"][result.get("error_kind")] += 1
-    rows = []
-    for entry in sorted(table.values(), key=lambda e: (e["pid"], str(e["application_group"]))):
+    children = {}
+    for entry in table.values():
         entry["published_to"] = dict(entry["published_to"])
         entry["errors"] = dict(entry["errors"])
-        rows.append(entry)
-    return rows
+        entry["host_app"] = "app2" if entry["application_group"] == "app2" else "app1"
+        entry["foreign_config"] = config_app({"broker": {"config_module": entry["config_module"]}}) not in (
+            None, entry["host_app"])
+        children.setdefault(entry["pid"], []).append(entry)
+    return [
+        {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}
+        for pid, rows in sorted(children.items())
+    ]
+
+
+def format_timeline(children):
+    lines = []
+    for child in children:
+        lines.append(f"  Apache child pid {child['pid']}:")
+        first = child["interpreters"][0]["created_at"] or 0
+        for entry in child["interpreters"]:
+            inherited = ", ".join(f"{k}={v}" for k, v in sorted(entry["inherited"].items())) or "nothing"
+            published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
+            errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(entry["errors"].items()))
+            outcome = "; ".join(part for part in (f"published {published}" if published else "", errors) if part)
+            mark = "   <- ANOTHER APP'S CONFIG" if entry["foreign_config"] else ""
+            lines.append(
+                f"    +{(entry['created_at'] or first) - first:6.3f}s  {entry['host_app']} in group "
+                f"{entry['application_group']!r}: inherited {inherited}"
+            )
+            lines.append(f"{'':14}config {entry['config_module']}, settings {entry['django_settings']}: {outcome}{mark}")
+    return "\n".join(lines)
+
+
+def failure_causes(results):
+    """Failed requests grouped by Host app, interpreter, config and error, with librabbitmq's text."""
+    groups = {}
+    for result in results:
+        if result["ok"]:
+            continue
+        response = result.get("response") or {}
+        key = (
+            result["app"],
+            response.get("pid"),
+            response.get("application_group"),
+            (response.get("broker") or {}).get("config_module"),
+            result.get("error_kind"),
+        )
+        entry = groups.setdefault(key, {"count": 0, "error": result.get("error", "")})
+        entry["count"] += 1
+    return [
+        {"app": app, "pid": pid, "application_group": group, "config_module": config, "error_kind": kind, **entry}
+        for (app, pid, group, config, kind), entry in sorted(groups.items(), key=lambda item: str(item[0]))
+    ]
+
+
+def format_failures(causes):
+    return "\n".join(
+        f"  {c['count']:>4} x {c['app']} request in pid {c['pid']} group {c['application_group']!r} "
+        f"with config {c['config_module']}: {c['error_kind']}: {c['error'][:160]}"
+        for c in causes
+    )
 
 
 def format_table(summary):
-    header = f"{'app':<6}{'sent':>7}{'own':>7}{'misrouted':>11}{'failed':>8}{'lost':>6}  errors"
+    header = f"{'app':<6}{'sent':>7}{'own':>7}{'misrouted':>11}{'failed':>8}{'lost':>6}  errors by kind"
     lines = [header, "-" * len(header)]
     for app, row in [*summary["per_app"].items(), ("total", summary["totals"])]:
         errors = ", ".join(f"{kind}={n}" for kind, n in sorted(row["errors"].items())) or "-"
@@ -171,17 +255,4 @@ def format_table(summary):
             f"{app:<6}{row['sent']:>7}{row['consumed_own']:>7}{row['misrouted']:>11}"
             f"{row['failed']:>8}{row['lost']:>6}  {errors}"
         )
-    return "\n".join(lines)
-
-
-def format_interpreters(rows):
-    lines = []
-    for row in rows:
-        own = row["served_by"]
-        published = ", ".join(f"{where} x{n}" for where, n in sorted(row["published_to"].items()))
-        errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(row["errors"].items()))
-        leaked = any(not where.endswith(f"@{own}") for where in row["published_to"])
-        mark = "  <- another app's config" if leaked or row["errors"] else ""
-        detail = "; ".join(part for part in (published, errors) if part)
-        lines.append(f"  pid {row['pid']:<6} group {row['application_group']!r:<26} {own}: {detail}{mark}")
     return "\n".join(lines)

@@ -41,12 +41,28 @@ def c_getenv(name):
     return value.decode() if value is not None else None
 
 
+def config_module(celery_app):
+    """The module the Celery app took its configuration from."""
+    source = getattr(celery_app, "_config_source", None)
+    if isinstance(source, str):  # config_from_object("appN.celeryconfig"): the fix
+        return source
+    # Celery's default loader: the module CELERY_CONFIG_MODULE named in this interpreter's
+    # os.environ when it first configured itself (the value cannot change after setdefault).
+    return os.environ.get("CELERY_CONFIG_MODULE")
+
+
+def creation():
+    """When this interpreter was created, and what it inherited then."""
+    return dict(_at_creation)
+
+
 def describe_broker(celery_app):
     """The broker the Celery app resolved, without the password."""
     connection = celery_app.connection_for_write()
     try:
         return {
             "celery_app": celery_app.main,
+            "config_module": config_module(celery_app),
             "loader": type(celery_app.loader).__module__,
             "transport": type(connection.transport).__module__,
             "hostname": connection.hostname,
@@ -63,7 +79,7 @@ def snapshot(celery_app, settings_module):
         "process_group": mod_wsgi.process_group if mod_wsgi else None,
         "pid": os.getpid(),
         "django_settings": settings_module,
-        "at_creation": dict(_at_creation),
+        "at_creation": creation(),
         "os_environ": {name: os.environ.get(name) for name in WATCHED},
         "c_environ": {name: c_getenv(name) for name in WATCHED},
         "broker": describe_broker(celery_app),

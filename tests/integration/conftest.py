@@ -53,7 +53,7 @@ def lab_environment():
     env = read_env_file()
     shutil.rmtree(RECEIPTS, ignore_errors=True)
     RECEIPTS.mkdir(parents=True)
-    RECEIPTS.chmod(0o1777)
+    RECEIPTS.chmod(0o777)
     os.environ.update(
         LAB_HTTP_PORT=HTTP_PORT,
         LAB_MGMT_PORT=MGMT_PORT,

@@ -6,4 +6,9 @@ from labcore.celery_defaults import *  # noqa: F403
 
 # The password is in the container's environment from the start, the same for every
 # interpreter and never written at run time, so reading it here cannot leak.
-broker_url = f"amqp://app2:{os.environ['APP2_BROKER_PASSWORD']}@rabbitmq:5672/app2"
+_password = os.environ["APP2_BROKER_PASSWORD"]
+if os.environ.get("LAB_SCENARIO") == "bad-credentials":
+    # The 2013 incident: app2's web configuration carried a wrong password. (Its worker has
+    # the right one: see CELERY_BROKER_URL in docker-compose.yml.)
+    _password = f"wrong-{_password}"
+broker_url = f"amqp://app2:{_password}@rabbitmq:5672/app2"

@@ -1,0 +1,14 @@
+"""WSGI entry of app1 as Django generates it (SCENARIO=django-settings, buggy mode).
+
+Like wsgi_buggy.py, but DJANGO_SETTINGS_MODULE is set with setdefault() too, as in the file
+`django-admin startproject` writes: an inherited value wins over app1's own.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app1.settings")
+os.environ.setdefault("CELERY_CONFIG_MODULE", "app1.celeryconfig")
+
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+
+application = get_wsgi_application()

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Wall-clock times of the commands workshops wait on. Numbers go to stdout and to
+# reports/bench-<time>.txt; they are notes, never assertions.
+#
+#   bash scripts/bench.sh          warm: images built, broker up
+#   bash scripts/bench.sh --cold   first removes the lab's venv, wheelhouse, images, build
+#                                  cache and the debian:bookworm-slim base (not the engine)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cold=no
+[ "${1:-}" = "--cold" ] && cold=yes
+mkdir -p reports
+out="reports/bench-$(date -u +%Y%m%dT%H%M%SZ).txt"
+
+if [ "$cold" = yes ]; then
+  make --no-print-directory clean-all >/dev/null 2>&1 || true
+  docker builder prune -af >/dev/null 2>&1 || true
+  docker image rm debian:bookworm-slim >/dev/null 2>&1 || true
+fi
+
+time_it() {
+  local start end status
+  start=$(date +%s%N)
+  set +e
+  "$@" >/tmp/bench-last.log 2>&1
+  status=$?
+  set -e
+  end=$(date +%s%N)
+  local tenths=$(( (end - start) / 100000000 ))
+  printf '%-28s %5d.%d s  exit %d  %s\n' "$*" $((tenths / 10)) $((tenths % 10)) "$status" \
+    "$(grep -E '^(REPRODUCED|FIXED|NOT |INCONCLUSIVE)|passed|failed' /tmp/bench-last.log | tail -n1)" | tee -a "$out"
+}
+
+echo "# $( [ "$cold" = yes ] && echo cold || echo warm ), $(nproc) cores, $(date -u +%FT%TZ)" | tee "$out"
+time_it make reproduce
+time_it make reproduce
+time_it make fixed
+time_it make test
+echo "saved: $out"
