@@ -10,7 +10,6 @@ import importlib
 import os
 
 import mod_wsgi
-
 from labcore import xray
 
 # Before any project code runs: what this interpreter inherited from the Apache child.

@@ -47,31 +47,53 @@ class OneLineParser(argparse.ArgumentParser):
 def parse_args(argv=None):
     env = os.environ
     parser = OneLineParser(prog="python -m loadtest", description=__doc__)
-    parser.add_argument("--mode", choices=("buggy", "fixed", "daemon"), required=True,
-                        help="what Apache runs (daemon: buggy code in WSGIDaemonProcess groups); "
-                             "decides which verdict counts as success")
-    parser.add_argument("--scenario", choices=tuple(report.FAILING_BY_DESIGN), default="default",
-                        help="what Apache was started with (default)")
+    parser.add_argument(
+        "--mode",
+        choices=("buggy", "fixed", "daemon"),
+        required=True,
+        help="what Apache runs (daemon: buggy code in WSGIDaemonProcess groups); "
+        "decides which verdict counts as success",
+    )
+    parser.add_argument(
+        "--scenario",
+        choices=tuple(report.FAILING_BY_DESIGN),
+        default="default",
+        help="what Apache was started with (default)",
+    )
     parser.add_argument("--requests", type=positive_int, default=300, help="requests to send (300)")
     parser.add_argument("--concurrency", type=positive_int, default=16, help="client threads (16)")
-    parser.add_argument("--ramp-up", type=float, default=2.0,
-                        help="seconds over which the client threads start (2)")
+    parser.add_argument("--ramp-up", type=float, default=2.0, help="seconds over which the client threads start (2)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the Host mix (random)")
-    parser.add_argument("--hosts", type=host_list, default=list(report.HOST_APPS),
-                        help="comma-separated Hosts to mix (app1.example.com,app2.example.com)")
-    parser.add_argument("--url", default=f"http://127.0.0.1:{env.get('LAB_HTTP_PORT', '8080')}",
-                        help="Apache's address (http://127.0.0.1:$LAB_HTTP_PORT)")
-    parser.add_argument("--mgmt-url", default=f"http://127.0.0.1:{env.get('LAB_MGMT_PORT', '15672')}",
-                        help="RabbitMQ management API (http://127.0.0.1:$LAB_MGMT_PORT)")
+    parser.add_argument(
+        "--hosts",
+        type=host_list,
+        default=list(report.HOST_APPS),
+        help="comma-separated Hosts to mix (app1.example.com,app2.example.com)",
+    )
+    parser.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{env.get('LAB_HTTP_PORT', '8080')}",
+        help="Apache's address (http://127.0.0.1:$LAB_HTTP_PORT)",
+    )
+    parser.add_argument(
+        "--mgmt-url",
+        default=f"http://127.0.0.1:{env.get('LAB_MGMT_PORT', '15672')}",
+        help="RabbitMQ management API (http://127.0.0.1:$LAB_MGMT_PORT)",
+    )
     parser.add_argument("--mgmt-user", default=env.get("RABBITMQ_ADMIN_USER", "admin"))
     parser.add_argument("--mgmt-password", default=env.get("RABBITMQ_ADMIN_PASSWORD", ""))
-    parser.add_argument("--receipts-dir", type=Path, default=Path(env.get("LAB_RECEIPTS_DIR", "var/receipts")),
-                        help="where the workers write their receipts (var/receipts)")
+    parser.add_argument(
+        "--receipts-dir",
+        type=Path,
+        default=Path(env.get("LAB_RECEIPTS_DIR", "var/receipts")),
+        help="where the workers write their receipts (var/receipts)",
+    )
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="JSON reports (reports/)")
     parser.add_argument("--label", default="", help="extra word for the report's file name")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per HTTP request (15)")
-    parser.add_argument("--settle", type=float, default=30.0,
-                        help="seconds to wait for the workers and the broker counters (30)")
+    parser.add_argument(
+        "--settle", type=float, default=30.0, help="seconds to wait for the workers and the broker counters (30)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     if args.timeout <= 0 or args.settle <= 0 or args.ramp_up < 0:
@@ -91,7 +113,9 @@ def check_environment(args, mgmt):
     try:
         requests.get(f"{args.url.rstrip('/')}/healthz", timeout=3).raise_for_status()
     except requests.RequestException as exc:
-        raise UsageError(f"cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)") from None
+        raise UsageError(
+            f"cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)"
+        ) from None
     mgmt.check()
     if not args.receipts_dir.is_dir():
         raise UsageError(f"receipts directory {args.receipts_dir} does not exist; is the lab up? (make up)")
@@ -214,8 +238,11 @@ def run(args):
     plan = [rng.choice(args.hosts) for _ in range(args.requests)]
     run_id = uuid.uuid4().hex[:12]
 
-    print(f"loadtest: {args.mode} mode, scenario {args.scenario}, {args.requests} requests, {args.concurrency} threads, seed {seed}, "
-          f"run {run_id}", file=sys.stderr)
+    print(
+        f"loadtest: {args.mode} mode, scenario {args.scenario}, {args.requests} requests, "
+        f"{args.concurrency} threads, seed {seed}, run {run_id}",
+        file=sys.stderr,
+    )
     publishes_before = mgmt.publish_counters()
     started = time.monotonic()
     results = send_all(args, run_id, plan)
@@ -234,7 +261,7 @@ def run(args):
         "concurrency": args.concurrency,
         "hosts": args.hosts,
         "url": args.url,
-        "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "load_seconds": round(load_seconds, 3),
         "verdict": line,
         "success": ok,
@@ -245,7 +272,7 @@ def run(args):
         "results": results,
         "receipts": receipts,
     }
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     scenario = "" if args.scenario == "default" else args.scenario
     name = "-".join(part for part in (stamp, args.mode, scenario, args.label, run_id) if part)
     path = args.report_dir / f"{name}.json"
@@ -260,8 +287,10 @@ def run(args):
     if document["failure_causes"]:
         print("Failures, by Host, interpreter and Celery config:")
         print(report.format_failures(document["failure_causes"]))
-    print(f"Broker publish counters by vhost: {publishes}; worker receipts by vhost: {by_vhost}"
-          f" ({'agree' if broker_agrees else 'DISAGREE'})")
+    print(
+        f"Broker publish counters by vhost: {publishes}; worker receipts by vhost: {by_vhost}"
+        f" ({'agree' if broker_agrees else 'DISAGREE'})"
+    )
     print(f"Report: {path}")
     print(line)
     return document

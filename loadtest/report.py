@@ -116,10 +116,7 @@ def receipts_by_vhost(receipts):
 
 def accounted(totals):
     """sent == consumed (own + misrouted) + failed with a recorded error, nothing lost."""
-    return (
-        totals["lost"] == 0
-        and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
-    )
+    return totals["lost"] == 0 and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
 
 
 # Apps whose requests fail by design in a scenario (their own config is wrong).
@@ -189,7 +186,9 @@ def timeline(results):
         entry["errors"] = dict(entry["errors"])
         entry["host_app"] = "app2" if entry["application_group"] == "app2" else "app1"
         entry["foreign_config"] = config_app({"broker": {"config_module": entry["config_module"]}}) not in (
-            None, entry["host_app"])
+            None,
+            entry["host_app"],
+        )
         children.setdefault(entry["pid"], []).append(entry)
     return [
         {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}
@@ -212,7 +211,9 @@ def format_timeline(children):
                 f"    +{(entry['created_at'] or first) - first:6.3f}s  {entry['host_app']} in group "
                 f"{entry['application_group']!r}: inherited {inherited}"
             )
-            lines.append(f"{'':14}config {entry['config_module']}, settings {entry['django_settings']}: {outcome}{mark}")
+            lines.append(
+                f"{'':14}config {entry['config_module']}, settings {entry['django_settings']}: {outcome}{mark}"
+            )
     return "\n".join(lines)
 
 

@@ -27,8 +27,10 @@ def short(module):
 
 
 def format_rows(rows):
-    header = (f"{'pid':<6}{'application group':<25}{'app':<6}{'CELERY_CONFIG_MODULE: at creation':<36}"
-              f"{'os.environ now':<20}{'C getenv() now':<20}Celery app -> broker")
+    header = (
+        f"{'pid':<6}{'application group':<25}{'app':<6}{'CELERY_CONFIG_MODULE: at creation':<36}"
+        f"{'os.environ now':<20}{'C getenv() now':<20}Celery app -> broker"
+    )
     lines = [header]
     for row in rows:
         name = "CELERY_CONFIG_MODULE"
@@ -49,8 +51,9 @@ def main(argv=None):
     try:
         rows = collect(args.url.rstrip("/"), args.attempts)
     except requests.RequestException as exc:
-        print(f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)",
-              file=sys.stderr)
+        print(
+            f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)", file=sys.stderr
+        )
         return 2
     print(format_rows(rows))
     return 0

@@ -35,8 +35,7 @@ def enqueue(request):
         "publisher_vhost": broker["vhost"],
         "publisher_user": broker["user"],
     }
-    answer = {**envelope, "broker": broker, "django_settings": settings.SETTINGS_MODULE,
-              "at_creation": xray.creation()}
+    answer = {**envelope, "broker": broker, "django_settings": settings.SETTINGS_MODULE, "at_creation": xray.creation()}
     try:
         result = task.apply_async(args=[envelope])
     except Exception as exc:  # the broker refused us: report it, do not hide it

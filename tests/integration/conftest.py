@@ -33,8 +33,10 @@ def read_env_file():
 
 
 def docker_answers():
-    return shutil.which("docker") is not None and subprocess.run(
-        ["docker", "info"], capture_output=True, timeout=60).returncode == 0
+    return (
+        shutil.which("docker") is not None
+        and subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
+    )
 
 
 def pytest_collection_modifyitems(config, items):
@@ -97,10 +99,27 @@ class Lab:
 
     def load(self, mode, requests=REQUESTS, concurrency=16, seed=None, label=""):
         args = [
-            "--mode", mode, "--requests", str(requests), "--concurrency", str(concurrency),
-            "--url", self.url, "--mgmt-url", f"http://127.0.0.1:{MGMT_PORT}",
-            "--mgmt-user", self.env["RABBITMQ_ADMIN_USER"], "--mgmt-password", self.env["RABBITMQ_ADMIN_PASSWORD"],
-            "--receipts-dir", str(RECEIPTS), "--report-dir", str(REPORTS), "--label", label, "--quiet",
+            "--mode",
+            mode,
+            "--requests",
+            str(requests),
+            "--concurrency",
+            str(concurrency),
+            "--url",
+            self.url,
+            "--mgmt-url",
+            f"http://127.0.0.1:{MGMT_PORT}",
+            "--mgmt-user",
+            self.env["RABBITMQ_ADMIN_USER"],
+            "--mgmt-password",
+            self.env["RABBITMQ_ADMIN_PASSWORD"],
+            "--receipts-dir",
+            str(RECEIPTS),
+            "--report-dir",
+            str(REPORTS),
+            "--label",
+            label,
+            "--quiet",
         ]
         if seed is not None:
             args += ["--seed", str(seed)]
@@ -109,8 +128,22 @@ class Lab:
     def exec(self, service, *command):
         """Run a command in one of the stack's containers; (exit code, output)."""
         completed = subprocess.run(
-            ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", PROJECT, "exec", "-T", service,
-             *command], capture_output=True, text=True, timeout=120)
+            [
+                "docker",
+                "compose",
+                "-f",
+                str(ROOT / "docker-compose.yml"),
+                "-p",
+                PROJECT,
+                "exec",
+                "-T",
+                service,
+                *command,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return completed.returncode, completed.stdout + completed.stderr
 
     def port_binding(self, service, port):
@@ -118,13 +151,20 @@ class Lab:
         assert code == 0, out
         completed = subprocess.run(
             ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", PROJECT, "port", service, str(port)],
-            capture_output=True, text=True, timeout=60)
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         return completed.stdout.strip()
 
     def published_ports(self):
         completed = subprocess.run(
             ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", PROJECT, "ps", "--format", "json"],
-            capture_output=True, text=True, timeout=60, check=True)
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
         lines = [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
         return {row["Service"]: row.get("Publishers") or [] for row in lines}
 

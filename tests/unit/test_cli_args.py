@@ -12,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "loadtest", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "loadtest", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,8 @@ def test_unreachable_url_exits_2(tmp_path):
     completed = run_cli("--mode", "fixed", "--url", "http://127.0.0.1:9", "--report-dir", str(tmp_path))
     assert completed.returncode == 2
     assert completed.stderr.strip() == (
-        "loadtest: cannot reach Apache at http://127.0.0.1:9 (ConnectionError); is the lab up? (make up)")
+        "loadtest: cannot reach Apache at http://127.0.0.1:9 (ConnectionError); is the lab up? (make up)"
+    )
 
 
 def test_unwritable_report_dir_exits_2(tmp_path):

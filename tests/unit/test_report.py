@@ -16,10 +16,18 @@ def receipt(request_id, vhost):
 @pytest.mark.parametrize(
     ("status", "text", "exception", "kind"),
     [
-        (502, "Couldn't log in: server connection error 403, message: ACCESS_REFUSED - Login was refused", None,
-         "login_refused"),
-        (502, "Couldn't log in: server connection error 530, message: NOT_ALLOWED - vhost app2 not found", None,
-         "vhost_refused"),
+        (
+            502,
+            "Couldn't log in: server connection error 403, message: ACCESS_REFUSED - Login was refused",
+            None,
+            "login_refused",
+        ),
+        (
+            502,
+            "Couldn't log in: server connection error 530, message: NOT_ALLOWED - vhost app2 not found",
+            None,
+            "vhost_refused",
+        ),
         (502, "Error opening socket: a socket error occurred", None, "socket_error"),
         (500, "<h1>Server Error (500)</h1>", None, "http_5xx"),
         (404, "Not Found", None, "http_4xx"),
@@ -61,34 +69,63 @@ def test_a_receipt_beats_the_web_sides_error():
 
 
 def test_unexpected_and_duplicate_receipts_are_counted():
-    summary = report.summarize([result("a", "app1")], [receipt("a", "app1"), receipt("a", "app1"), receipt("z", "app2")])
+    summary = report.summarize(
+        [result("a", "app1")], [receipt("a", "app1"), receipt("a", "app1"), receipt("z", "app2")]
+    )
     assert summary["totals"]["duplicate_receipts"] == 1
     assert summary["totals"]["unexpected_receipts"] == 1
 
 
-def totals(**counts):
-    base = {"sent": 10, "consumed_own": 10, "misrouted": 0, "failed": 0, "lost": 0}
-    base.update(counts)
-    return base
+def summary(per_app=None, **counts):
+    """A summary whose totals are `counts` over a 10-request default, and rows per app."""
+    totals = {**dict.fromkeys(report.COUNTS, 0), "sent": 10, "consumed_own": 10, **counts}
+    rows = per_app or {"app1": {"failed": 0}, "app2": {"failed": totals["failed"]}}
+    return {"totals": totals, "per_app": rows}
 
 
 def test_verdicts():
-    assert report.verdict("buggy", totals(consumed_own=7, misrouted=3), True) == (
-        True, "REPRODUCED: 3 of 10 tasks misrouted, 0 requests failed, 0 lost")
-    ok, line = report.verdict("buggy", totals(), True)
+    assert report.verdict("buggy", summary(consumed_own=7, misrouted=3), True) == (
+        True,
+        "REPRODUCED: 3 of 10 tasks misrouted, 0 requests failed, 0 lost",
+    )
+    ok, line = report.verdict("buggy", summary(), True)
     assert not ok and line.startswith("NOT REPRODUCED")
-    assert report.verdict("fixed", totals(), True)[0]
-    assert report.verdict("fixed", totals(), True)[1].startswith("FIXED")
-    ok, line = report.verdict("fixed", totals(consumed_own=9, failed=1), True)
+    assert report.verdict("fixed", summary(), True) == (
+        True,
+        "FIXED: 0 of 10 tasks misrouted, 0 requests failed, 0 lost",
+    )
+    assert report.verdict("daemon", summary(), True)[1].startswith("ISOLATED: ")
+    ok, line = report.verdict("fixed", summary(consumed_own=9, failed=1), True)
     assert not ok and line.startswith("NOT FIXED")
-    ok, line = report.verdict("fixed", totals(consumed_own=9, misrouted=1), True)
+    ok, line = report.verdict("fixed", summary(consumed_own=9, misrouted=1), True)
     assert not ok and line.startswith("NOT FIXED")
+
+
+def test_bad_credentials_verdicts():
+    # The seed's mystery: app1, correctly configured, fails with app2's config.
+    ok, line = report.verdict("buggy", summary(consumed_own=6, failed=4, foreign_failures=3), True, "bad-credentials")
+    assert ok and line == (
+        "REPRODUCED: 0 of 10 tasks misrouted, 4 requests failed (3 with another app's Celery config), 0 lost"
+    )
+    # With the fix app2's own failures remain, and they are by design...
+    rows = {"app1": {"failed": 0}, "app2": {"failed": 4}}
+    assert report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
+    # ...but a failing app1 is not fixed.
+    rows = {"app1": {"failed": 1}, "app2": {"failed": 3}}
+    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
+    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "default")[0]
+
+
+def test_wrong_settings_count_as_a_leak():
+    ok, line = report.verdict("buggy", summary(wrong_settings=5), True, "django-settings")
+    assert ok and "5 served with another app's Django settings" in line
+    assert not report.verdict("fixed", summary(wrong_settings=1), True, "django-settings")[0]
 
 
 def test_no_verdict_when_the_counts_do_not_add_up():
-    ok, line = report.verdict("buggy", totals(consumed_own=6, misrouted=3, lost=1), True)
+    ok, line = report.verdict("buggy", summary(consumed_own=6, misrouted=3, lost=1), True)
     assert not ok and line.startswith("INCONCLUSIVE")
-    ok, line = report.verdict("fixed", totals(), broker_agrees=False)
+    ok, line = report.verdict("fixed", summary(), broker_agrees=False)
     assert not ok and line.startswith("INCONCLUSIVE")
 
 
@@ -96,23 +133,65 @@ def test_receipts_by_vhost():
     assert report.receipts_by_vhost([receipt("a", "app1"), receipt("b", "app1")]) == {"app1": 2, "app2": 0}
 
 
-def test_interpreters_show_who_published_where():
+def answer(pid, group, served_by, config, created_at, inherited=None):
+    return {
+        "pid": pid,
+        "application_group": group,
+        "served_by": served_by,
+        "django_settings": f"{served_by}.settings",
+        "publisher_user": config,
+        "publisher_vhost": config,
+        "broker": {"config_module": f"{config}.celeryconfig"},
+        "at_creation": {"created_at": created_at, "CELERY_CONFIG_MODULE": inherited, "DJANGO_SETTINGS_MODULE": None},
+    }
+
+
+def test_timeline_orders_interpreters_by_creation_and_marks_inherited_config():
     results = [
-        {"request_id": "a", "app": "app1", "ok": True, "response": {
-            "pid": 7, "application_group": "%{ENV:WSGI_APP_GROUP}", "served_by": "app1",
-            "publisher_user": "app2", "publisher_vhost": "app2"}},
-        {"request_id": "b", "app": "app2", "ok": True, "response": {
-            "pid": 7, "application_group": "app2", "served_by": "app2",
-            "publisher_user": "app2", "publisher_vhost": "app2"}},
+        {
+            "request_id": "a",
+            "app": "app1",
+            "ok": True,
+            "response": answer(7, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 100.5, "app2.celeryconfig"),
+        },
+        {"request_id": "b", "app": "app2", "ok": True, "response": answer(7, "app2", "app2", "app2", 100.0)},
+        {
+            "request_id": "c",
+            "app": "app1",
+            "ok": False,
+            "error_kind": "login_refused",
+            "error": "403",
+            "response": answer(7, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 100.5, "app2.celeryconfig"),
+        },
     ]
-    rows = report.interpreters(results)
-    assert [(r["pid"], r["application_group"], r["published_to"]) for r in rows] == [
-        (7, "%{ENV:WSGI_APP_GROUP}", {"app2@app2": 1}),
-        (7, "app2", {"app2@app2": 1}),
+    (child,) = report.timeline(results)
+    first, second = child["interpreters"]
+    assert (first["application_group"], first["foreign_config"], first["inherited"]) == ("app2", False, {})
+    assert second["application_group"] == "%{ENV:WSGI_APP_GROUP}" and second["foreign_config"]
+    assert second["inherited"] == {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
+    assert second["published_to"] == {"app2@app2": 1} and second["errors"] == {"login_refused": 1}
+    lines = report.format_timeline([child]).splitlines()
+    assert "+ 0.500s" in lines[3] and "ANOTHER APP'S CONFIG" in lines[4]
+    assert "ANOTHER APP'S CONFIG" not in lines[2]
+
+
+def test_failures_are_attributed_to_host_interpreter_and_config():
+    response = answer(8, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 1.0, "app2.celeryconfig")
+    results = [
+        {
+            "request_id": str(i),
+            "app": "app1",
+            "ok": False,
+            "error_kind": "login_refused",
+            "error": "Couldn't log in: server connection error 403",
+            "response": response,
+        }
+        for i in range(3)
     ]
-    text = report.format_interpreters(rows)
-    assert "another app's config" in text.splitlines()[0]
-    assert "another app's config" not in text.splitlines()[1]
+    (cause,) = report.failure_causes(results)
+    assert (cause["app"], cause["pid"], cause["config_module"], cause["count"]) == ("app1", 8, "app2.celeryconfig", 3)
+    summary_ = report.summarize(results, [])
+    assert summary_["totals"]["foreign_failures"] == 3 and summary_["totals"]["failed"] == 3
 
 
 def test_table_has_a_row_per_app_and_a_total():
