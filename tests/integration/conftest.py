@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import cli
+from loadtest import cli, xray
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
@@ -88,87 +88,55 @@ def docker_cleanup():
 class Lab:
     """The test project's stack, driven the way `make reproduce` drives the real one."""
 
-    def __init__(self, services, env):
-        self.compose = services._docker_compose
+    def __init__(self, env):
         self.env = env
         self.url = f"http://127.0.0.1:{HTTP_PORT}"
 
-    def fresh_apache(self, mode):
-        os.environ["LAB_MODE"] = mode
-        self.compose.execute("up -d --wait --force-recreate --no-deps apache")
+    def compose(self, *args, files=(), check=True):
+        command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml")]
+        for extra in files:
+            command += ["-f", str(Path(__file__).parent / extra)]
+        completed = subprocess.run([*command, "-p", PROJECT, *args], capture_output=True, text=True, timeout=300)
+        if check and completed.returncode != 0:
+            raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
+        return completed
 
-    def load(self, mode, requests=REQUESTS, concurrency=16, seed=None, label=""):
+    def fresh_apache(self, mode, scenario="default", process_model="embedded", files=()):
+        """New Apache processes, so mod_wsgi creates every interpreter anew."""
+        os.environ.update(LAB_MODE=mode, LAB_SCENARIO=scenario, LAB_PROCESS_MODEL=process_model)
+        self.compose("up", "-d", "--wait", "--force-recreate", "--no-deps", "apache", files=files)
+
+    def load(self, mode, scenario="default", requests=REQUESTS, concurrency=16, seed=None, label=""):
         args = [
-            "--mode",
-            mode,
-            "--requests",
-            str(requests),
-            "--concurrency",
-            str(concurrency),
-            "--url",
-            self.url,
-            "--mgmt-url",
-            f"http://127.0.0.1:{MGMT_PORT}",
-            "--mgmt-user",
-            self.env["RABBITMQ_ADMIN_USER"],
-            "--mgmt-password",
-            self.env["RABBITMQ_ADMIN_PASSWORD"],
-            "--receipts-dir",
-            str(RECEIPTS),
-            "--report-dir",
-            str(REPORTS),
-            "--label",
-            label,
-            "--quiet",
-        ]
+            "--mode", mode, "--scenario", scenario, "--requests", str(requests), "--concurrency", str(concurrency),
+            "--url", self.url, "--mgmt-url", f"http://127.0.0.1:{MGMT_PORT}",
+            "--mgmt-user", self.env["RABBITMQ_ADMIN_USER"], "--mgmt-password", self.env["RABBITMQ_ADMIN_PASSWORD"],
+            "--receipts-dir", str(RECEIPTS), "--report-dir", str(REPORTS), "--label", label, "--quiet",
+        ]  # fmt: skip
         if seed is not None:
             args += ["--seed", str(seed)]
         return cli.run(cli.parse_args(args))
 
+    def xray(self):
+        """GET /xray/ from every (Apache child, application group) the lab has now."""
+        return xray.collect(self.url, attempts=16)
+
     def exec(self, service, *command):
-        """Run a command in one of the stack's containers; (exit code, output)."""
-        completed = subprocess.run(
-            [
-                "docker",
-                "compose",
-                "-f",
-                str(ROOT / "docker-compose.yml"),
-                "-p",
-                PROJECT,
-                "exec",
-                "-T",
-                service,
-                *command,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        """Run a command in one of the stack's containers: (exit code, output)."""
+        completed = self.compose("exec", "-T", service, *command, check=False)
         return completed.returncode, completed.stdout + completed.stderr
 
-    def port_binding(self, service, port):
-        code, out = self.exec(service, "true")
-        assert code == 0, out
-        completed = subprocess.run(
-            ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", PROJECT, "port", service, str(port)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        return completed.stdout.strip()
-
     def published_ports(self):
-        completed = subprocess.run(
-            ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", PROJECT, "ps", "--format", "json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        lines = [json.loads(line) for line in completed.stdout.splitlines() if line.strip()]
-        return {row["Service"]: row.get("Publishers") or [] for row in lines}
+        """Every published port of the stack: (service, host address, host port, container port)."""
+        rows = [json.loads(line) for line in self.compose("ps", "--format", "json").stdout.splitlines() if line]
+        return [
+            (row["Service"], publisher["URL"], publisher["PublishedPort"], publisher["TargetPort"])
+            for row in rows
+            for publisher in row.get("Publishers") or []
+            if publisher.get("PublishedPort")
+        ]
 
 
 @pytest.fixture(scope="session")
 def lab(lab_environment, docker_services):
-    return Lab(docker_services, lab_environment)
+    return Lab(lab_environment)

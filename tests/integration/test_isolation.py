@@ -1,0 +1,52 @@
+"""The broker really isolates the apps, and nothing is published beyond 127.0.0.1."""
+
+import pytest
+
+# Runs inside a worker container, where librabbitmq is installed: connect and say how it went.
+PROBE = """
+import sys
+from kombu import Connection
+connection = Connection(sys.argv[1], connect_timeout=5)
+print(type(connection.transport).__module__)
+try:
+    connection.connect()
+    print("CONNECTED")
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}")
+"""
+
+
+def connect(lab, user, password, vhost):
+    code, output = lab.exec("worker-app1", "python", "-c", PROBE, f"amqp://{user}:{password}@rabbitmq:5672/{vhost}")
+    assert code == 0, output
+    transport, outcome = output.strip().splitlines()[-2:]
+    assert transport == "kombu.transport.librabbitmq"
+    return outcome
+
+
+def test_each_user_may_use_its_own_vhost(lab):
+    for app in ("app1", "app2"):
+        assert connect(lab, app, lab.env[f"{app.upper()}_BROKER_PASSWORD"], app) == "CONNECTED"
+
+
+@pytest.mark.parametrize(("user", "vhost"), [("app1", "app2"), ("app2", "app1")])
+def test_a_user_may_not_use_the_other_apps_vhost(lab, user, vhost):
+    outcome = connect(lab, user, lab.env[f"{user.upper()}_BROKER_PASSWORD"], vhost)
+    # librabbitmq's own words (kombu wraps them in OperationalError when Celery publishes).
+    assert (
+        f"Couldn't log in: server connection error 530, message: NOT_ALLOWED - access to vhost '{vhost}' "
+        f"refused for user '{user}'" in outcome
+    ), outcome
+
+
+def test_guest_cannot_log_in(lab):
+    outcome = connect(lab, "guest", "guest", "app1")
+    assert "Couldn't log in: server connection error 403, message: ACCESS_REFUSED - Login was refused" in outcome, (
+        outcome
+    )
+
+
+def test_ports_are_published_on_loopback_only(lab):
+    published = lab.published_ports()
+    assert {(service, target) for service, _, _, target in published} == {("apache", 80), ("rabbitmq", 15672)}
+    assert {address for _, address, _, _ in published} == {"127.0.0.1"}

@@ -1,0 +1,66 @@
+"""The mechanism, through /xray/: interpreters inherit the process environment at creation."""
+
+from loadtest import report
+
+APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
+
+
+def host_app(row):
+    return "app2" if row["application_group"] == "app2" else "app1"
+
+
+def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(lab):
+    lab.fresh_apache("buggy")
+    rows = lab.xray()
+    assert {(row["application_group"], row["served_by"]) for row in rows} == {(APP1_GROUP, "app1"), ("app2", "app2")}
+
+
+def test_buggy_interpreters_inherit_a_module_they_did_not_set(lab):
+    lab.fresh_apache("buggy")
+    document = lab.load("buggy", requests=200, label="mechanism")
+    assert document["verdict"].startswith("REPRODUCED"), document["verdict"]
+    rows = lab.xray()
+    for row in rows:
+        # Celery's default app took the module this interpreter's os.environ names...
+        assert row["broker"]["celery_app"] == "default"
+        assert row["broker"]["config_module"] == row["os_environ"]["CELERY_CONFIG_MODULE"]
+        assert row["broker"]["vhost"] == row["os_environ"]["CELERY_CONFIG_MODULE"].split(".")[0]
+    # ...and some interpreter found another app's module there when it was created.
+    inherited = {
+        (row["pid"], row["application_group"])
+        for row in rows
+        if row["at_creation"]["CELERY_CONFIG_MODULE"] not in (None, f"{host_app(row)}.celeryconfig")
+    }
+    assert inherited, rows
+    # Every interpreter that misrouted during the load is one of them.
+    misrouting = {
+        (entry["pid"], entry["application_group"])
+        for child in document["timeline"]
+        for entry in child["interpreters"]
+        if entry["foreign_config"]
+    }
+    seen = {(row["pid"], row["application_group"]) for row in rows}
+    assert misrouting & seen <= inherited
+
+
+def test_buggy_setdefault_keeps_a_value_the_process_already_had(lab):
+    # Deterministic form of the leak: the whole Apache process starts with app2's module.
+    lab.fresh_apache("buggy", files=["poisoned-environment.yml"])
+    document = lab.load("buggy", requests=100, label="poisoned")
+    per_app = document["summary"]["per_app"]
+    assert per_app["app1"]["misrouted"] == per_app["app1"]["sent"] > 0
+    assert per_app["app2"]["consumed_own"] == per_app["app2"]["sent"]
+
+
+def test_fixed_celery_app_ignores_the_environment(lab):
+    lab.fresh_apache("fixed", files=["poisoned-environment.yml"])
+    document = lab.load("fixed", requests=200, label="poisoned")
+    assert document["verdict"].startswith("FIXED"), document["verdict"]
+    for row in lab.xray():
+        assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
+        app = host_app(row)
+        assert row["broker"]["celery_app"] == app
+        assert row["broker"]["loader"] == "celery.loaders.app"
+        assert row["broker"]["config_module"] == f"{app}.celeryconfig"
+        assert (row["broker"]["user"], row["broker"]["vhost"]) == (app, app)
+    assert report.accounted(document["summary"]["totals"])
