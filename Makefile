@@ -12,6 +12,8 @@ SEED        ?=
 PROCESSES   ?=
 THREADS     ?=
 
+IMAGES  := mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest
+IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml var/stamps/wheelhouse
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 COMPOSE := docker compose
@@ -121,7 +123,7 @@ clean: down ## Stop the lab; remove receipts and reports
 .PHONY: clean-all
 clean-all: clean ## Also remove the venv, the wheelhouse and the lab's images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest 2>/dev/null
+	-docker image rm $(IMAGES) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
@@ -165,6 +167,10 @@ $(STAMPS)/wheelhouse: requirements/apps.txt $(STAMPS)/venv
 env: .env ## Write .env with random passwords unless it exists
 
 .PHONY: images
-images: docker wheelhouse .env ## Build the lab's images
+images: docker wheelhouse .env ## Build the lab's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
-	@$(call quietly,$(COMPOSE) build -q)
+	@if [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images 2>/dev/null | head -n1)" ] \
+		|| [ ! -e $(STAMPS)/images ] || ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
+		echo "Building the lab's images..."; \
+		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images; \
+	fi
