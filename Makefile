@@ -1,6 +1,7 @@
 # The mod_wsgi environment-leak lab. `make help` lists every target and knob.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
 
 # Knobs (override on the command line: make reproduce REQUESTS=1000 PROCESSES=4)
 MODE        ?= buggy
@@ -13,7 +14,7 @@ PROCESSES   ?=
 THREADS     ?=
 
 IMAGES  := mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest
-IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml var/stamps/wheelhouse
+IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml wheelhouse/.complete
 VENV    := .venv
 PYTHON  := $(VENV)/bin/python
 COMPOSE := docker compose
@@ -25,17 +26,27 @@ endif
 ifneq ($(filter-out default bad-credentials django-settings,$(SCENARIO)),)
 $(error SCENARIO must be default, bad-credentials or django-settings, not '$(SCENARIO)')
 endif
+# Whole numbers > 0 (RAMP_UP may be 0); a bad value stops make before anything starts.
+positive = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
+$(foreach knob,REQUESTS CONCURRENCY,$(call positive,$(knob)))
+$(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call positive,$(knob))))
+$(if $(SEED),$(if $(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEED must be a whole number, not '$(SEED)')))
+$(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
 export LAB_SCENARIO := $(SCENARIO)
 
 # .env holds the passwords and ports; make writes it on first use and reads it back.
 -include .env
-export RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD LAB_HTTP_PORT LAB_MGMT_PORT
+LAB_HTTP_PORT ?= 8080
+LAB_MGMT_PORT ?= 15672
+LAB_APACHE_PROCESSES ?= 2
+LAB_APACHE_THREADS ?= 8
 ifneq ($(PROCESSES),)
-export LAB_APACHE_PROCESSES := $(PROCESSES)
+LAB_APACHE_PROCESSES := $(PROCESSES)
 endif
 ifneq ($(THREADS),)
-export LAB_APACHE_THREADS := $(THREADS)
+LAB_APACHE_THREADS := $(THREADS)
 endif
+export RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD LAB_HTTP_PORT LAB_MGMT_PORT LAB_APACHE_PROCESSES LAB_APACHE_THREADS
 
 # Runs a command, showing its output only when it fails.
 quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
@@ -53,7 +64,7 @@ help: ## List the targets and the knobs
 	@echo "  MODE=buggy|fixed                               for make up ($(MODE))"
 	@echo "  SCENARIO=default|bad-credentials|django-settings ($(SCENARIO))"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
-	@echo "  PROCESSES=<Apache children> (.env: 2)  THREADS=<threads per child> (.env: 8)"
+	@echo "  PROCESSES=$(LAB_APACHE_PROCESSES) (Apache children)  THREADS=$(LAB_APACHE_THREADS) (threads per child)"
 
 .PHONY: reproduce
 reproduce: ## Fresh Apache in buggy mode, load, verdict: REPRODUCED when a task was misrouted
@@ -69,7 +80,7 @@ daemon: ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED when 
 
 PROCESS_MODEL ?= embedded
 .PHONY: run-load
-run-load: setup
+run-load: setup ## What reproduce, fixed and daemon run: fresh Apache in MODE, then the load
 	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes:" \
 		"$(MODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO)..."
 	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
@@ -100,7 +111,7 @@ logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
 	$(COMPOSE) logs -f
 
 .PHONY: test
-test: setup ## Unit tests, then integration tests that bring up their own stack
+test: setup lint ## ruff, unit tests, then integration tests that bring up their own stack
 	$(PYTHON) -m pytest
 
 .PHONY: test-unit
@@ -134,10 +145,9 @@ docker: ## Make sure a Docker engine, Compose v2 and debian:bookworm-slim are he
 	@bash scripts/ensure-docker.sh
 
 .PHONY: venv
-venv: $(STAMPS)/venv
-$(STAMPS)/venv: requirements/host.txt
+venv: $(VENV)/.installed
+$(VENV)/.installed: requirements/host.txt
 	@bash scripts/ensure-python.sh
-	@mkdir -p $(STAMPS)
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/host.txt
 	@touch $@
@@ -145,9 +155,9 @@ $(STAMPS)/venv: requirements/host.txt
 # Wheels for the images, downloaded on the host: pip inside a build may not reach the
 # index (a proxy only the host trusts, or an offline workshop venue).
 .PHONY: wheelhouse
-wheelhouse: $(STAMPS)/wheelhouse
-$(STAMPS)/wheelhouse: requirements/apps.txt $(STAMPS)/venv
-	@mkdir -p $(STAMPS) wheelhouse
+wheelhouse: wheelhouse/.complete
+wheelhouse/.complete: requirements/apps.txt $(VENV)/.installed
+	@mkdir -p wheelhouse
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
 		--platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
 		-r requirements/apps.txt -d wheelhouse
@@ -155,13 +165,11 @@ $(STAMPS)/wheelhouse: requirements/apps.txt $(STAMPS)/venv
 
 .env:
 	@echo "Writing .env with random passwords (see .env.example)"
-	@umask 077; { \
-		echo "RABBITMQ_ADMIN_USER=admin"; \
-		for key in RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD; do \
-			echo "$$key=$$(python3 -c 'import secrets; print(secrets.token_hex(16))')"; \
-		done; \
-		grep -E '^LAB_' .env.example; \
-	} > .env
+	@umask 077 && python3 -c 'import secrets, sys; \
+		lines = ["RABBITMQ_ADMIN_USER=admin"]; \
+		lines += [f"{key}={secrets.token_hex(16)}" for key in sys.argv[1:]]; \
+		print("\n".join(lines))' RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD > .env.tmp \
+		&& grep -E '^LAB_' .env.example >> .env.tmp && mv .env.tmp .env
 
 .PHONY: env
 env: .env ## Write .env with random passwords unless it exists
@@ -169,8 +177,9 @@ env: .env ## Write .env with random passwords unless it exists
 .PHONY: images
 images: docker wheelhouse .env ## Build the lab's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
-	@if [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images 2>/dev/null | head -n1)" ] \
-		|| [ ! -e $(STAMPS)/images ] || ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
+	@mkdir -p $(STAMPS)
+	@if [ ! -e $(STAMPS)/images ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images | head -n1)" ] \
+		|| ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
 		echo "Building the lab's images..."; \
 		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images; \
 	fi

@@ -72,20 +72,20 @@ def parse_args(argv=None):
     )
     parser.add_argument(
         "--url",
-        default=f"http://127.0.0.1:{env.get('LAB_HTTP_PORT', '8080')}",
+        default=f"http://127.0.0.1:{env.get('LAB_HTTP_PORT') or '8080'}",
         help="Apache's address (http://127.0.0.1:$LAB_HTTP_PORT)",
     )
     parser.add_argument(
         "--mgmt-url",
-        default=f"http://127.0.0.1:{env.get('LAB_MGMT_PORT', '15672')}",
+        default=f"http://127.0.0.1:{env.get('LAB_MGMT_PORT') or '15672'}",
         help="RabbitMQ management API (http://127.0.0.1:$LAB_MGMT_PORT)",
     )
-    parser.add_argument("--mgmt-user", default=env.get("RABBITMQ_ADMIN_USER", "admin"))
+    parser.add_argument("--mgmt-user", default=env.get("RABBITMQ_ADMIN_USER") or "admin")
     parser.add_argument("--mgmt-password", default=env.get("RABBITMQ_ADMIN_PASSWORD", ""))
     parser.add_argument(
         "--receipts-dir",
         type=Path,
-        default=Path(env.get("LAB_RECEIPTS_DIR", "var/receipts")),
+        default=Path(env.get("LAB_RECEIPTS_DIR") or "var/receipts"),
         help="where the workers write their receipts (var/receipts)",
     )
     parser.add_argument("--report-dir", type=Path, default=Path("reports"), help="JSON reports (reports/)")
@@ -133,11 +133,14 @@ class Progress:
         with self.lock:
             self.done += 1
             self.failed += 0 if ok else 1
+            if self.quiet:
+                return
             now = time.monotonic()
-            if self.quiet or (now - self.last < 0.2 and self.done < self.total):
-                return
-            if not self.tty and self.done % max(1, self.total // 4) and self.done < self.total:
-                return
+            if self.tty:  # redraw at most five times a second
+                if now - self.last < 0.2 and self.done < self.total:
+                    return
+            elif self.done * 4 // self.total == (self.done - 1) * 4 // self.total:
+                return  # without a terminal: one line per quarter
             self.last = now
             line = f"  sent {self.done}/{self.total}, failed {self.failed}"
             print(f"\r{line}" if self.tty else line, end="" if self.tty else "\n", file=sys.stderr, flush=True)
@@ -162,12 +165,16 @@ def send_all(args, run_id, plan):
             )
         except requests.Timeout:
             result.update(error_kind=report.classify_error(exception="timeout"), error="client timeout")
-        except requests.ConnectionError as exc:
-            result.update(error_kind=report.classify_error(exception="connection"), error=str(exc))
+        except requests.RequestException as exc:  # refused, reset, cut off mid-answer...
+            result.update(
+                error_kind=report.classify_error(exception="connection"), error=f"{type(exc).__name__}: {exc}"
+            )
         else:
             try:
                 body = response.json()
             except ValueError:
+                body = {}
+            if not isinstance(body, dict):
                 body = {}
             result.update(status=response.status_code, response=body)
             if response.ok:
@@ -218,13 +225,13 @@ def read_receipts(receipts_dir, run_id):
 def settle(args, run_id, results, mgmt, publishes_before):
     """Wait until the workers have received every published task and the broker's counters
     have caught up with them, or until --settle seconds have passed."""
-    published = sum(1 for r in results if r["ok"])
+    published = {r["request_id"] for r in results if r["ok"]}
     deadline = time.monotonic() + args.settle
     while True:
         receipts = read_receipts(args.receipts_dir, run_id)
         publishes = mgmt.publish_deltas(publishes_before)
         by_vhost = report.receipts_by_vhost(receipts)
-        done = len(receipts) >= published and publishes == by_vhost
+        done = published <= {r["request_id"] for r in receipts} and publishes == by_vhost
         if done or time.monotonic() > deadline:
             return receipts, publishes, by_vhost
         time.sleep(0.25)
@@ -244,6 +251,7 @@ def run(args):
         file=sys.stderr,
     )
     publishes_before = mgmt.publish_counters()
+    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     results = send_all(args, run_id, plan)
     load_seconds = time.monotonic() - started
@@ -261,7 +269,7 @@ def run(args):
         "concurrency": args.concurrency,
         "hosts": args.hosts,
         "url": args.url,
-        "started_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "started_at": started_at,
         "load_seconds": round(load_seconds, 3),
         "verdict": line,
         "success": ok,

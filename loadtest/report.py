@@ -84,6 +84,8 @@ def summarize(results, receipts):
             row["errors"][result["error_kind"]] += 1
             if config_app(response) not in (None, result["app"]):
                 row["foreign_failures"] += 1
+            elif config_app(response) == result["app"] and result["error_kind"] == "login_refused":
+                row["refused_own_config"] += 1
         else:
             row["lost"] += 1
     for row in per_app.values():
@@ -102,7 +104,16 @@ def summarize(results, receipts):
     return {"per_app": per_app, "totals": totals}
 
 
-COUNTS = ("sent", "consumed_own", "misrouted", "failed", "lost", "foreign_failures", "wrong_settings")
+COUNTS = (
+    "sent",
+    "consumed_own",
+    "misrouted",
+    "failed",
+    "lost",
+    "foreign_failures",  # failed while the interpreter had another app's Celery config
+    "refused_own_config",  # login refused while using the app's own Celery config
+    "wrong_settings",  # answered with another app's Django settings
+)
 
 
 def _empty_row():
@@ -115,11 +126,18 @@ def receipts_by_vhost(receipts):
 
 
 def accounted(totals):
-    """sent == consumed (own + misrouted) + failed with a recorded error, nothing lost."""
-    return totals["lost"] == 0 and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
+    """sent == consumed (own + misrouted) + failed with a recorded error; nothing lost, no
+    task received twice, no receipt for a request this run did not send."""
+    return (
+        totals["lost"] == 0
+        and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
+        and totals.get("duplicate_receipts", 0) == 0
+        and totals.get("unexpected_receipts", 0) == 0
+    )
 
 
-# Apps whose requests fail by design in a scenario (their own config is wrong).
+# Apps whose requests are refused by the broker by design in a scenario (their own config
+# is wrong); only that refusal, with their own config, is excused.
 FAILING_BY_DESIGN = {"default": (), "bad-credentials": ("app2",), "django-settings": ()}
 CLEAN_VERDICT = {"fixed": "FIXED", "daemon": "ISOLATED"}
 
@@ -136,13 +154,16 @@ def verdict(mode, summary, broker_agrees, scenario="default"):
     counts += f", {totals['lost']} lost"
     if not (accounted(totals) and broker_agrees):
         return False, f"INCONCLUSIVE: {counts}; the workers and the broker do not account for every request"
+    if totals["consumed_own"] + totals["misrouted"] == 0:
+        return False, f"INCONCLUSIVE: {counts}; no task reached any worker"
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
     if mode == "buggy":
         if leaks:
             return True, f"REPRODUCED: {counts}"
         return False, f"NOT REPRODUCED: {counts} (try more --requests or --concurrency)"
     unexpected_failures = sum(
-        row["failed"] for app, row in summary["per_app"].items() if app not in FAILING_BY_DESIGN[scenario]
+        row["failed"] - (row.get("refused_own_config", 0) if app in FAILING_BY_DESIGN[scenario] else 0)
+        for app, row in summary["per_app"].items()
     )
     word = CLEAN_VERDICT[mode]
     if leaks == 0 and unexpected_failures == 0:

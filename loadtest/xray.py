@@ -45,7 +45,7 @@ def format_rows(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.xray", description=__doc__)
-    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('LAB_HTTP_PORT', '8080')}")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('LAB_HTTP_PORT') or '8080'}")
     parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
     args = parser.parse_args(argv)
     try:

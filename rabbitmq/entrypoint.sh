@@ -5,6 +5,10 @@ set -eu
 for key in RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD; do
   eval "value=\${$key:-}"
   [ -n "$value" ] || { echo "rabbitmq: $key is empty; run 'make env' to write .env" >&2; exit 1; }
+  # The values go into JSON and URLs as they are: letters, digits, '-' and '_' only.
+  case "$value" in *[!A-Za-z0-9_-]*)
+    echo "rabbitmq: $key may hold only letters, digits, '-' and '_'" >&2; exit 1;;
+  esac
 done
 sed -e "s/@RABBITMQ_ADMIN_USER@/$RABBITMQ_ADMIN_USER/g" \
     -e "s/@RABBITMQ_ADMIN_PASSWORD@/$RABBITMQ_ADMIN_PASSWORD/g" \

@@ -19,20 +19,22 @@ if [ "$cold" = yes ]; then
   docker image rm debian:bookworm-slim >/dev/null 2>&1 || true
 fi
 
+now_ns() { python3 -c 'import time; print(time.time_ns())'; }  # BSD date has no %N
+
 time_it() {
   local start end status
-  start=$(date +%s%N)
+  start=$(now_ns)
   set +e
   "$@" >/tmp/bench-last.log 2>&1
   status=$?
   set -e
-  end=$(date +%s%N)
+  end=$(now_ns)
   local tenths=$(( (end - start) / 100000000 ))
   printf '%-28s %5d.%d s  exit %d  %s\n' "$*" $((tenths / 10)) $((tenths % 10)) "$status" \
     "$(grep -E '^(REPRODUCED|FIXED|NOT |INCONCLUSIVE)|passed|failed' /tmp/bench-last.log | tail -n1)" | tee -a "$out"
 }
 
-echo "# $( [ "$cold" = yes ] && echo cold || echo warm ), $(nproc) cores, $(date -u +%FT%TZ)" | tee "$out"
+echo "# $( [ "$cold" = yes ] && echo cold || echo warm ), $(getconf _NPROCESSORS_ONLN) cores, $(date -u +%FT%TZ)" | tee "$out"
 time_it make reproduce
 time_it make reproduce
 time_it make fixed

@@ -62,7 +62,11 @@ ensure_compose() {
 
 ensure_base_image() {
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
-  if timeout 120 docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
+  # Where no registry is reachable the pull fails at once; bound it anyway where we can
+  # (macOS has no `timeout`).
+  local bounded=()
+  command -v timeout >/dev/null && bounded=(timeout 300)
+  if ${bounded[@]+"${bounded[@]}"} docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
   # No registry reachable: build the same tag from Debian's own mirror.
   if ! can_install; then
     die "cannot pull $BASE_IMAGE and cannot build it without root; pull it on a connected machine."

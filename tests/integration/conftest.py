@@ -91,6 +91,7 @@ class Lab:
     def __init__(self, env):
         self.env = env
         self.url = f"http://127.0.0.1:{HTTP_PORT}"
+        self.mgmt_url = f"http://127.0.0.1:{MGMT_PORT}"
 
     def compose(self, *args, files=(), check=True):
         command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml")]

@@ -1,6 +1,7 @@
 """The broker really isolates the apps, and nothing is published beyond 127.0.0.1."""
 
 import pytest
+import requests
 
 # Runs inside a worker container, where librabbitmq is installed: connect and say how it went.
 PROBE = """
@@ -37,6 +38,22 @@ def test_a_user_may_not_use_the_other_apps_vhost(lab, user, vhost):
         f"Couldn't log in: server connection error 530, message: NOT_ALLOWED - access to vhost '{vhost}' "
         f"refused for user '{user}'" in outcome
     ), outcome
+
+
+def test_guest_does_not_exist(lab):
+    # A refused login alone would not prove it: RabbitMQ also refuses guest from a remote host.
+    response = requests.get(
+        f"{lab.mgmt_url}/api/users/guest",
+        auth=(lab.env["RABBITMQ_ADMIN_USER"], lab.env["RABBITMQ_ADMIN_PASSWORD"]),
+        timeout=10,
+    )
+    assert response.status_code == 404
+    users = requests.get(
+        f"{lab.mgmt_url}/api/users",
+        auth=(lab.env["RABBITMQ_ADMIN_USER"], lab.env["RABBITMQ_ADMIN_PASSWORD"]),
+        timeout=10,
+    ).json()
+    assert sorted(user["name"] for user in users) == sorted([lab.env["RABBITMQ_ADMIN_USER"], "app1", "app2"])
 
 
 def test_guest_cannot_log_in(lab):

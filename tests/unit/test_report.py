@@ -107,11 +107,14 @@ def test_bad_credentials_verdicts():
     assert ok and line == (
         "REPRODUCED: 0 of 10 tasks misrouted, 4 requests failed (3 with another app's Celery config), 0 lost"
     )
-    # With the fix app2's own failures remain, and they are by design...
-    rows = {"app1": {"failed": 0}, "app2": {"failed": 4}}
+    # With the fix app2's own login refusals remain, and they are by design...
+    rows = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 4}}
     assert report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
-    # ...but a failing app1 is not fixed.
-    rows = {"app1": {"failed": 1}, "app2": {"failed": 3}}
+    # ...but any other app2 failure is not (a timeout, a 5xx)...
+    rows = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 3}}
+    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
+    # ...and neither is a failing app1.
+    rows = {"app1": {"failed": 1}, "app2": {"failed": 3, "refused_own_config": 3}}
     assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
     assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "default")[0]
 
@@ -120,6 +123,27 @@ def test_wrong_settings_count_as_a_leak():
     ok, line = report.verdict("buggy", summary(wrong_settings=5), True, "django-settings")
     assert ok and "5 served with another app's Django settings" in line
     assert not report.verdict("fixed", summary(wrong_settings=1), True, "django-settings")[0]
+
+
+def test_no_verdict_when_nothing_reached_a_worker():
+    ok, line = report.verdict("buggy", summary(consumed_own=0, failed=10), True)
+    assert not ok and line.startswith("INCONCLUSIVE") and "no task reached any worker" in line
+    rows = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_config": 10}}
+    assert not report.verdict("fixed", summary(rows, consumed_own=0, failed=10), True, "bad-credentials")[0]
+
+
+def test_duplicate_or_unexpected_receipts_make_it_inconclusive():
+    assert report.verdict("fixed", summary(duplicate_receipts=1), True)[1].startswith("INCONCLUSIVE")
+    assert report.verdict("buggy", summary(misrouted=1, consumed_own=9, unexpected_receipts=1), True)[1].startswith(
+        "INCONCLUSIVE"
+    )
+
+
+def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
+    own = answer(7, "app2", "app2", "app2", 1.0)
+    results = [{"request_id": "a", "app": "app2", "ok": False, "error_kind": "login_refused", "response": own}]
+    totals = report.summarize(results, [])["totals"]
+    assert (totals["refused_own_config"], totals["foreign_failures"]) == (1, 0)
 
 
 def test_no_verdict_when_the_counts_do_not_add_up():
