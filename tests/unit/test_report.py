@@ -128,6 +128,9 @@ def test_wrong_settings_count_as_a_leak():
 def test_no_verdict_when_nothing_reached_a_worker():
     ok, line = report.verdict("buggy", summary(consumed_own=0, failed=10), True)
     assert not ok and line.startswith("INCONCLUSIVE") and "no task reached any worker" in line
+    # Unless the leak shows anyway: every app1 request refused with app2's bad config.
+    ok, line = report.verdict("buggy", summary(consumed_own=0, failed=10, foreign_failures=5), True, "bad-credentials")
+    assert ok and line.startswith("REPRODUCED")
     rows = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_config": 10}}
     assert not report.verdict("fixed", summary(rows, consumed_own=0, failed=10), True, "bad-credentials")[0]
 
