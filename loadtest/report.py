@@ -265,7 +265,7 @@ def failure_causes(results):
 def format_failures(causes):
     return "\n".join(
         f"  {c['count']:>4} x {c['app']} request in pid {c['pid']} group {c['application_group']!r} "
-        f"with config {c['config_module']}: {c['error_kind']}: {c['error'][:160]}"
+        f"with config {c['config_module']}: {c['error_kind']}: {c['error'][:220]}"
         for c in causes
     )
 
