@@ -32,15 +32,17 @@ ensure_engine() {
     say "installing Debian's Docker engine (docker.io)..."
     apt_install docker.io iptables ca-certificates
   fi
-  if ! pgrep -x dockerd >/dev/null; then
-    say "starting dockerd in the background (log: /var/log/dockerd.log)..."
-    nohup dockerd >/var/log/dockerd.log 2>&1 &
-  fi
-  for _ in $(seq 1 60); do
+  # Wait up to 60 s. A dockerd that is still shutting down (left over from an earlier
+  # session) holds the socket until it exits; start a new one whenever none is running.
+  for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && return
+    if ! pgrep -x dockerd >/dev/null; then
+      say "starting dockerd in the background (log: /var/log/dockerd.log)..."
+      nohup dockerd >>/var/log/dockerd.log 2>&1 &
+    fi
     sleep 0.5
   done
-  die "dockerd did not answer within 30 s; see /var/log/dockerd.log."
+  die "dockerd did not answer within 60 s; see /var/log/dockerd.log."
 }
 
 ensure_compose() {
