@@ -12,6 +12,8 @@ RAMP_UP     ?= 2
 SEED        ?=
 PROCESSES   ?=
 THREADS     ?=
+# embedded | daemon (make daemon sets it)
+PROCESS_MODEL ?= embedded
 
 IMAGES  := mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest
 IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml wheelhouse/.complete
@@ -78,7 +80,6 @@ fixed: ## The same load against the fix: FIXED when nothing was misrouted or fai
 daemon: ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED when nothing leaked
 	@$(MAKE) --no-print-directory run-load MODE=buggy PROCESS_MODEL=daemon
 
-PROCESS_MODEL ?= embedded
 .PHONY: run-load
 run-load: setup ## What reproduce, fixed and daemon run: fresh Apache in MODE, then the load
 	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes:" \

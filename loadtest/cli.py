@@ -151,8 +151,7 @@ class Progress:
 def send_all(args, run_id, plan):
     progress = Progress(len(plan), args.quiet)
 
-    def send(index_host):
-        index, host = index_host
+    def send(index, host):
         result = {"request_id": f"{run_id}-{index}", "host": host, "app": report.HOST_APPS[host], "ok": False}
         try:
             # A new connection per request, as many different clients would make: Apache
@@ -200,35 +199,44 @@ def send_all(args, run_id, plan):
                 index, host = work.get_nowait()
             except queue.Empty:
                 return
-            results[index] = send((index, host))
+            results[index] = send(index, host)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         list(pool.map(client, range(args.concurrency)))
     return results
 
 
-def read_receipts(receipts_dir, run_id):
-    receipts = []
-    for path in sorted(receipts_dir.glob("*.jsonl")):
-        with path.open() as lines:
-            for line in lines:
-                if f'"{run_id}' in line:
-                    try:
-                        receipt = json.loads(line)
-                    except ValueError:
-                        continue  # a line still being written
-                    if receipt.get("run_id") == run_id:
-                        receipts.append(receipt)
-    return receipts
+class ReceiptReader:
+    """Reads this run's receipts from the workers' files, each poll only what was appended
+    since the last one; a line still being written waits for the next poll."""
+
+    def __init__(self, receipts_dir, run_id):
+        self.receipts_dir, self.run_id = receipts_dir, run_id
+        # Start at the files' current ends: earlier runs' receipts are not this run's.
+        self.offsets = {path: path.stat().st_size for path in receipts_dir.glob("*.jsonl")}
+        self.receipts = []
+
+    def poll(self):
+        for path in sorted(self.receipts_dir.glob("*.jsonl")):
+            with path.open("rb") as lines:
+                lines.seek(self.offsets.get(path, 0))
+                for line in lines:
+                    if not line.endswith(b"\n"):
+                        break
+                    self.offsets[path] = self.offsets.get(path, 0) + len(line)
+                    receipt = json.loads(line)
+                    if receipt.get("run_id") == self.run_id:
+                        self.receipts.append(receipt)
+        return self.receipts
 
 
-def settle(args, run_id, results, mgmt, publishes_before):
+def settle(args, receipts_reader, results, mgmt, publishes_before):
     """Wait until the workers have received every published task and the broker's counters
     have caught up with them, or until --settle seconds have passed."""
     published = {r["request_id"] for r in results if r["ok"]}
     deadline = time.monotonic() + args.settle
     while True:
-        receipts = read_receipts(args.receipts_dir, run_id)
+        receipts = receipts_reader.poll()
         publishes = mgmt.publish_deltas(publishes_before)
         by_vhost = report.receipts_by_vhost(receipts)
         done = published <= {r["request_id"] for r in receipts} and publishes == by_vhost
@@ -251,11 +259,12 @@ def run(args):
         file=sys.stderr,
     )
     publishes_before = mgmt.publish_counters()
+    receipts_reader = ReceiptReader(args.receipts_dir, run_id)
     started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     results = send_all(args, run_id, plan)
     load_seconds = time.monotonic() - started
-    receipts, publishes, by_vhost = settle(args, run_id, results, mgmt, publishes_before)
+    receipts, publishes, by_vhost = settle(args, receipts_reader, results, mgmt, publishes_before)
 
     summary = report.summarize(results, receipts)
     broker_agrees = publishes == by_vhost

@@ -39,10 +39,16 @@ def classify_error(status=None, text="", exception=None):
     return "http_4xx"
 
 
-def config_app(response):
-    """Which app's Celery config the web side used ('app2.celeryconfig' -> 'app2'), or None."""
-    module = ((response or {}).get("broker") or {}).get("config_module") or ""
-    return module.split(".")[0] if module.split(".")[0] in APPS else None
+def app_for_group(application_group):
+    """The app an application group serves (apache/lab.conf): 'app2' for app2, any other
+    group, such as the literal '%{ENV:WSGI_APP_GROUP}', for app1."""
+    return "app2" if application_group == "app2" else "app1"
+
+
+def config_app(config_module):
+    """Which app's Celery config a module is ('app2.celeryconfig' -> 'app2'), or None."""
+    app = (config_module or "").split(".")[0]
+    return app if app in APPS else None
 
 
 def summarize(results, receipts):
@@ -70,6 +76,7 @@ def summarize(results, receipts):
         row = per_app[result["app"]]
         row["sent"] += 1
         response = result.get("response") or {}
+        used_config = config_app((response.get("broker") or {}).get("config_module"))
         if response.get("served_by") not in (None, result["app"]):
             row["wrong_settings"] += 1
         receipt = received.get(result["request_id"])
@@ -82,9 +89,9 @@ def summarize(results, receipts):
         elif result.get("error_kind"):
             row["failed"] += 1
             row["errors"][result["error_kind"]] += 1
-            if config_app(response) not in (None, result["app"]):
+            if used_config not in (None, result["app"]):
                 row["foreign_failures"] += 1
-            elif config_app(response) == result["app"] and result["error_kind"] == "login_refused":
+            elif used_config == result["app"] and result["error_kind"] == "login_refused":
                 row["refused_own_config"] += 1
         else:
             row["lost"] += 1
@@ -207,11 +214,8 @@ def timeline(results):
     for entry in table.values():
         entry["published_to"] = dict(entry["published_to"])
         entry["errors"] = dict(entry["errors"])
-        entry["host_app"] = "app2" if entry["application_group"] == "app2" else "app1"
-        entry["foreign_config"] = config_app({"broker": {"config_module": entry["config_module"]}}) not in (
-            None,
-            entry["host_app"],
-        )
+        entry["host_app"] = app_for_group(entry["application_group"])
+        entry["foreign_config"] = config_app(entry["config_module"]) not in (None, entry["host_app"])
         children.setdefault(entry["pid"], []).append(entry)
     return [
         {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}

@@ -1,12 +1,9 @@
 """The mechanism, through /xray/: interpreters inherit the process environment at creation."""
 
 from loadtest import report
+from loadtest.report import app_for_group
 
 APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
-
-
-def host_app(row):
-    return "app2" if row["application_group"] == "app2" else "app1"
 
 
 def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(lab):
@@ -28,7 +25,8 @@ def test_buggy_interpreters_inherit_a_module_they_did_not_set(lab):
     inherited = {
         (row["pid"], row["application_group"])
         for row in rows
-        if row["at_creation"]["CELERY_CONFIG_MODULE"] not in (None, f"{host_app(row)}.celeryconfig")
+        if row["at_creation"]["CELERY_CONFIG_MODULE"]
+        not in (None, f"{app_for_group(row['application_group'])}.celeryconfig")
     }
     assert inherited, rows
     # Every interpreter that misrouted during the load is one of them.
@@ -57,7 +55,7 @@ def test_fixed_celery_app_ignores_the_environment(lab):
     assert document["verdict"].startswith("FIXED"), document["verdict"]
     for row in lab.xray():
         assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
-        app = host_app(row)
+        app = app_for_group(row["application_group"])
         assert row["broker"]["celery_app"] == app
         assert row["broker"]["loader"] == "celery.loaders.app"
         assert row["broker"]["config_module"] == f"{app}.celeryconfig"

@@ -1,6 +1,6 @@
 """The seed's full story: bad credentials, Django settings, and the daemon-mode control."""
 
-from loadtest.report import FAILING_BY_DESIGN
+from loadtest.report import FAILING_BY_DESIGN, app_for_group
 
 LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
 
@@ -40,9 +40,7 @@ def test_django_settings_buggy_serves_one_app_with_the_others_settings(lab):
     lab.fresh_apache("buggy", "django-settings")
     document = lab.load("buggy", "django-settings", requests=200, label="settings")
     assert document["summary"]["totals"]["wrong_settings"] > 0, document["verdict"]
-    wrong = [
-        row for row in lab.xray() if row["served_by"] != ("app2" if row["application_group"] == "app2" else "app1")
-    ]
+    wrong = [row for row in lab.xray() if row["served_by"] != app_for_group(row["application_group"])]
     assert wrong
     for row in wrong:
         assert row["django_settings"] == f"{row['served_by']}.settings"
