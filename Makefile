@@ -3,58 +3,69 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-# Knobs (override on the command line: make reproduce REQUESTS=1000 PROCESSES=4)
-MODE        ?= buggy
-SCENARIO    ?= default
-REQUESTS    ?= 300
-CONCURRENCY ?= 16
-RAMP_UP     ?= 2
-SEED        ?=
-PROCESSES   ?=
-THREADS     ?=
-# embedded | daemon (make daemon sets it)
-PROCESS_MODEL ?= embedded
+# The choices of CODE, PROCESS_MODEL, SCENARIO and STACK, defined once (first = default).
+include choices.mk
 
-IMAGES  := mod-wsgi-leak-lab/python-apps:latest mod-wsgi-leak-lab/rabbitmq:latest
-IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml wheelhouse/.complete
-VENV    := .venv
-PYTHON  := $(VENV)/bin/python
-COMPOSE := docker compose
-STAMPS  := var/stamps
+# Knobs (override on the command line: make reproduce STACK=bookworm REQUESTS=1000)
+STACK         ?= $(firstword $(STACKS))
+CODE          ?= $(firstword $(CODES))
+PROCESS_MODEL ?= $(firstword $(PROCESS_MODELS))
+SCENARIO      ?= $(firstword $(SCENARIOS))
+REQUESTS      ?= 300
+CONCURRENCY   ?= 16
+RAMP_UP       ?= 0.5
+SEED          ?=
+PROCESSES     ?=
+THREADS       ?=
 
-ifneq ($(filter-out buggy fixed,$(MODE)),)
-$(error MODE must be buggy or fixed, not '$(MODE)')
-endif
-ifneq ($(filter-out default bad-credentials django-settings,$(SCENARIO)),)
-$(error SCENARIO must be default, bad-credentials or django-settings, not '$(SCENARIO)')
-endif
-# Whole numbers > 0 (RAMP_UP may be 0); a bad value stops make before anything starts.
-positive = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
-$(foreach knob,REQUESTS CONCURRENCY,$(call positive,$(knob)))
-$(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call positive,$(knob))))
+# Every knob is checked before anything starts: a bad value is one line and exit 2.
+one_of = $(if $(and $(filter 1,$(words $($(1)))),$(filter $($(1)),$($(2)))),,$(error $(1) must be one of: $($(2)); not '$($(1))'))
+$(call one_of,STACK,STACKS)
+$(call one_of,CODE,CODES)
+$(call one_of,PROCESS_MODEL,PROCESS_MODELS)
+$(call one_of,SCENARIO,SCENARIOS)
+whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
+$(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
+$(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call whole,$(knob))))
 $(if $(SEED),$(if $(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEED must be a whole number, not '$(SEED)')))
 $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
-export LAB_SCENARIO := $(SCENARIO)
 
-# .env holds the passwords and ports; make writes it on first use and reads it back.
--include .env
+# .env holds the passwords and ports (`make env` writes it). Read only when it exists, so
+# that `make help` and a failed knob check never write it.
+ifneq ($(wildcard .env),)
+include .env
+endif
 LAB_HTTP_PORT ?= 8080
 LAB_MGMT_PORT ?= 15672
-LAB_APACHE_PROCESSES ?= 2
-LAB_APACHE_THREADS ?= 8
-ifneq ($(PROCESSES),)
-LAB_APACHE_PROCESSES := $(PROCESSES)
-endif
-ifneq ($(THREADS),)
-LAB_APACHE_THREADS := $(THREADS)
-endif
-export RABBITMQ_ADMIN_USER RABBITMQ_ADMIN_PASSWORD LAB_HTTP_PORT LAB_MGMT_PORT LAB_APACHE_PROCESSES LAB_APACHE_THREADS
+
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMPS := var/stamps
+IMAGES := mod-wsgi-leak-lab/python-apps:$(STACK) mod-wsgi-leak-lab/rabbitmq:$(STACK)
+IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml choices.mk \
+	wheelhouse/$(STACK)/.complete
+# Compose reads .env itself; these say what this make run asks for.
+LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) \
+	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
+COMPOSE = $(LAB_ENV) docker compose
 
 # Runs a command, showing its output only when it fails.
 quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 
-LOADTEST = $(PYTHON) -m loadtest --scenario $(SCENARIO) --requests $(REQUESTS) \
-	--concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED))
+# The one recipe every target that runs the lab uses: the broker and workers (kept when
+# already up), then Apache with fresh child processes, so mod_wsgi creates every
+# interpreter anew. `up` recreates Apache only when its settings changed; otherwise a
+# graceful restart replaces the children in a fraction of the time.
+define start-lab
+	@echo "Stack $(STACK): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO); fresh Apache children..."
+	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2 apache)
+	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
+endef
+
+LOADTEST = RABBITMQ_ADMIN_USER=$(RABBITMQ_ADMIN_USER) RABBITMQ_ADMIN_PASSWORD=$(RABBITMQ_ADMIN_PASSWORD) \
+	$(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
+	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
+	--url http://127.0.0.1:$(LAB_HTTP_PORT) --mgmt-url http://127.0.0.1:$(LAB_MGMT_PORT)
 
 .PHONY: help
 help: ## List the targets and the knobs
@@ -62,57 +73,58 @@ help: ## List the targets and the knobs
 	@echo
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo
-	@echo "Knobs (make TARGET KNOB=value):"
-	@echo "  MODE=buggy|fixed                               for make up ($(MODE))"
-	@echo "  SCENARIO=default|bad-credentials|django-settings ($(SCENARIO))"
+	@echo "Knobs (make TARGET KNOB=value), current value in brackets:"
+	@echo "  STACK=$(subst $(eval) ,|,$(STACKS))  [$(STACK)]  Debian release of every image"
+	@echo "  CODE=$(subst $(eval) ,|,$(CODES))  [$(CODE)]  the WSGI entry Apache runs (make up, make run)"
+	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
+	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
-	@echo "  PROCESSES=$(LAB_APACHE_PROCESSES) (Apache children)  THREADS=$(LAB_APACHE_THREADS) (threads per child)"
+	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env: 2 and 8)"
+	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT and the passwords live in .env (make env writes it)"
 
 .PHONY: reproduce
-reproduce: ## Fresh Apache in buggy mode, load, verdict: REPRODUCED when a task was misrouted
-	@$(MAKE) --no-print-directory run-load MODE=buggy
+reproduce: CODE := buggy
+reproduce: run ## Fresh Apache children running the buggy code, load, verdict: REPRODUCED
 
 .PHONY: fixed
-fixed: ## The same load against the fix: FIXED when nothing was misrouted or failed
-	@$(MAKE) --no-print-directory run-load MODE=fixed
+fixed: CODE := fixed
+fixed: run ## The same load against the fix: FIXED when nothing leaked
 
 .PHONY: daemon
-daemon: ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED when nothing leaked
-	@$(MAKE) --no-print-directory run-load MODE=buggy PROCESS_MODEL=daemon
+daemon: CODE := buggy
+daemon: PROCESS_MODEL := daemon
+daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
 
-.PHONY: run-load
-run-load: setup ## What reproduce, fixed and daemon run: fresh Apache in MODE, then the load
-	@echo "Starting RabbitMQ and the workers (if not up), then fresh Apache processes:" \
-		"$(MODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO)..."
-	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
-	@$(call quietly,LAB_MODE=$(MODE) LAB_PROCESS_MODEL=$(PROCESS_MODEL) \
-		$(COMPOSE) up -d --wait --force-recreate --no-deps apache)
-	@$(LOADTEST) --mode $(if $(filter daemon,$(PROCESS_MODEL)),daemon,$(MODE))
+.PHONY: run
+run: setup ## Fresh Apache children in CODE and PROCESS_MODEL, then the load and the verdict
+	$(start-lab)
+	@$(LOADTEST)
 
 .PHONY: up
-up: setup ## Start the lab in MODE (buggy); Apache gets fresh processes
-	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2)
-	@$(call quietly,LAB_MODE=$(MODE) $(COMPOSE) up -d --wait --force-recreate --no-deps apache)
-	@echo "Up in $(MODE) mode: curl -H 'Host: app1.example.com' http://127.0.0.1:$(or $(LAB_HTTP_PORT),8080)/xray/"
+up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh children
+	$(start-lab)
+	@echo "Up: curl -H 'Host: app1.example.com' http://127.0.0.1:$(LAB_HTTP_PORT)/xray/"
 
 .PHONY: down
-down: ## Stop and remove the lab's containers
-	@if docker info >/dev/null 2>&1; then $(COMPOSE) down --remove-orphans; fi
+down: ## Stop and remove the lab's containers and network
+	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
 
 .PHONY: diff
 diff: ## The fix, as a diff short enough for a slide
 	@diff -u apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
+	@diff -u /dev/null apps/app1/app1/celery.py --label /dev/null --label apps/app1/app1/celery.py || true
 
 .PHONY: xray
 xray: venv ## What every interpreter of every Apache child sees now (GET /xray/)
-	@$(PYTHON) -m loadtest.xray
+	@$(PYTHON) -m loadtest.xray --url http://127.0.0.1:$(LAB_HTTP_PORT)
 
 .PHONY: logs
 logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
 	$(COMPOSE) logs -f
 
 .PHONY: test
-test: setup lint ## ruff, unit tests, then integration tests that bring up their own stack
+test: setup lint ## Linters, unit tests, then integration tests on a stack of their own
+	$(MAKE) --no-print-directory images STACK=$(filter-out $(STACK),$(STACKS))
 	$(PYTHON) -m pytest
 
 .PHONY: test-unit
@@ -120,9 +132,14 @@ test-unit: venv ## Unit tests only (no Docker)
 	$(PYTHON) -m pytest tests/unit
 
 .PHONY: lint
-lint: venv ## ruff check and format check
+lint: venv ## ruff, shellcheck, hadolint, the workflow's schema and `docker compose config`
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
+	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
+	$(VENV)/bin/check-jsonschema -q --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	@APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
+		docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
 .PHONY: bench
 bench: setup ## Time make reproduce, make fixed and make test (cold numbers need `make clean-all` first)
@@ -133,17 +150,17 @@ clean: down ## Stop the lab; remove receipts and reports
 	rm -rf var/receipts var/test-receipts reports
 
 .PHONY: clean-all
-clean-all: clean ## Also remove the venv, the wheelhouse and the lab's images
+clean-all: clean ## Also remove the venv, the wheelhouses and both stacks' images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm $(IMAGES) 2>/dev/null
+	-docker image rm $(foreach stack,$(STACKS),mod-wsgi-leak-lab/python-apps:$(stack) mod-wsgi-leak-lab/rabbitmq:$(stack)) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
-setup: docker venv wheelhouse .env images ## Everything a fresh machine needs (engine, Compose, images)
+setup: docker venv wheelhouse .env images ## Everything a fresh machine needs for STACK (engine, Compose, images)
 
 .PHONY: docker
-docker: ## Make sure a Docker engine, Compose v2 and debian:bookworm-slim are here
-	@bash scripts/ensure-docker.sh
+docker: ## Make sure a Docker engine, Compose v2 and STACK's Debian base image are here
+	@bash scripts/ensure-docker.sh $(STACK)
 
 .PHONY: venv
 venv: $(VENV)/.installed
@@ -153,15 +170,15 @@ $(VENV)/.installed: requirements/host.txt
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/host.txt
 	@touch $@
 
-# Wheels for the images, downloaded on the host: pip inside a build may not reach the
-# index (a proxy only the host trusts, or an offline workshop venue).
+# Wheels for the images, downloaded on the host for the stack's Python: pip inside a build
+# may not reach the index (a proxy only the host trusts, or an offline workshop venue).
 .PHONY: wheelhouse
-wheelhouse: wheelhouse/.complete
-wheelhouse/.complete: requirements/apps.txt $(VENV)/.installed
-	@mkdir -p wheelhouse
+wheelhouse: wheelhouse/$(STACK)/.complete
+wheelhouse/%/.complete: requirements/apps.txt $(VENV)/.installed
+	@mkdir -p $(@D)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
-		--platform manylinux2014_x86_64 --python-version 3.11 --implementation cp \
-		-r requirements/apps.txt -d wheelhouse
+		--platform manylinux2014_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp \
+		-r requirements/apps.txt -d $(@D)
 	@touch $@
 
 .env:
@@ -176,11 +193,11 @@ wheelhouse/.complete: requirements/apps.txt $(VENV)/.installed
 env: .env ## Write .env with random passwords unless it exists
 
 .PHONY: images
-images: docker wheelhouse .env ## Build the lab's images (skipped when nothing they contain changed)
+images: docker wheelhouse .env ## Build STACK's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@mkdir -p $(STAMPS)
-	@if [ ! -e $(STAMPS)/images ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images | head -n1)" ] \
+	@if [ ! -e $(STAMPS)/images-$(STACK) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK) | head -n1)" ] \
 		|| ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
-		echo "Building the lab's images..."; \
-		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images; \
+		echo "Building the lab's $(STACK) images..."; \
+		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images-$(STACK); \
 	fi

@@ -16,10 +16,10 @@ from labcore import xray
 xray.remember_creation()
 
 PROJECT = "app2" if mod_wsgi.application_group == "app2" else "app1"
-# LAB_MODE and LAB_SCENARIO are set once for the whole container at start and never
+# LAB_CODE and LAB_SCENARIO are set once for the whole container at start and never
 # written, the same in every interpreter: they cannot leak.
-MODE = os.environ.get("LAB_MODE", "buggy")
-if MODE == "buggy" and os.environ.get("LAB_SCENARIO") == "django-settings":
-    MODE = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
+ENTRY = os.environ.get("LAB_CODE", "buggy")
+if ENTRY == "buggy" and os.environ.get("LAB_SCENARIO") == "django-settings":
+    ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
 
-application = importlib.import_module(f"{PROJECT}.wsgi_{MODE}").application
+application = importlib.import_module(f"{PROJECT}.wsgi_{ENTRY}").application

@@ -5,12 +5,11 @@ print one line per (child pid, application group).
 """
 
 import argparse
-import os
 import sys
 
 import requests
 
-from loadtest.report import HOST_APPS
+from loadtest.lab import HOST_APPS
 
 
 def collect(url, attempts):
@@ -20,6 +19,17 @@ def collect(url, attempts):
             answer = requests.get(f"{url}/xray/", headers={"Host": host, "Connection": "close"}, timeout=10).json()
             seen[(answer["pid"], answer["application_group"])] = answer
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
+
+
+def running(url):
+    """What one interpreter of the running Apache says it runs: `versions` (Python, mod_wsgi,
+    Apache, Celery, kombu, Django, librabbitmq) and `started_with` (code, scenario, process
+    model). Empty dicts when it cannot say."""
+    try:
+        answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
+    except (requests.RequestException, ValueError):
+        answer = {}
+    return answer.get("versions") or {}, answer.get("started_with") or {}
 
 
 def short(module):
@@ -45,7 +55,7 @@ def format_rows(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.xray", description=__doc__)
-    parser.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('LAB_HTTP_PORT') or '8080'}")
+    parser.add_argument("--url", default="http://127.0.0.1:8080", help="Apache's address")
     parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
     args = parser.parse_args(argv)
     try:

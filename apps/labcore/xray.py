@@ -73,6 +73,36 @@ def describe_broker(celery_app):
         connection.release()
 
 
+def apache_version():
+    """Apache's own description of itself, asked in-process (the Server header says only
+    'Apache': ServerTokens Prod)."""
+    try:
+        describe = _libc.ap_get_server_description
+    except AttributeError:  # not inside Apache
+        return None
+    describe.restype = ctypes.c_char_p
+    product = (describe() or b"").decode().split(" ")[0]  # "Apache/2.4.71"
+    return product.split("/")[1] if product.startswith("Apache/") else None
+
+
+def versions():
+    """What this interpreter really runs, measured rather than written down. (Imported here,
+    not at the top: dispatch.wsgi imports this module before any project code, and slowing
+    that path would change when interpreters first write the environment.)"""
+    import platform
+    from importlib import metadata
+
+    return {
+        "python": platform.python_version(),
+        "mod_wsgi": ".".join(map(str, mod_wsgi.version)) if mod_wsgi else None,
+        "apache": apache_version(),
+        **{name: metadata.version(dist) for name, dist in DISTRIBUTIONS.items()},
+    }
+
+
+DISTRIBUTIONS = {"celery": "celery", "kombu": "kombu", "django": "django", "librabbitmq": "librabbitmq-fork"}
+
+
 def snapshot(celery_app, settings_module):
     return {
         "application_group": application_group(),
@@ -83,4 +113,7 @@ def snapshot(celery_app, settings_module):
         "os_environ": {name: os.environ.get(name) for name in WATCHED},
         "c_environ": {name: c_getenv(name) for name in WATCHED},
         "broker": describe_broker(celery_app),
+        "versions": versions(),
+        # What Apache was started with (set once for the container; never written).
+        "started_with": {name: os.environ.get(f"LAB_{name.upper()}") for name in ("code", "scenario", "process_model")},
     }

@@ -1,9 +1,14 @@
 """The integration suite brings up its own compose project of the lab with pytest-docker:
-its own project name, ports and receipts directory, so it never collides with a lab an
-attendee has running. Everything in it is real: Apache, mod_wsgi, RabbitMQ, Celery."""
+its own project name, ephemeral ports read back from Docker, and its own receipts directory,
+so it never collides with a lab an attendee has running. Everything in it is real: Apache,
+mod_wsgi, RabbitMQ, Celery, librabbitmq.
+
+Like the lab's lesson, nothing here writes the process environment: every setting goes to
+the subprocess that needs it (`env=`), or to pytest-docker's command line."""
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,16 +16,34 @@ from pathlib import Path
 import pytest
 
 from loadtest import cli, xray
+from loadtest.lab import STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
-HTTP_PORT = os.environ.get("LAB_TEST_HTTP_PORT", "18080")
-MGMT_PORT = os.environ.get("LAB_TEST_MGMT_PORT", "18672")
-RECEIPTS = ROOT / "var" / "test-receipts"
 REPORTS = ROOT / "reports" / "tests"
-# Fresh-Apache trials per mode, and requests per trial.
-TRIALS = int(os.environ.get("LAB_TRIALS", "5"))
-REQUESTS = int(os.environ.get("LAB_TRIAL_REQUESTS", "400"))
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("lab")
+    group.addoption("--trials", type=int, default=5, help="fresh-Apache trials per code (5)")
+    group.addoption("--trial-requests", type=int, default=80, help="requests per trial (80)")
+    group.addoption("--stack", choices=STACKS, default=STACKS[0], help="the stack of the full suite")
+
+
+def pytest_generate_tests(metafunc):
+    if "trial" in metafunc.fixturenames:
+        metafunc.parametrize("trial", range(metafunc.config.getoption("--trials")))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def trial_requests(pytestconfig):
+    return pytestconfig.getoption("--trial-requests")
 
 
 def read_env_file():
@@ -39,30 +62,33 @@ def docker_answers():
     )
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/integration" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
+def stack_settings(stack, receipts):
+    """What a test project of the lab is started with: empty ports are ephemeral ones."""
+    return {"LAB_STACK": stack, "LAB_HTTP_PORT": "", "LAB_MGMT_PORT": "", "LAB_RECEIPTS_DIR": str(receipts)}
+
+
+def fresh_receipts_dir(name):
+    receipts = ROOT / "var" / name
+    shutil.rmtree(receipts, ignore_errors=True)
+    receipts.mkdir(parents=True)
+    receipts.chmod(0o777)  # the workers write as user celery
+    return receipts
 
 
 @pytest.fixture(scope="session")
-def lab_environment():
+def lab_environment(pytestconfig):
     if not (ROOT / ".env").exists() or not docker_answers():
         message = "no Docker engine or no .env: run `make test`, which sets both up"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: integration tests must run, not skip ({message})")
         pytest.skip(message)
-    env = read_env_file()
-    shutil.rmtree(RECEIPTS, ignore_errors=True)
-    RECEIPTS.mkdir(parents=True)
-    RECEIPTS.chmod(0o777)
-    os.environ.update(
-        LAB_HTTP_PORT=HTTP_PORT,
-        LAB_MGMT_PORT=MGMT_PORT,
-        LAB_RECEIPTS_DIR=str(RECEIPTS),
-        LAB_MODE="buggy",
-    )
-    return env
+    return stack_settings(pytestconfig.getoption("--stack"), fresh_receipts_dir("test-receipts"))
+
+
+@pytest.fixture(scope="session")
+def docker_compose_command(lab_environment):
+    settings = " ".join(f"{key}={shlex.quote(value)}" for key, value in lab_environment.items())
+    return f"env {settings} docker compose"
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +103,7 @@ def docker_compose_project_name():
 
 @pytest.fixture(scope="session")
 def docker_setup():
-    return ["up --build --wait"]
+    return ["up --wait"]
 
 
 @pytest.fixture(scope="session")
@@ -86,33 +112,46 @@ def docker_cleanup():
 
 
 class Lab:
-    """The test project's stack, driven the way `make reproduce` drives the real one."""
+    """One compose project of the lab, driven the way `make run` drives the real one."""
 
-    def __init__(self, env):
-        self.env = env
-        self.url = f"http://127.0.0.1:{HTTP_PORT}"
-        self.mgmt_url = f"http://127.0.0.1:{MGMT_PORT}"
+    def __init__(self, project, settings, secrets):
+        self.project, self.settings, self.env = project, settings, secrets
+        self.stack = settings["LAB_STACK"]
+        self.receipts = Path(settings["LAB_RECEIPTS_DIR"])
 
-    def compose(self, *args, files=(), check=True):
+    def read_ports(self):
+        self.url = f"http://{self.port_for('apache', 80)}"
+        self.mgmt_url = f"http://{self.port_for('rabbitmq', 15672)}"
+
+    def port_for(self, service, port):
+        return self.compose("port", service, str(port)).stdout.strip()
+
+    def compose(self, *args, files=(), check=True, started_with=None):
         command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml")]
         for extra in files:
             command += ["-f", str(Path(__file__).parent / extra)]
-        completed = subprocess.run([*command, "-p", PROJECT, *args], capture_output=True, text=True, timeout=300)
+        env = {**os.environ, **self.settings, **(started_with or {})}
+        completed = subprocess.run(
+            [*command, "-p", self.project, *args], capture_output=True, text=True, timeout=300, env=env
+        )
         if check and completed.returncode != 0:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
         return completed
 
-    def fresh_apache(self, mode, scenario="default", process_model="embedded", files=()):
-        """New Apache processes, so mod_wsgi creates every interpreter anew."""
-        os.environ.update(LAB_MODE=mode, LAB_SCENARIO=scenario, LAB_PROCESS_MODEL=process_model)
-        self.compose("up", "-d", "--wait", "--force-recreate", "--no-deps", "apache", files=files)
+    def fresh_apache(self, code, scenario="default", process_model="embedded", files=()):
+        """New Apache child processes, so mod_wsgi creates every interpreter anew: the
+        container is recreated only when its settings change (as `make run` does)."""
+        started_with = {"LAB_CODE": code, "LAB_SCENARIO": scenario, "LAB_PROCESS_MODEL": process_model}
+        self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
+        self.compose("exec", "-T", "apache", "apache-fresh-children", started_with=started_with)
+        self.read_ports()
 
-    def load(self, mode, scenario="default", requests=REQUESTS, concurrency=16, seed=None, label=""):
+    def load(self, code, scenario="default", process_model="embedded", requests=200, seed=None, label=""):
         args = [
-            "--mode", mode, "--scenario", scenario, "--requests", str(requests), "--concurrency", str(concurrency),
-            "--url", self.url, "--mgmt-url", f"http://127.0.0.1:{MGMT_PORT}",
+            "--code", code, "--process-model", process_model, "--scenario", scenario, "--stack", self.stack,
+            "--requests", str(requests), "--url", self.url, "--mgmt-url", self.mgmt_url,
             "--mgmt-user", self.env["RABBITMQ_ADMIN_USER"], "--mgmt-password", self.env["RABBITMQ_ADMIN_PASSWORD"],
-            "--receipts-dir", str(RECEIPTS), "--report-dir", str(REPORTS), "--label", label, "--quiet",
+            "--receipts-dir", str(self.receipts), "--report-dir", str(REPORTS), "--label", label, "--quiet",
         ]  # fmt: skip
         if seed is not None:
             args += ["--seed", str(seed)]
@@ -140,4 +179,21 @@ class Lab:
 
 @pytest.fixture(scope="session")
 def lab(lab_environment, docker_services):
-    return Lab(lab_environment)
+    stack = Lab(PROJECT, lab_environment, read_env_file())
+    stack.read_ports()
+    return stack
+
+
+@pytest.fixture(scope="session")
+def other_stack_lab(lab_environment):
+    """The other stack (choices.mk), as a second compose project of its own, for the few
+    trials that show the leak and the fix there too."""
+    stack = next(name for name in STACKS if name != lab_environment["LAB_STACK"])
+    project = f"{PROJECT}-{stack}"
+    other = Lab(project, stack_settings(stack, fresh_receipts_dir(f"test-receipts-{stack}")), read_env_file())
+    other.compose("up", "-d", "--wait")
+    try:
+        other.read_ports()
+        yield other
+    finally:
+        other.compose("down", "-v", "--remove-orphans", check=False)

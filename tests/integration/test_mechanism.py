@@ -1,9 +1,7 @@
 """The mechanism, through /xray/: interpreters inherit the process environment at creation."""
 
-from loadtest import report
-from loadtest.report import app_for_group
-
-APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
+from loadtest import checker
+from loadtest.lab import APP1_GROUP, app_for_group
 
 
 def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(lab):
@@ -15,7 +13,7 @@ def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(lab)
 def test_buggy_interpreters_inherit_a_module_they_did_not_set(lab):
     lab.fresh_apache("buggy")
     document = lab.load("buggy", requests=200, label="mechanism")
-    assert document["verdict"].startswith("REPRODUCED"), document["verdict"]
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     rows = lab.xray()
     for row in rows:
         # Celery's lazily configured default app went where this interpreter's os.environ points...
@@ -52,7 +50,7 @@ def test_buggy_setdefault_keeps_a_value_the_process_already_had(lab):
 def test_fixed_celery_app_ignores_the_environment(lab):
     lab.fresh_apache("fixed", files=["poisoned-environment.yml"])
     document = lab.load("fixed", requests=200, label="poisoned")
-    assert document["verdict"].startswith("FIXED"), document["verdict"]
+    assert document["verdict"]["kind"] == "FIXED", document["verdict"]
     for row in lab.xray():
         assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
         app = app_for_group(row["application_group"])
@@ -60,4 +58,4 @@ def test_fixed_celery_app_ignores_the_environment(lab):
         assert row["broker"]["loader"] == "celery.loaders.app"
         assert row["broker"]["config_module"] == f"{app}.celeryconfig"
         assert (row["broker"]["user"], row["broker"]["vhost"]) == (app, app)
-    assert report.accounted(document["summary"]["totals"])
+    assert checker.accounted(document["summary"]["totals"])

@@ -1,41 +1,42 @@
 """Repeated fresh-Apache trials: the bug shows every time, the fix holds every time."""
 
-import pytest
-
-from loadtest import report
-from tests.integration.conftest import TRIALS
+from loadtest import checker
 
 
 def assert_every_request_accounted_for(document):
     totals = document["summary"]["totals"]
     assert totals["lost"] == 0, document["verdict"]
-    assert report.accounted(totals), document["verdict"]
+    assert checker.accounted(totals), document["verdict"]
     assert totals["unexpected_receipts"] == 0 and totals["duplicate_receipts"] == 0
     broker = document["broker"]
     # The broker's own per-vhost publish counters agree with what the workers received.
     assert broker["agrees"], broker
-    assert sum(broker["publishes_by_vhost"].values()) == totals["consumed_own"] + totals["misrouted"]
+    assert sum(broker["publishes_by_vhost"].values()) == totals["consumed_own"] + totals["misrouted"] > 0
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
-def test_buggy_mode_misroutes_tasks(lab, trial):
-    lab.fresh_apache("buggy")
-    document = lab.load("buggy", seed=trial, label=f"trial{trial}")
+def assert_buggy_trial(document):
     assert_every_request_accounted_for(document)
-    assert document["summary"]["totals"]["misrouted"] >= 1, document["verdict"]
-    assert document["verdict"].startswith("REPRODUCED")
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    assert document["summary"]["totals"]["misrouted"] >= 1
     # The misrouted tasks went where the poisoned interpreter's config pointed: the workers
     # of the *other* vhost received them.
     for app, row in document["summary"]["per_app"].items():
         assert set(row["misrouted_to"]) <= {"app1", "app2"} - {app}
 
 
-@pytest.mark.parametrize("trial", range(TRIALS))
-def test_fixed_mode_misroutes_nothing(lab, trial):
-    lab.fresh_apache("fixed")
-    document = lab.load("fixed", seed=trial, label=f"trial{trial}")
+def assert_fixed_trial(document):
     assert_every_request_accounted_for(document)
     totals = document["summary"]["totals"]
     assert (totals["misrouted"], totals["failed"]) == (0, 0), document["verdict"]
-    assert totals["consumed_own"] == totals["sent"]
-    assert document["verdict"].startswith("FIXED")
+    assert totals["consumed_own"] == totals["sent"] > 0
+    assert document["verdict"]["kind"] == "FIXED"
+
+
+def test_buggy_code_misroutes_tasks(lab, trial, trial_requests):
+    lab.fresh_apache("buggy")
+    assert_buggy_trial(lab.load("buggy", requests=trial_requests, seed=trial, label=f"trial{trial}"))
+
+
+def test_fixed_code_misroutes_nothing(lab, trial, trial_requests):
+    lab.fresh_apache("fixed")
+    assert_fixed_trial(lab.load("fixed", requests=trial_requests, seed=trial, label=f"trial{trial}"))

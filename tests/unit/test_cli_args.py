@@ -25,23 +25,26 @@ def run_cli(*args):
         (["--concurrency", "0"], "not positive"),
         (["--requests", "many"], "not a whole number"),
         (["--hosts", "app3.example.com"], "unknown host"),
-        (["--timeout", "0"], "must be positive"),
+        (["--timeout", "0"], "not positive"),
+        (["--ramp-up", "-1"], "must not be negative"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, says):
-    completed = run_cli("--mode", "buggy", *args)
+    completed = run_cli("--code", "buggy", *args)
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("loadtest: ") and says in lines[0]
 
 
-def test_unknown_mode_exits_2():
-    completed = run_cli("--mode", "sideways")
+@pytest.mark.parametrize("option", ["--code", "--process-model", "--scenario", "--stack"])
+def test_unknown_choices_exit_2(option):
+    args = ["--code", "buggy"] if option != "--code" else []
+    completed = run_cli(*args, option, "sideways")
     assert completed.returncode == 2 and "invalid choice" in completed.stderr
 
 
 def test_unreachable_url_exits_2(tmp_path):
-    completed = run_cli("--mode", "fixed", "--url", "http://127.0.0.1:9", "--report-dir", str(tmp_path))
+    completed = run_cli("--code", "fixed", "--url", "http://127.0.0.1:9", "--report-dir", str(tmp_path))
     assert completed.returncode == 2
     assert completed.stderr.strip() == (
         "loadtest: cannot reach Apache at http://127.0.0.1:9 (ConnectionError); is the lab up? (make up)"
@@ -51,12 +54,13 @@ def test_unreachable_url_exits_2(tmp_path):
 def test_unwritable_report_dir_exits_2(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    completed = run_cli("--mode", "fixed", "--report-dir", str(blocker / "reports"))
+    completed = run_cli("--code", "fixed", "--report-dir", str(blocker / "reports"))
     assert completed.returncode == 2
     assert completed.stderr.strip().startswith(f"loadtest: cannot write reports to {blocker / 'reports'}")
 
 
 def test_hosts_are_parsed_and_defaults_hold():
-    args = cli.parse_args(["--mode", "buggy", "--hosts", "app2.example.com, app1.example.com"])
+    args = cli.parse_args(["--code", "buggy", "--hosts", "app2.example.com, app1.example.com"])
     assert args.hosts == ["app2.example.com", "app1.example.com"]
-    assert (args.requests, args.concurrency, args.ramp_up) == (300, 16, 2.0)
+    assert (args.requests, args.concurrency, args.ramp_up) == (300, 16, 0.5)
+    assert (args.process_model, args.scenario, args.stack) == ("embedded", "default", "trixie")

@@ -1,6 +1,8 @@
-"""Make targets refuse an unknown MODE or SCENARIO before doing anything."""
+"""Make targets refuse an unknown knob value before doing anything, and `make help` writes
+nothing."""
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -9,25 +11,44 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def make(*args, cwd=ROOT):
+    # A make of its own, not a sub-make of `make test`.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 @pytest.mark.parametrize(
     ("target", "knob", "says"),
     [
-        ("up", "MODE=sideways", "MODE must be buggy or fixed, not 'sideways'"),
-        ("reproduce", "MODE=fixd", "MODE must be buggy or fixed, not 'fixd'"),
-        ("fixed", "SCENARIO=oops", "SCENARIO must be default, bad-credentials or django-settings, not 'oops'"),
+        ("up", "CODE=sideways", "CODE must be one of: buggy fixed; not 'sideways'"),
+        ("run", "CODE=fixd", "CODE must be one of: buggy fixed; not 'fixd'"),
+        ("fixed", "SCENARIO=oops", "SCENARIO must be one of: default bad-credentials django-settings; not 'oops'"),
+        ("reproduce", "STACK=sid", "STACK must be one of: trixie bookworm; not 'sid'"),
+        ("run", "PROCESS_MODEL=fork", "PROCESS_MODEL must be one of: embedded daemon; not 'fork'"),
+        ("reproduce", "REQUESTS=0", "REQUESTS must be a whole number above 0, not '0'"),
+        ("reproduce", "RAMP_UP=soon", "RAMP_UP must be a number of seconds, not 'soon'"),
     ],
 )
 def test_unknown_knob_values_fail_clearly(target, knob, says):
-    # A make of its own, not a sub-make of `make test`.
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    completed = subprocess.run(
-        ["make", "--no-print-directory", "-n", target, knob],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    completed = make("-n", target, knob)
     assert completed.returncode == 2
     assert says in completed.stderr
     assert completed.stdout == ""
+
+
+def test_help_lists_every_target_and_knob_and_writes_nothing(tmp_path):
+    # In a copy without .env: help must not create it.
+    for name in ("Makefile", "choices.mk"):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    completed = make("help", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["Makefile", "choices.mk"]
+    targets = re.findall(r"^([a-z][a-z-]*):.*## ", (ROOT / "Makefile").read_text(), re.MULTILINE)
+    assert len(targets) > 10
+    for target in targets:
+        assert f"make {target} " in completed.stdout
+    knobs = ("STACK", "CODE", "PROCESS_MODEL", "SCENARIO", "REQUESTS", "CONCURRENCY", "RAMP_UP", "SEED", "PROCESSES")
+    for knob in (*knobs, "THREADS"):
+        assert f"{knob}=" in completed.stdout

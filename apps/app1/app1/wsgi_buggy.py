@@ -1,4 +1,4 @@
-"""WSGI entry of app1; mod_wsgi runs it in app1's own sub-interpreter (buggy mode)."""
+"""WSGI entry of app1; mod_wsgi runs it in app1's own sub-interpreter."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""WSGI entry of app2; mod_wsgi runs it in app2's own sub-interpreter (buggy mode)."""
+"""WSGI entry of app2; mod_wsgi runs it in app2's own sub-interpreter."""
 
 import os
 

@@ -1,8 +1,9 @@
-"""The referee's pure logic: error kinds, accounting and verdicts."""
+"""The referee's pure logic: error kinds, accounting, verdicts, timeline, failure causes."""
 
 import pytest
 
-from loadtest import report
+from loadtest import checker, client, report
+from loadtest.history import receipts_by_vhost
 
 
 def result(request_id, app, ok=True, error_kind=None):
@@ -36,8 +37,8 @@ def receipt(request_id, vhost):
     ],
 )
 def test_classify_error(status, text, exception, kind):
-    assert report.classify_error(status, text, exception) == kind
-    assert kind in report.ERROR_KINDS
+    assert client.classify_error(status, text, exception) == kind
+    assert kind in client.ERROR_KINDS
 
 
 def test_summary_counts_own_misrouted_failed_and_lost():
@@ -49,27 +50,27 @@ def test_summary_counts_own_misrouted_failed_and_lost():
         result("e", "app1"),  # published, but no worker ever got it
     ]
     receipts = [receipt("a", "app1"), receipt("b", "app2"), receipt("c", "app2")]
-    summary = report.summarize(results, receipts)
+    summary = checker.summarize(results, receipts)
     app1, app2, totals = summary["per_app"]["app1"], summary["per_app"]["app2"], summary["totals"]
     assert (app1["sent"], app1["consumed_own"], app1["misrouted"], app1["lost"]) == (3, 1, 1, 1)
     assert app1["misrouted_to"] == {"app2": 1}
     assert (app2["sent"], app2["consumed_own"], app2["failed"]) == (2, 1, 1)
     assert app2["errors"] == {"login_refused": 1}
     assert (totals["sent"], totals["misrouted"], totals["failed"], totals["lost"]) == (5, 1, 1, 1)
-    assert not report.accounted(totals)
+    assert not checker.accounted(totals)
 
 
 def test_a_receipt_beats_the_web_sides_error():
     # The client timed out, but a worker did receive the task: it counts as consumed.
     results = [result("a", "app2", ok=False, error_kind="timeout")]
-    summary = report.summarize(results, [receipt("a", "app1")])
+    summary = checker.summarize(results, [receipt("a", "app1")])
     assert summary["totals"]["misrouted"] == 1
     assert summary["totals"]["failed"] == 0
-    assert report.accounted(summary["totals"])
+    assert checker.accounted(summary["totals"])
 
 
 def test_unexpected_and_duplicate_receipts_are_counted():
-    summary = report.summarize(
+    summary = checker.summarize(
         [result("a", "app1")], [receipt("a", "app1"), receipt("a", "app1"), receipt("z", "app2")]
     )
     assert summary["totals"]["duplicate_receipts"] == 1
@@ -78,86 +79,90 @@ def test_unexpected_and_duplicate_receipts_are_counted():
 
 def summary(per_app=None, **counts):
     """A summary whose totals are `counts` over a 10-request default, and rows per app."""
-    totals = {**dict.fromkeys(report.COUNTS, 0), "sent": 10, "consumed_own": 10, **counts}
+    totals = {**dict.fromkeys(checker.COUNTS, 0), "sent": 10, "consumed_own": 10, **counts}
     rows = per_app or {"app1": {"failed": 0}, "app2": {"failed": totals["failed"]}}
     return {"totals": totals, "per_app": rows}
 
 
-def test_verdicts():
-    assert report.verdict("buggy", summary(consumed_own=7, misrouted=3), True) == (
-        True,
-        "REPRODUCED: 3 of 10 tasks misrouted, 0 requests failed, 0 lost",
+OWN_REFUSALS_ONLY = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 4}}
+SOME_OTHER_APP2_FAILURE = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 3}}
+APP1_FAILS_TOO = {"app1": {"failed": 1}, "app2": {"failed": 3, "refused_own_config": 3}}
+APP2_ALL_REFUSED = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_config": 10}}
+
+
+@pytest.mark.parametrize(
+    ("expected", "counts", "rows", "scenario", "broker_agrees", "kind"),
+    [
+        ("REPRODUCED", {"consumed_own": 7, "misrouted": 3}, None, "default", True, "REPRODUCED"),
+        ("REPRODUCED", {}, None, "default", True, "NOT_REPRODUCED"),
+        ("FIXED", {}, None, "default", True, "FIXED"),
+        ("ISOLATED", {}, None, "default", True, "ISOLATED"),
+        ("FIXED", {"consumed_own": 9, "failed": 1}, None, "default", True, "NOT_FIXED"),
+        ("FIXED", {"consumed_own": 9, "misrouted": 1}, None, "default", True, "NOT_FIXED"),
+        ("ISOLATED", {"consumed_own": 9, "misrouted": 1}, None, "default", True, "NOT_ISOLATED"),
+        # The seed's mystery: app1, correctly configured, fails with app2's config.
+        ("REPRODUCED", {"consumed_own": 6, "failed": 4, "foreign_failures": 3}, None, "bad-credentials", True,
+         "REPRODUCED"),
+        # With the fix app2's own login refusals remain, and they are by design...
+        ("FIXED", {"consumed_own": 6, "failed": 4}, OWN_REFUSALS_ONLY, "bad-credentials", True, "FIXED"),
+        # ...but no other app2 failure (a timeout, a 5xx), no failing app1, and only in that scenario.
+        ("FIXED", {"consumed_own": 6, "failed": 4}, SOME_OTHER_APP2_FAILURE, "bad-credentials", True, "NOT_FIXED"),
+        ("FIXED", {"consumed_own": 6, "failed": 4}, APP1_FAILS_TOO, "bad-credentials", True, "NOT_FIXED"),
+        ("FIXED", {"consumed_own": 6, "failed": 4}, APP1_FAILS_TOO, "default", True, "NOT_FIXED"),
+        ("REPRODUCED", {"wrong_settings": 5}, None, "django-settings", True, "REPRODUCED"),
+        ("FIXED", {"wrong_settings": 1}, None, "django-settings", True, "NOT_FIXED"),
+        # No task at any worker: the broker may just be down...
+        ("REPRODUCED", {"consumed_own": 0, "failed": 10}, None, "default", True, "INCONCLUSIVE"),
+        ("FIXED", {"consumed_own": 0, "failed": 10}, APP2_ALL_REFUSED, "bad-credentials", True, "INCONCLUSIVE"),
+        # ...unless the leak shows anyway: app1 requests refused with app2's bad config.
+        ("REPRODUCED", {"consumed_own": 0, "failed": 10, "foreign_failures": 5}, None, "bad-credentials", True,
+         "REPRODUCED"),
+        # Counts that do not add up, witnesses that disagree.
+        ("FIXED", {"duplicate_receipts": 1}, None, "default", True, "INCONCLUSIVE"),
+        ("REPRODUCED", {"misrouted": 1, "consumed_own": 9, "unexpected_receipts": 1}, None, "default", True,
+         "INCONCLUSIVE"),
+        ("REPRODUCED", {"consumed_own": 6, "misrouted": 3, "lost": 1}, None, "default", True, "INCONCLUSIVE"),
+        ("FIXED", {}, None, "default", False, "INCONCLUSIVE"),
+    ],
+)  # fmt: skip
+def test_verdict_kinds(expected, counts, rows, scenario, broker_agrees, kind):
+    verdict = checker.verdict(expected, summary(rows, **counts), broker_agrees, scenario)
+    assert verdict.kind == kind
+    assert verdict.success == (kind == expected)
+    assert verdict.line.startswith(kind.replace("_", " ") + ": ")
+    assert verdict.exit_status == (0 if kind == expected else 3 if kind == "INCONCLUSIVE" else 1)
+
+
+def test_verdict_lines_say_the_counts():
+    assert checker.verdict("REPRODUCED", summary(consumed_own=7, misrouted=3), True).line == (
+        "REPRODUCED: 3 of 10 tasks misrouted, 0 requests failed, 0 lost"
     )
-    ok, line = report.verdict("buggy", summary(), True)
-    assert not ok and line.startswith("NOT REPRODUCED")
-    assert report.verdict("fixed", summary(), True) == (
-        True,
-        "FIXED: 0 of 10 tasks misrouted, 0 requests failed, 0 lost",
+    line = checker.verdict("REPRODUCED", summary(consumed_own=6, failed=4, foreign_failures=3), True).line
+    assert line == "REPRODUCED: 0 of 10 tasks misrouted, 4 requests failed (3 with another app's Celery config), 0 lost"
+    assert (
+        "5 served with another app's Django settings"
+        in checker.verdict("REPRODUCED", summary(wrong_settings=5), True).line
     )
-    assert report.verdict("daemon", summary(), True)[1].startswith("ISOLATED: ")
-    ok, line = report.verdict("fixed", summary(consumed_own=9, failed=1), True)
-    assert not ok and line.startswith("NOT FIXED")
-    ok, line = report.verdict("fixed", summary(consumed_own=9, misrouted=1), True)
-    assert not ok and line.startswith("NOT FIXED")
+    assert "no task reached any worker" in checker.verdict("FIXED", summary(consumed_own=0, failed=10), True).line
 
 
-def test_bad_credentials_verdicts():
-    # The seed's mystery: app1, correctly configured, fails with app2's config.
-    ok, line = report.verdict("buggy", summary(consumed_own=6, failed=4, foreign_failures=3), True, "bad-credentials")
-    assert ok and line == (
-        "REPRODUCED: 0 of 10 tasks misrouted, 4 requests failed (3 with another app's Celery config), 0 lost"
-    )
-    # With the fix app2's own login refusals remain, and they are by design...
-    rows = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 4}}
-    assert report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
-    # ...but any other app2 failure is not (a timeout, a 5xx)...
-    rows = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 3}}
-    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
-    # ...and neither is a failing app1.
-    rows = {"app1": {"failed": 1}, "app2": {"failed": 3, "refused_own_config": 3}}
-    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "bad-credentials")[0]
-    assert not report.verdict("fixed", summary(rows, consumed_own=6, failed=4), True, "default")[0]
-
-
-def test_wrong_settings_count_as_a_leak():
-    ok, line = report.verdict("buggy", summary(wrong_settings=5), True, "django-settings")
-    assert ok and "5 served with another app's Django settings" in line
-    assert not report.verdict("fixed", summary(wrong_settings=1), True, "django-settings")[0]
-
-
-def test_no_verdict_when_nothing_reached_a_worker():
-    ok, line = report.verdict("buggy", summary(consumed_own=0, failed=10), True)
-    assert not ok and line.startswith("INCONCLUSIVE") and "no task reached any worker" in line
-    # Unless the leak shows anyway: every app1 request refused with app2's bad config.
-    ok, line = report.verdict("buggy", summary(consumed_own=0, failed=10, foreign_failures=5), True, "bad-credentials")
-    assert ok and line.startswith("REPRODUCED")
-    rows = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_config": 10}}
-    assert not report.verdict("fixed", summary(rows, consumed_own=0, failed=10), True, "bad-credentials")[0]
-
-
-def test_duplicate_or_unexpected_receipts_make_it_inconclusive():
-    assert report.verdict("fixed", summary(duplicate_receipts=1), True)[1].startswith("INCONCLUSIVE")
-    assert report.verdict("buggy", summary(misrouted=1, consumed_own=9, unexpected_receipts=1), True)[1].startswith(
-        "INCONCLUSIVE"
-    )
+@pytest.mark.parametrize(
+    ("code", "process_model", "expected"),
+    [("buggy", "embedded", "REPRODUCED"), ("fixed", "embedded", "FIXED"), ("buggy", "daemon", "ISOLATED")],
+)
+def test_what_a_run_expects(code, process_model, expected):
+    assert checker.expected_kind(code, process_model) == expected
 
 
 def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
     own = answer(7, "app2", "app2", "app2", 1.0)
     results = [{"request_id": "a", "app": "app2", "ok": False, "error_kind": "login_refused", "response": own}]
-    totals = report.summarize(results, [])["totals"]
+    totals = checker.summarize(results, [])["totals"]
     assert (totals["refused_own_config"], totals["foreign_failures"]) == (1, 0)
 
 
-def test_no_verdict_when_the_counts_do_not_add_up():
-    ok, line = report.verdict("buggy", summary(consumed_own=6, misrouted=3, lost=1), True)
-    assert not ok and line.startswith("INCONCLUSIVE")
-    ok, line = report.verdict("fixed", summary(), broker_agrees=False)
-    assert not ok and line.startswith("INCONCLUSIVE")
-
-
 def test_receipts_by_vhost():
-    assert report.receipts_by_vhost([receipt("a", "app1"), receipt("b", "app1")]) == {"app1": 2, "app2": 0}
+    assert receipts_by_vhost([receipt("a", "app1"), receipt("b", "app1")]) == {"app1": 2, "app2": 0}
 
 
 def answer(pid, group, served_by, config, created_at, inherited=None):
@@ -191,7 +196,7 @@ def test_timeline_orders_interpreters_by_creation_and_marks_inherited_config():
             "response": answer(7, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 100.5, "app2.celeryconfig"),
         },
     ]
-    (child,) = report.timeline(results)
+    (child,) = checker.timeline(results)
     first, second = child["interpreters"]
     assert (first["application_group"], first["foreign_config"], first["inherited"]) == ("app2", False, {})
     assert second["application_group"] == "%{ENV:WSGI_APP_GROUP}" and second["foreign_config"]
@@ -215,13 +220,13 @@ def test_failures_are_attributed_to_host_interpreter_and_config():
         }
         for i in range(3)
     ]
-    (cause,) = report.failure_causes(results)
+    (cause,) = checker.failure_causes(results)
     assert (cause["app"], cause["pid"], cause["config_module"], cause["count"]) == ("app1", 8, "app2.celeryconfig", 3)
-    summary_ = report.summarize(results, [])
+    summary_ = checker.summarize(results, [])
     assert summary_["totals"]["foreign_failures"] == 3 and summary_["totals"]["failed"] == 3
 
 
 def test_table_has_a_row_per_app_and_a_total():
-    summary = report.summarize([result("a", "app1")], [receipt("a", "app2")])
+    summary = checker.summarize([result("a", "app1")], [receipt("a", "app2")])
     lines = report.format_table(summary).splitlines()
     assert [line.split()[0] for line in lines[2:]] == ["app1", "app2", "total"]

@@ -1,0 +1,10 @@
+"""app2's Celery app, built eagerly from app2's own configuration module, as Celery's
+Django guide lays it out (proj/celery.py). Only wsgi_fixed.py imports it: the buggy entry
+keeps Celery's lazily configured default app."""
+
+from celery import Celery
+
+app = Celery("app2")
+app.config_from_object("app2.celeryconfig")
+# Celery's current app is thread-local: make this one the default for every Apache thread.
+app.set_default()

@@ -1,0 +1,223 @@
+"""The checker: pure functions of the history (the requests sent, the receipts, the broker's
+counters) that account for every request and reach the verdict. No network, no Docker:
+everything here is unit-tested directly.
+"""
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from loadtest.lab import APPS, app_for_group, config_app
+
+
+def summarize(results, receipts):
+    """Account for every request.
+
+    results: one dict per request sent: request_id, app (by Host), ok (bool), error_kind,
+        error (text), response (the JSON the web side answered, may be empty).
+    receipts: the workers' receipts of this run: request_id, worker_vhost, ...
+
+    A request is *consumed* when some worker has a receipt for it (whatever the web side
+    said), *misrouted* when that worker's vhost is not its own app's, *failed* when no worker
+    received it and the client recorded an error, and *lost* otherwise. Failures are
+    *foreign* when the interpreter had another app's Celery config; *wrong_settings* counts
+    answers served with another app's Django settings.
+    """
+    received = {}
+    duplicates = 0
+    for receipt in receipts:
+        if receipt["request_id"] in received:
+            duplicates += 1
+        received[receipt["request_id"]] = receipt
+
+    per_app = {app: _empty_row() for app in APPS}
+    for result in results:
+        row = per_app[result["app"]]
+        row["sent"] += 1
+        response = result.get("response") or {}
+        used_config = config_app((response.get("broker") or {}).get("config_module"))
+        if response.get("served_by") not in (None, result["app"]):
+            row["wrong_settings"] += 1
+        receipt = received.get(result["request_id"])
+        if receipt is not None:
+            if receipt["worker_vhost"] == result["app"]:
+                row["consumed_own"] += 1
+            else:
+                row["misrouted"] += 1
+                row["misrouted_to"][receipt["worker_vhost"]] += 1
+        elif result.get("error_kind"):
+            row["failed"] += 1
+            row["errors"][result["error_kind"]] += 1
+            if used_config not in (None, result["app"]):
+                row["foreign_failures"] += 1
+            elif used_config == result["app"] and result["error_kind"] == "login_refused":
+                row["refused_own_config"] += 1
+        else:
+            row["lost"] += 1
+    for row in per_app.values():
+        row["errors"] = dict(row["errors"])
+        row["misrouted_to"] = dict(row["misrouted_to"])
+
+    totals = _empty_row()
+    for row in per_app.values():
+        for key in COUNTS:
+            totals[key] += row[key]
+    totals["errors"] = dict(sum((Counter(r["errors"]) for r in per_app.values()), Counter()))
+    totals["misrouted_to"] = {}
+    sent_ids = {r["request_id"] for r in results}
+    totals["unexpected_receipts"] = sum(1 for rid in received if rid not in sent_ids)
+    totals["duplicate_receipts"] = duplicates
+    return {"per_app": per_app, "totals": totals}
+
+
+COUNTS = (
+    "sent",
+    "consumed_own",
+    "misrouted",
+    "failed",
+    "lost",
+    "foreign_failures",  # failed while the interpreter had another app's Celery config
+    "refused_own_config",  # login refused while using the app's own Celery config
+    "wrong_settings",  # answered with another app's Django settings
+)
+
+
+def _empty_row():
+    return {**dict.fromkeys(COUNTS, 0), "errors": Counter(), "misrouted_to": Counter()}
+
+
+def accounted(totals):
+    """sent == consumed (own + misrouted) + failed with a recorded error; nothing lost, no
+    task received twice, no receipt for a request this run did not send."""
+    return (
+        totals["lost"] == 0
+        and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
+        and totals.get("duplicate_receipts", 0) == 0
+        and totals.get("unexpected_receipts", 0) == 0
+    )
+
+
+# Apps whose requests are refused by the broker by design in a scenario (their own config
+# is wrong); only that refusal, with their own config, is excused.
+FAILING_BY_DESIGN = {"default": (), "bad-credentials": ("app2",), "django-settings": ()}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the run showed. kind: REPRODUCED, FIXED or ISOLATED when the lab showed what the
+    command expected; NOT_REPRODUCED, NOT_FIXED or NOT_ISOLATED when it showed the opposite;
+    INCONCLUSIVE when the witnesses do not account for every request."""
+
+    kind: str
+    success: bool
+    line: str
+
+    def as_dict(self):
+        return asdict(self)
+
+    @property
+    def exit_status(self):
+        """0 the expected verdict, 1 the other one, 3 INCONCLUSIVE (2 is bad input)."""
+        return 0 if self.success else 3 if self.kind == "INCONCLUSIVE" else 1
+
+
+def expected_kind(code, process_model):
+    """What a run of this code in this process model should show."""
+    if process_model == "daemon":
+        return "ISOLATED"
+    return "REPRODUCED" if code == "buggy" else "FIXED"
+
+
+def verdict(expected, summary, broker_agrees, scenario="default"):
+    """A REPRODUCED run succeeds when the leak showed; FIXED and ISOLATED ones when it did
+    not (and nothing failed but what the scenario breaks on purpose)."""
+    totals = summary["totals"]
+    counts = f"{totals['misrouted']} of {totals['sent']} tasks misrouted, {totals['failed']} requests failed"
+    if totals["foreign_failures"]:
+        counts += f" ({totals['foreign_failures']} with another app's Celery config)"
+    if totals["wrong_settings"]:
+        counts += f", {totals['wrong_settings']} served with another app's Django settings"
+    counts += f", {totals['lost']} lost"
+    if not (accounted(totals) and broker_agrees):
+        missing = "the workers and the broker do not account for every request"
+        return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {missing}")
+    leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
+    # With no task at any worker, only a leak seen some other way (a broker refusal of another
+    # app's config, another app's settings) is evidence; otherwise the broker may just be down.
+    if totals["consumed_own"] + totals["misrouted"] == 0 and not (expected == "REPRODUCED" and leaks):
+        return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; no task reached any worker")
+    if expected == "REPRODUCED":
+        if leaks:
+            return Verdict("REPRODUCED", True, f"REPRODUCED: {counts}")
+        return Verdict("NOT_REPRODUCED", False, f"NOT REPRODUCED: {counts} (try more requests or concurrency)")
+    unexpected_failures = sum(
+        row["failed"] - (row.get("refused_own_config", 0) if app in FAILING_BY_DESIGN[scenario] else 0)
+        for app, row in summary["per_app"].items()
+    )
+    if leaks == 0 and unexpected_failures == 0:
+        return Verdict(expected, True, f"{expected}: {counts}")
+    return Verdict(f"NOT_{expected}", False, f"NOT {expected}: {counts}")
+
+
+def timeline(results):
+    """Per Apache child, its interpreters in the order they were created: what each
+    inherited, which config it used, where it published and what failed."""
+    table = {}
+    for result in results:
+        response = result.get("response") or {}
+        if "pid" not in response:
+            continue
+        key = (response["pid"], response.get("application_group"))
+        creation = response.get("at_creation") or {}
+        entry = table.setdefault(
+            key,
+            {
+                "pid": response["pid"],
+                "application_group": response.get("application_group"),
+                "served_by": response.get("served_by"),
+                "django_settings": response.get("django_settings"),
+                "created_at": creation.get("created_at"),
+                "inherited": {
+                    name: value for name, value in creation.items() if name.endswith("_MODULE") and value is not None
+                },
+                "config_module": (response.get("broker") or {}).get("config_module"),
+                "published_to": Counter(),
+                "errors": Counter(),
+            },
+        )
+        if result["ok"]:
+            entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
+        else:
+            entry["errors"][result.get("error_kind")] += 1
+    children = {}
+    for entry in table.values():
+        entry["published_to"] = dict(entry["published_to"])
+        entry["errors"] = dict(entry["errors"])
+        entry["host_app"] = app_for_group(entry["application_group"])
+        entry["foreign_config"] = config_app(entry["config_module"]) not in (None, entry["host_app"])
+        children.setdefault(entry["pid"], []).append(entry)
+    return [
+        {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}
+        for pid, rows in sorted(children.items())
+    ]
+
+
+def failure_causes(results):
+    """Failed requests grouped by Host app, interpreter, config and error, with librabbitmq's text."""
+    groups = {}
+    for result in results:
+        if result["ok"]:
+            continue
+        response = result.get("response") or {}
+        key = (
+            result["app"],
+            response.get("pid"),
+            response.get("application_group"),
+            (response.get("broker") or {}).get("config_module"),
+            result.get("error_kind"),
+        )
+        entry = groups.setdefault(key, {"count": 0, "error": result.get("error", "")})
+        entry["count"] += 1
+    return [
+        {"app": app, "pid": pid, "application_group": group, "config_module": config, "error_kind": kind, **entry}
+        for (app, pid, group, config, kind), entry in sorted(groups.items(), key=lambda item: str(item[0]))
+    ]

@@ -1,0 +1,158 @@
+"""The client: sends the plan's requests to Apache and records what each one answered.
+
+It only applies operations; whether a task really went where it should is the checker's
+business, from the workers' receipts.
+"""
+
+import concurrent.futures
+import queue
+import sys
+import threading
+import time
+
+import requests
+
+from loadtest.lab import HOST_APPS, UsageError
+
+ERROR_KINDS = (
+    "login_refused",  # librabbitmq: 403 ACCESS_REFUSED, wrong user or password
+    "vhost_refused",  # librabbitmq: 530 NOT_ALLOWED, vhost not permitted for that user
+    "socket_error",  # librabbitmq: could not open a socket to the broker
+    "http_5xx",
+    "http_4xx",
+    "timeout",
+    "connection_error",
+)
+
+
+def classify_error(status=None, text="", exception=None):
+    """One error kind for a failed request, from what the client saw."""
+    if exception == "timeout":
+        return "timeout"
+    if exception == "connection":
+        return "connection_error"
+    text = text or ""
+    if "ACCESS_REFUSED" in text or "Couldn't log in" in text and "403" in text:
+        return "login_refused"
+    if "NOT_ALLOWED" in text or "530" in text and "vhost" in text:
+        return "vhost_refused"
+    if "socket" in text.lower():
+        return "socket_error"
+    if status is not None and status >= 500:
+        return "http_5xx"
+    return "http_4xx"
+
+
+def check_reachable(url):
+    try:
+        requests.get(f"{url}/healthz", timeout=3).raise_for_status()
+    except requests.RequestException as exc:
+        raise UsageError(f"cannot reach Apache at {url} ({type(exc).__name__}); is the lab up? (make up)") from None
+
+
+def send(url, run_id, index, host, timeout):
+    """POST /enqueue/ once, on a new connection (as many different clients would: Apache
+    hands each to whichever child accepts it first). Returns the request's record."""
+    result = {"request_id": f"{run_id}-{index}", "host": host, "app": HOST_APPS[host], "ok": False}
+    return {**result, **_post(url, run_id, result["request_id"], host, timeout), "answered_at": time.time()}
+
+
+def _post(url, run_id, request_id, host, timeout):
+    result = {}
+    try:
+        response = requests.post(
+            f"{url}/enqueue/",
+            headers={"Host": host, "Connection": "close"},
+            json={"run_id": run_id, "request_id": request_id},
+            timeout=timeout,
+        )
+    except requests.Timeout:
+        return {"error_kind": classify_error(exception="timeout"), "error": "client timeout"}
+    except requests.RequestException as exc:  # refused, reset, cut off mid-answer...
+        return {"error_kind": classify_error(exception="connection"), "error": f"{type(exc).__name__}: {exc}"}
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    result.update(status=response.status_code, response=body)
+    if response.ok:
+        result["ok"] = True
+    else:
+        text = body.get("error") or response.text[:300]
+        result.update(error_kind=classify_error(response.status_code, text), error=text)
+    return result
+
+
+def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress):
+    """Every request of the plan, from `concurrency` client threads that start one after
+    another over `ramp_up` seconds (the ramp-up of JMeter and Locust), the way traffic comes
+    back after a restart, instead of all in the same millisecond."""
+    work = queue.SimpleQueue()
+    for item in enumerate(plan):
+        work.put(item)
+    results = [None] * len(plan)
+
+    def client(number):
+        time.sleep(ramp_up * number / concurrency)
+        while True:
+            try:
+                index, host = work.get_nowait()
+            except queue.Empty:
+                return
+            results[index] = send(url, run_id, index, host, timeout)
+            progress.advance(results[index]["ok"])
+
+    with progress, concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(client, range(concurrency)))
+    return results
+
+
+class Progress:
+    """A progress bar on a terminal (rich); a line per quarter of the run otherwise, so CI
+    logs stay short; nothing at all when quiet."""
+
+    def __init__(self, total, quiet=False, stream=sys.stderr):
+        self.total, self.quiet, self.stream = total, quiet, stream
+        self.done = self.failed = 0
+        self.lock = threading.Lock()
+        self.started = time.monotonic()
+        self.bar = None
+        if not quiet and stream.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("failed {task.fields[failed]}"),
+                TimeElapsedColumn(),
+                console=Console(file=stream),
+                transient=False,
+            )
+            self.task = self.bar.add_task("load", total=total, failed=0)
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+    def advance(self, ok):
+        with self.lock:
+            self.done += 1
+            self.failed += 0 if ok else 1
+            if self.bar:
+                self.bar.update(self.task, completed=self.done, failed=self.failed)
+            elif not self.quiet and self.done * 4 // self.total != (self.done - 1) * 4 // self.total:
+                elapsed = time.monotonic() - self.started
+                print(
+                    f"  sent {self.done}/{self.total}, failed {self.failed}, {elapsed:.1f} s",
+                    file=self.stream,
+                    flush=True,
+                )

@@ -1,0 +1,108 @@
+"""The history: what the run left behind, read from the two witnesses that are not the web
+side. The workers' receipts (one JSON line per task a worker really received, with the vhost
+of its own connection) and RabbitMQ's per-vhost publish counters (management API)."""
+
+import json
+import time
+from collections import Counter
+
+import requests
+
+from loadtest.lab import APPS, UsageError
+
+
+class ManagementAPI:
+    """RabbitMQ's management API: the broker's own count of what was published per vhost."""
+
+    def __init__(self, url, user, password):
+        self.url = url.rstrip("/")
+        self.auth = (user, password)
+
+    def _get(self, path):
+        try:
+            response = requests.get(f"{self.url}/api/{path}", auth=self.auth, timeout=5)
+        except requests.RequestException as exc:
+            raise UsageError(f"cannot reach the RabbitMQ management API at {self.url} ({type(exc).__name__})") from None
+        if response.status_code == 401:
+            raise UsageError(f"the management API refused user {self.auth[0]!r}; check RABBITMQ_ADMIN_* in .env")
+        response.raise_for_status()
+        return response.json()
+
+    def versions(self):
+        overview = self._get("overview")
+        return {"rabbitmq": overview.get("rabbitmq_version"), "erlang": overview.get("erlang_version")}
+
+    def _vhost_stats(self):
+        return {app: self._get(f"vhosts/{app}").get("message_stats") or {} for app in APPS}
+
+    def publish_counters(self):
+        """Messages published into each app's vhost since the broker started."""
+        return {app: stats.get("publish", 0) for app, stats in self._vhost_stats().items()}
+
+    def quiet_publish_counters(self, settle_seconds=0.6, timeout=10.0):
+        """The counters once they have stopped moving. The API refreshes them every
+        collect_statistics_interval (rabbitmq.conf: 0.5 s), so a baseline taken while they
+        still catch up with earlier traffic would count it in this run."""
+        stats = self._vhost_stats()
+        counters = {app: s.get("publish", 0) for app, s in stats.items()}
+        if not any((s.get("publish_details") or {}).get("rate") for s in stats.values()):
+            return counters
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(settle_seconds)
+            now = self.publish_counters()
+            if now == counters:
+                return now
+            counters = now
+        return counters
+
+    def publish_deltas(self, before):
+        now = self.publish_counters()
+        return {app: now[app] - before[app] for app in APPS}
+
+
+class ReceiptReader:
+    """Reads this run's receipts from the workers' files, each poll only what was appended
+    since the last one; a line still being written waits for the next poll."""
+
+    def __init__(self, receipts_dir, run_id):
+        if not receipts_dir.is_dir():
+            raise UsageError(f"receipts directory {receipts_dir} does not exist; is the lab up? (make up)")
+        self.receipts_dir, self.run_id = receipts_dir, run_id
+        # Start at the files' current ends: earlier runs' receipts are not this run's.
+        self.offsets = {path: path.stat().st_size for path in receipts_dir.glob("*.jsonl")}
+        self.receipts = []
+
+    def poll(self):
+        for path in sorted(self.receipts_dir.glob("*.jsonl")):
+            with path.open("rb") as lines:
+                lines.seek(self.offsets.get(path, 0))
+                for line in lines:
+                    if not line.endswith(b"\n"):
+                        break
+                    self.offsets[path] = self.offsets.get(path, 0) + len(line)
+                    receipt = json.loads(line)
+                    if receipt.get("run_id") == self.run_id:
+                        self.receipts.append(receipt)
+        return self.receipts
+
+
+def receipts_by_vhost(receipts):
+    counts = Counter(r["worker_vhost"] for r in receipts)
+    return {app: counts.get(app, 0) for app in APPS}
+
+
+def settle(reader, results, mgmt, publishes_before, seconds):
+    """Wait until the workers have received every published task and the broker's counters
+    have caught up with them, or until `seconds` have passed.
+    Returns (receipts, broker publishes by vhost, receipts by vhost)."""
+    published = {r["request_id"] for r in results if r["ok"]}
+    deadline = time.monotonic() + seconds
+    while True:
+        receipts = reader.poll()
+        publishes = mgmt.publish_deltas(publishes_before)
+        by_vhost = receipts_by_vhost(receipts)
+        done = published <= {r["request_id"] for r in receipts} and publishes == by_vhost
+        if done or time.monotonic() > deadline:
+            return receipts, publishes, by_vhost
+        time.sleep(0.1)

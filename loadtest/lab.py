@@ -1,0 +1,46 @@
+"""The lab's vocabulary, shared by every role: the Hosts and apps, and the choices of every
+knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
+
+import re
+from pathlib import Path
+
+# Which Django project serves which Host (apache/lab.conf: app2.example.com gets the
+# application group 'app2'; app1.example.com gets the unexpanded '%{ENV:WSGI_APP_GROUP}').
+HOST_APPS = {"app1.example.com": "app1", "app2.example.com": "app2"}
+APPS = ("app1", "app2")
+APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
+
+CHOICES_FILE = Path(__file__).resolve().parents[1] / "choices.mk"
+
+
+def read_choices(path=CHOICES_FILE):
+    """{'CODES': ('buggy', 'fixed'), ...} from lines such as `CODES := buggy fixed`."""
+    choices = {}
+    for line in path.read_text().splitlines():
+        match = re.fullmatch(r"([A-Z_]+)\s*:=\s*(.+)", line.strip())
+        if match:
+            choices[match[1]] = tuple(match[2].split())
+    return choices
+
+
+_CHOICES = read_choices()
+CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py or wsgi_fixed.py
+PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon group per app
+SCENARIOS = _CHOICES["SCENARIOS"]
+STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
+
+
+def app_for_group(application_group):
+    """The app an application group serves (apache/lab.conf): 'app2' for app2, any other
+    group, such as the literal '%{ENV:WSGI_APP_GROUP}', for app1."""
+    return "app2" if application_group == "app2" else "app1"
+
+
+def config_app(config_module):
+    """Which app's Celery config a module is ('app2.celeryconfig' -> 'app2'), or None."""
+    app = (config_module or "").split(".")[0]
+    return app if app in APPS else None
+
+
+class UsageError(Exception):
+    """Bad input or an unreachable lab: the CLI prints one line on stderr and exits 2."""

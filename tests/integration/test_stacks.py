@@ -1,0 +1,47 @@
+"""Both stacks (choices.mk): the versions each run reports are the ones its containers
+really have, and the leak and the fix show on the other stack too."""
+
+import pytest
+
+from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
+
+# What Debian ships in each release: the runs must *measure* these, not be told them.
+PYTHON = {"trixie": "3.13.", "bookworm": "3.11."}
+MOD_WSGI = {"trixie": "5.", "bookworm": "4.9."}
+
+
+def container_says(lab, service, *command):
+    code, output = lab.exec(service, *command)
+    assert code == 0, output
+    return output.strip()
+
+
+def assert_versions_are_the_containers(lab, document):
+    versions = document["versions"]
+    assert versions["python"].startswith(PYTHON[lab.stack])
+    assert versions["python"] == container_says(
+        lab, "apache", "python3", "-c", "import platform; print(platform.python_version())"
+    )
+    assert versions["mod_wsgi"].startswith(MOD_WSGI[lab.stack])
+    assert f"Apache/{versions['apache']} " in container_says(lab, "apache", "apache2", "-v")
+    rabbitmq = container_says(lab, "rabbitmq", "rabbitmqctl", "version")
+    assert versions["rabbitmq"] == rabbitmq
+    for name, dist in (("celery", "celery"), ("django", "django"), ("librabbitmq", "librabbitmq-fork")):
+        said = container_says(
+            lab, "apache", "python", "-c", f"import importlib.metadata as m; print(m.version('{dist}'))"
+        )
+        assert versions[name] == said
+
+
+def test_versions_are_measured_in_the_running_containers(lab, trial_requests):
+    lab.fresh_apache("fixed")
+    assert_versions_are_the_containers(lab, lab.load("fixed", requests=trial_requests, label="versions"))
+
+
+@pytest.mark.parametrize("code", ["buggy", "fixed"])
+def test_the_other_stack_leaks_and_the_fix_holds(other_stack_lab, code, trial_requests):
+    other_stack_lab.fresh_apache(code)
+    document = other_stack_lab.load(code, requests=trial_requests, label=f"{other_stack_lab.stack}")
+    assert document["stack"] == other_stack_lab.stack
+    assert_versions_are_the_containers(other_stack_lab, document)
+    (assert_buggy_trial if code == "buggy" else assert_fixed_trial)(document)
