@@ -14,6 +14,7 @@ SCENARIO      ?= $(firstword $(SCENARIOS))
 REQUESTS      ?= 300
 CONCURRENCY   ?= 16
 RAMP_UP       ?= 0.5
+REPORT_PORT   ?= 8000
 SEED          ?=
 PROCESSES     ?=
 THREADS       ?=
@@ -28,6 +29,7 @@ whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1)
 $(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
 $(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call whole,$(knob))))
 $(if $(SEED),$(if $(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEED must be a whole number, not '$(SEED)')))
+$(call whole,REPORT_PORT)
 $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
 
 # .env holds the passwords and ports (`make env` writes it). Read only when it exists, so
@@ -80,6 +82,7 @@ help: ## List the targets and the knobs
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env: 2 and 8)"
+	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
 	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT and the passwords live in .env (make env writes it)"
 
 .PHONY: reproduce
@@ -99,6 +102,14 @@ daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
 run: setup ## Fresh Apache children in CODE and PROCESS_MODEL, then the load and the verdict
 	$(start-lab)
 	@$(LOADTEST)
+
+.PHONY: matrix
+matrix: venv ## reproduce, fixed and daemon on every stack: one table of versions and verdicts
+	@$(PYTHON) -m loadtest.matrix REQUESTS=$(REQUESTS) CONCURRENCY=$(CONCURRENCY) RAMP_UP=$(RAMP_UP)
+
+.PHONY: report
+report: venv ## Serve reports/ on 127.0.0.1:REPORT_PORT and open the latest run's page
+	@$(PYTHON) -m loadtest.serve --port $(REPORT_PORT)
 
 .PHONY: up
 up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh children

@@ -5,6 +5,7 @@ CODES          := buggy fixed
 PROCESS_MODELS := embedded daemon
 SCENARIOS      := default bad-credentials django-settings
 STACKS         := trixie bookworm
+FAULTS         := none broker-restart worker-kill apache-recycle
 
 # The Python each stack's Debian ships: the images' wheelhouse is downloaded for it.
 PYTHON_VERSION_trixie   := 3.13

@@ -8,8 +8,20 @@ from dataclasses import asdict, dataclass
 
 from loadtest.lab import APPS, app_for_group, config_app
 
+# Seconds around a fault's window within which a failure or a loss is put down to it: a
+# request in flight when the fault began, or on a connection that had not yet come back.
+FAULT_GRACE = 2.0
 
-def summarize(results, receipts):
+
+def in_fault(result, fault):
+    """Was this request answered while the nemesis's fault was under way (or just after)?"""
+    if not fault or fault.get("began_at") is None:
+        return False
+    answered = result.get("answered_at", 0)
+    return fault["began_at"] - FAULT_GRACE <= answered <= (fault.get("ended_at") or answered) + FAULT_GRACE
+
+
+def summarize(results, receipts, fault=None):
     """Account for every request.
 
     results: one dict per request sent: request_id, app (by Host), ok (bool), error_kind,
@@ -20,7 +32,8 @@ def summarize(results, receipts):
     said), *misrouted* when that worker's vhost is not its own app's, *failed* when no worker
     received it and the client recorded an error, and *lost* otherwise. Failures are
     *foreign* when the interpreter had another app's Celery config; *wrong_settings* counts
-    answers served with another app's Django settings.
+    answers served with another app's Django settings. With a fault (the nemesis's record),
+    failures and losses of requests answered during it are counted apart: *_in_fault.
     """
     received = {}
     duplicates = 0
@@ -46,6 +59,7 @@ def summarize(results, receipts):
                 row["misrouted_to"][receipt["worker_vhost"]] += 1
         elif result.get("error_kind"):
             row["failed"] += 1
+            row["failed_in_fault"] += in_fault(result, fault)
             row["errors"][result["error_kind"]] += 1
             if used_config not in (None, result["app"]):
                 row["foreign_failures"] += 1
@@ -53,6 +67,7 @@ def summarize(results, receipts):
                 row["refused_own_config"] += 1
         else:
             row["lost"] += 1
+            row["lost_in_fault"] += in_fault(result, fault)
     for row in per_app.values():
         row["errors"] = dict(row["errors"])
         row["misrouted_to"] = dict(row["misrouted_to"])
@@ -78,6 +93,8 @@ COUNTS = (
     "foreign_failures",  # failed while the interpreter had another app's Celery config
     "refused_own_config",  # login refused while using the app's own Celery config
     "wrong_settings",  # answered with another app's Django settings
+    "failed_in_fault",  # failed while the nemesis's fault was under way
+    "lost_in_fault",  # answered 200 while the fault was under way, never consumed
 )
 
 
@@ -86,11 +103,12 @@ def _empty_row():
 
 
 def accounted(totals):
-    """sent == consumed (own + misrouted) + failed with a recorded error; nothing lost, no
-    task received twice, no receipt for a request this run did not send."""
+    """sent == consumed (own + misrouted) + failed with a recorded error + lost during a
+    fault; nothing else lost, no task received twice, no receipt for a request this run did
+    not send."""
     return (
-        totals["lost"] == 0
-        and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"]
+        totals["lost"] == totals.get("lost_in_fault", 0)
+        and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"] + totals["lost"]
         and totals.get("duplicate_receipts", 0) == 0
         and totals.get("unexpected_receipts", 0) == 0
     )
@@ -120,6 +138,21 @@ class Verdict:
         return 0 if self.success else 3 if self.kind == "INCONCLUSIVE" else 1
 
 
+def what_is_missing(totals, broker_agrees):
+    """The one sentence that says why the witnesses do not account for every request."""
+    reasons = []
+    unexplained = totals["lost"] - totals.get("lost_in_fault", 0)
+    if unexplained:
+        reasons.append(f"{unexplained} answered 200 but never reached a worker, outside any fault")
+    if totals.get("duplicate_receipts"):
+        reasons.append(f"{totals['duplicate_receipts']} tasks were received twice")
+    if totals.get("unexpected_receipts"):
+        reasons.append(f"{totals['unexpected_receipts']} receipts are for requests this run did not send")
+    if not broker_agrees:
+        reasons.append("the broker's publish counters disagree with the workers' receipts")
+    return "; ".join(reasons) or "the counts do not add up"
+
+
 def expected_kind(code, process_model):
     """What a run of this code in this process model should show."""
     if process_model == "daemon":
@@ -137,9 +170,13 @@ def verdict(expected, summary, broker_agrees, scenario="default"):
     if totals["wrong_settings"]:
         counts += f", {totals['wrong_settings']} served with another app's Django settings"
     counts += f", {totals['lost']} lost"
+    if totals.get("failed_in_fault") or totals.get("lost_in_fault"):
+        counts += (
+            f"; during the fault {totals['failed_in_fault']} failed and {totals['lost_in_fault']} were answered but"
+            " never consumed (librabbitmq publishes without confirms)"
+        )
     if not (accounted(totals) and broker_agrees):
-        missing = "the workers and the broker do not account for every request"
-        return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {missing}")
+        return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {what_is_missing(totals, broker_agrees)}")
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
     # With no task at any worker, only a leak seen some other way (a broker refusal of another
     # app's config, another app's settings) is evidence; otherwise the broker may just be down.
@@ -150,7 +187,9 @@ def verdict(expected, summary, broker_agrees, scenario="default"):
             return Verdict("REPRODUCED", True, f"REPRODUCED: {counts}")
         return Verdict("NOT_REPRODUCED", False, f"NOT REPRODUCED: {counts} (try more requests or concurrency)")
     unexpected_failures = sum(
-        row["failed"] - (row.get("refused_own_config", 0) if app in FAILING_BY_DESIGN[scenario] else 0)
+        row["failed"]
+        - row.get("failed_in_fault", 0)
+        - (row.get("refused_own_config", 0) if app in FAILING_BY_DESIGN[scenario] else 0)
         for app, row in summary["per_app"].items()
     )
     if leaks == 0 and unexpected_failures == 0:

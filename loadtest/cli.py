@@ -13,17 +13,22 @@ import uuid
 from pathlib import Path
 
 from loadtest import checker, client, generator, history, lab, report, xray
+from loadtest.nemesis import Nemesis
+
+# What a run's report records of what was asked.
+RECORDED = ("code", "process_model", "scenario", "stack", "fault", "requests", "concurrency", "ramp_up", "hosts", "url")
 
 
-def positive(kind):
+def number(kind, zero=False, below=None):
+    """An argument type: a positive `kind` (or zero), below `below` if given; else one line."""
+
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            noun = "whole number" if kind is int else "number"
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {noun}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{value} is not positive")
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' * (kind is int)}number") from None
+        if value < 0 or value == 0 and not zero or below is not None and value >= below:
+            raise argparse.ArgumentTypeError(f"{value} is not {'positive' if below is None else f'below {below}'}")
         return value
 
     return parse
@@ -31,11 +36,8 @@ def positive(kind):
 
 def host_list(text):
     hosts = [h.strip() for h in text.split(",") if h.strip()]
-    unknown = [h for h in hosts if h not in lab.HOST_APPS]
-    if unknown or not hosts:
-        raise argparse.ArgumentTypeError(
-            f"unknown host {','.join(unknown) or text!r} (known: {', '.join(lab.HOST_APPS)})"
-        )
+    if not hosts or set(hosts) - set(lab.HOST_APPS):
+        raise argparse.ArgumentTypeError(f"unknown host in {text!r} (known: {', '.join(lab.HOST_APPS)})")
     return hosts
 
 
@@ -44,17 +46,16 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"loadtest: {message}\n")
 
 
-def parse_args(argv=None):
-    env = os.environ
+def parse_args(argv=None, env=os.environ):
     parser = OneLineParser(prog="python -m loadtest", description=__doc__)
     add = parser.add_argument
     add("--code", choices=lab.CODES, required=True, help="the WSGI entry Apache runs (decides the expected verdict)")
     add("--process-model", choices=lab.PROCESS_MODELS, default=lab.PROCESS_MODELS[0], help="mod_wsgi's process model")
     add("--scenario", choices=lab.SCENARIOS, default=lab.SCENARIOS[0], help="what Apache was started with")
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
-    add("--requests", type=positive(int), default=300, help="requests to send (300)")
-    add("--concurrency", type=positive(int), default=16, help="client threads (16)")
-    add("--ramp-up", type=float, default=0.5, help="seconds over which the client threads start (0.5)")
+    add("--requests", type=number(int), default=300, help="requests to send (300)")
+    add("--concurrency", type=number(int), default=16, help="client threads (16)")
+    add("--ramp-up", type=number(float, zero=True), default=0.5, help="seconds to start all threads over (0.5)")
     add("--seed", type=int, default=None, help="seed of the Host mix (random)")
     add("--hosts", type=host_list, default=list(lab.HOST_APPS), help="comma-separated Hosts to mix (both)")
     add("--url", default="http://127.0.0.1:8080", help="Apache's address")
@@ -64,12 +65,13 @@ def parse_args(argv=None):
     add("--receipts-dir", type=Path, default=Path("var/receipts"), help="where the workers write their receipts")
     add("--report-dir", type=Path, default=Path("reports"), help="where reports are written (reports/)")
     add("--label", default="", help="extra word for the report's file name")
-    add("--timeout", type=positive(float), default=15.0, help="seconds per HTTP request (15)")
-    add("--settle", type=positive(float), default=30.0, help="seconds to wait for the workers and the broker (30)")
+    add("--timeout", type=number(float), default=15.0, help="seconds per HTTP request (15)")
+    add("--settle", type=number(float), default=30.0, help="seconds to wait for the workers and the broker (30)")
+    add("--fault", choices=lab.FAULTS, default=lab.FAULTS[0], help="what the nemesis does during the load")
+    add("--fault-at", type=number(float, below=1), default=0.5, help="when: the fraction of requests sent (0.5)")
+    add("--compose", default="docker compose", help="how the nemesis reaches the lab's Compose project")
     add("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
-    if args.ramp_up < 0:
-        parser.error("argument --ramp-up: must not be negative")
     args.url, args.mgmt_url = args.url.rstrip("/"), args.mgmt_url.rstrip("/")
     return args
 
@@ -81,44 +83,34 @@ def run(args):
     mgmt = history.ManagementAPI(args.mgmt_url, args.mgmt_user, args.mgmt_password)
     seed = args.seed if args.seed is not None else generator.new_seed()
     plan = generator.plan(args.hosts, args.requests, seed)
-    run_id = uuid.uuid4().hex[:12]
-    expected = checker.expected_kind(args.code, args.process_model)
-    say = (lambda *_: None) if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
-    say(
-        f"loadtest: {args.code} code, {args.process_model} mod_wsgi, scenario {args.scenario}, stack {args.stack}, "
-        f"{args.requests} requests, {args.concurrency} threads, seed {seed}, run {run_id}; expecting {expected}"
-    )
+    run = {name: getattr(args, name) for name in RECORDED}
+    run.update(seed=seed, run_id=uuid.uuid4().hex[:12], expected=checker.expected_kind(args.code, args.process_model))
+    if not args.quiet:
+        print(report.format_header(run), file=sys.stderr, flush=True)
 
-    publishes_before = mgmt.quiet_publish_counters()
-    receipts_reader = history.ReceiptReader(args.receipts_dir, run_id)
-    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    baseline = history.Baseline(mgmt)
+    receipts_reader = history.ReceiptReader(args.receipts_dir, run["run_id"])
+    nemesis = Nemesis(args.fault, args.requests, args.fault_at, args.compose)
+    run["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
-    results = client.send_all(args.url, run_id, plan, args.concurrency, args.ramp_up, args.timeout, progress)
-    load_seconds = round(time.monotonic() - started, 3)
-    receipts, publishes, by_vhost = history.settle(receipts_reader, results, mgmt, publishes_before, args.settle)
+    results = client.send_all(
+        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.tick
+    )
+    run["load_seconds"] = round(time.monotonic() - started, 3)
+    nemesis.join()
+    fault = nemesis.record()
+    receipts, broker = history.settle(receipts_reader, results, mgmt, baseline, args.settle)
     # Asked after the load: asking before would create interpreters in the fresh children.
-    measured, started_with = xray.running(args.url)
-    measured.update(mgmt.versions())
-    for name, value in started_with.items():
-        if value != getattr(args, name):
-            raise lab.UsageError(f"Apache runs {name} {value!r}, not {getattr(args, name)!r}; start it with make up")
+    versions = xray.running(args.url, run)
 
-    summary = checker.summarize(results, receipts)
-    broker = {"publishes_by_vhost": publishes, "receipts_by_vhost": by_vhost, "agrees": publishes == by_vhost}
-    verdict = checker.verdict(expected, summary, broker["agrees"], args.scenario)
-    asked = {name: getattr(args, name) for name in ("code", "process_model", "scenario", "stack", "seed")}
-    asked.update(seed=seed, run_id=run_id, expected=expected, requests=args.requests, concurrency=args.concurrency)
-    asked.update(ramp_up=args.ramp_up, hosts=args.hosts, url=args.url, started_at=started_at, load_seconds=load_seconds)
+    summary = checker.summarize(results, receipts, fault)
+    verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario)
     doc = report.document(
-        asked, measured, results, receipts, summary, broker, verdict, checker.timeline(results),
-        checker.failure_causes(results),
+        {**run, "fault": fault}, {**versions, **mgmt.versions()}, results, receipts, summary, broker, verdict,
+        checker.timeline(results), checker.failure_causes(results),
     )  # fmt: skip
-    paths = report.write(doc, args.report_dir, args.label)
-    doc["report_path"] = str(paths[0])
-    print(report.format_text(doc))
-    print("Report: " + ", ".join(str(path) for path in paths))
-    print(verdict.line)
+    doc["report_path"] = report.write_and_print(doc, args.report_dir, args.label)
     return doc
 
 

@@ -54,6 +54,7 @@ def send(url, run_id, index, host, timeout):
     """POST /enqueue/ once, on a new connection (as many different clients would: Apache
     hands each to whichever child accepts it first). Returns the request's record."""
     result = {"request_id": f"{run_id}-{index}", "host": host, "app": HOST_APPS[host], "ok": False}
+    result["sent_at"] = time.time()
     return {**result, **_post(url, run_id, result["request_id"], host, timeout), "answered_at": time.time()}
 
 
@@ -85,10 +86,11 @@ def _post(url, run_id, request_id, host, timeout):
     return result
 
 
-def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress):
+def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, after_each=lambda done: None):
     """Every request of the plan, from `concurrency` client threads that start one after
     another over `ramp_up` seconds (the ramp-up of JMeter and Locust), the way traffic comes
-    back after a restart, instead of all in the same millisecond."""
+    back after a restart, instead of all in the same millisecond. `after_each(done)` is
+    called after every request (the nemesis waits for its moment there)."""
     work = queue.SimpleQueue()
     for item in enumerate(plan):
         work.put(item)
@@ -101,8 +103,8 @@ def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress):
                 index, host = work.get_nowait()
             except queue.Empty:
                 return
-            results[index] = send(url, run_id, index, host, timeout)
-            progress.advance(results[index]["ok"])
+            results[index] = {**send(url, run_id, index, host, timeout), "index": index}
+            after_each(progress.advance(results[index]["ok"]))
 
     with progress, concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
         list(pool.map(client, range(concurrency)))
@@ -144,6 +146,7 @@ class Progress:
             self.bar.stop()
 
     def advance(self, ok):
+        """Count one more request; returns how many are done."""
         with self.lock:
             self.done += 1
             self.failed += 0 if ok else 1
@@ -156,3 +159,4 @@ class Progress:
                     file=self.stream,
                     flush=True,
                 )
+            return self.done

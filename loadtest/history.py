@@ -28,6 +28,11 @@ class ManagementAPI:
         response.raise_for_status()
         return response.json()
 
+    def node_started_at(self):
+        """When the broker node (re)started, from its uptime: a restart resets its counters."""
+        nodes = self._get("nodes")
+        return round(time.time() - nodes[0]["uptime"] / 1000, 1) if nodes else None
+
     def versions(self):
         overview = self._get("overview")
         return {"rabbitmq": overview.get("rabbitmq_version"), "erlang": overview.get("erlang_version")}
@@ -92,17 +97,50 @@ def receipts_by_vhost(receipts):
     return {app: counts.get(app, 0) for app in APPS}
 
 
-def settle(reader, results, mgmt, publishes_before, seconds):
+class Baseline:
+    """The broker's counters and start time before the load (once the counters are quiet)."""
+
+    def __init__(self, mgmt):
+        self.publishes = mgmt.quiet_publish_counters()
+        self.node_started_at = mgmt.node_started_at()
+
+
+def broker_witness(mgmt, baseline, results, receipts):
+    """What the broker counted against what the workers received. After a broker restart its
+    counters start again from zero: then only the tasks answered after the new start are
+    compared, and the run's earlier part rests on the receipts alone."""
+    started_at = mgmt.node_started_at()
+    restarted = started_at is not None and abs(started_at - (baseline.node_started_at or started_at)) > 2
+    if restarted:
+        publishes = mgmt.publish_counters()
+        after = {r["request_id"] for r in results if r["ok"] and r.get("answered_at", 0) >= started_at}
+        compared = [r for r in receipts if r["request_id"] in after]
+    else:
+        publishes, compared = mgmt.publish_deltas(baseline.publishes), receipts
+    by_vhost = receipts_by_vhost(compared)
+    return {
+        "publishes_by_vhost": publishes,
+        "receipts_by_vhost": by_vhost,
+        "agrees": publishes == by_vhost,
+        "restarted": restarted,
+        "node_started_at": started_at,
+    }
+
+
+def settle(reader, results, mgmt, baseline, seconds, quiet_seconds=5.0):
     """Wait until the workers have received every published task and the broker's counters
-    have caught up with them, or until `seconds` have passed.
-    Returns (receipts, broker publishes by vhost, receipts by vhost)."""
+    agree with them; or until nothing changed for `quiet_seconds` (a task lost in a fault
+    never arrives); or until `seconds` have passed. Returns (receipts, broker witness)."""
     published = {r["request_id"] for r in results if r["ok"]}
     deadline = time.monotonic() + seconds
+    last, last_change = None, time.monotonic()
     while True:
         receipts = reader.poll()
-        publishes = mgmt.publish_deltas(publishes_before)
-        by_vhost = receipts_by_vhost(receipts)
-        done = published <= {r["request_id"] for r in receipts} and publishes == by_vhost
-        if done or time.monotonic() > deadline:
-            return receipts, publishes, by_vhost
+        witness = broker_witness(mgmt, baseline, results, receipts)
+        now = (len(receipts), tuple(witness["publishes_by_vhost"].values()))
+        if now != last:
+            last, last_change = now, time.monotonic()
+        done = published <= {r["request_id"] for r in receipts} and witness["agrees"]
+        if done or time.monotonic() > min(deadline, last_change + quiet_seconds):
+            return receipts, witness
         time.sleep(0.1)

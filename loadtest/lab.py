@@ -28,6 +28,7 @@ CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py or wsgi
 PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon group per app
 SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
+FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
 
 
 def app_for_group(application_group):

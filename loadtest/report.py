@@ -36,9 +36,14 @@ def check_writable(report_dir):
         raise UsageError(f"cannot write reports to {report_dir}: {exc.strerror}") from None
 
 
-def write(doc, report_dir, label=""):
-    """The JSON document, then what is rendered from it. Returns the paths written."""
-    return [write_json(doc, report_dir, label)]
+def write_and_print(doc, report_dir, label=""):
+    """Store the JSON document, render it, print the text with the verdict last. Returns
+    the JSON's path."""
+    paths = [write_json(doc, report_dir, label)]
+    print(format_text(doc))
+    print("Report: " + ", ".join(str(path) for path in paths))
+    print(doc["verdict"]["line"])
+    return str(paths[0])
 
 
 def write_json(doc, report_dir, label=""):
@@ -48,6 +53,15 @@ def write_json(doc, report_dir, label=""):
     path = report_dir / ("-".join(part for part in parts if part not in skip) + ".json")
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def format_header(run):
+    fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
+    return (
+        f"loadtest: {run['code']} code, {run['process_model']} mod_wsgi, scenario {run['scenario']}, "
+        f"stack {run['stack']}{fault}, {run['requests']} requests, {run['concurrency']} threads, seed {run['seed']}, "
+        f"run {run['run_id']}; expecting {run['expected']}"
+    )
 
 
 def format_versions(versions):
@@ -67,6 +81,13 @@ def format_text(doc):
         f"Broker publish counters by vhost: {broker['publishes_by_vhost']}; worker receipts by vhost: "
         f"{broker['receipts_by_vhost']} ({'agree' if broker['agrees'] else 'DISAGREE'})"
     )
+    if broker.get("restarted"):
+        lines.append("The broker restarted during the run: its counters were compared for what came after.")
+    if doc.get("fault"):
+        fault = doc["fault"]
+        took = (fault["ended_at"] or fault["began_at"]) - fault["began_at"]
+        steps = "; ".join(f"{step['command']} (exit {step['exit']})" for step in fault["steps"])
+        lines.append(f"Fault {fault['fault']}: {took:.1f} s, {steps}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
     return "\n".join(lines)
 

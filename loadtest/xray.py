@@ -9,7 +9,7 @@ import sys
 
 import requests
 
-from loadtest.lab import HOST_APPS
+from loadtest.lab import HOST_APPS, UsageError
 
 
 def collect(url, attempts):
@@ -21,15 +21,18 @@ def collect(url, attempts):
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
 
 
-def running(url):
-    """What one interpreter of the running Apache says it runs: `versions` (Python, mod_wsgi,
-    Apache, Celery, kombu, Django, librabbitmq) and `started_with` (code, scenario, process
-    model). Empty dicts when it cannot say."""
+def running(url, asked):
+    """The versions one interpreter of the running Apache reports (Python, mod_wsgi, Apache,
+    Celery, kombu, Django, librabbitmq), after checking that Apache was started with the code,
+    scenario and process model the run was `asked` for (a UsageError otherwise)."""
     try:
         answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
     except (requests.RequestException, ValueError):
         answer = {}
-    return answer.get("versions") or {}, answer.get("started_with") or {}
+    for name, value in (answer.get("started_with") or {}).items():
+        if value != asked[name]:
+            raise UsageError(f"Apache runs {name} {value!r}, not {asked[name]!r}; start it with make up")
+    return answer.get("versions") or {}
 
 
 def short(module):

@@ -230,3 +230,51 @@ def test_table_has_a_row_per_app_and_a_total():
     summary = checker.summarize([result("a", "app1")], [receipt("a", "app2")])
     lines = report.format_table(summary).splitlines()
     assert [line.split()[0] for line in lines[2:]] == ["app1", "app2", "total"]
+
+
+FAULT = {"fault": "broker-restart", "began_at": 100.0, "ended_at": 110.0, "steps": []}
+
+
+def timed(request_id, app, answered_at, ok=True, error_kind=None):
+    return {**result(request_id, app, ok, error_kind), "answered_at": answered_at}
+
+
+def test_failures_and_losses_during_a_fault_are_counted_apart():
+    results = [
+        timed("a", "app1", 50.0),  # consumed, before the fault
+        timed("b", "app1", 99.0, ok=False, error_kind="socket_error"),  # just before: in flight when it began
+        timed("c", "app2", 105.0),  # answered 200 during the fault, never consumed
+        timed("d", "app2", 111.5, ok=False, error_kind="socket_error"),  # just after, connection not back yet
+        timed("e", "app1", 130.0, ok=False, error_kind="http_5xx"),  # long after: not the fault's
+    ]
+    totals = checker.summarize(results, [receipt("a", "app1")], FAULT)["totals"]
+    assert (totals["failed"], totals["failed_in_fault"]) == (3, 2)
+    assert (totals["lost"], totals["lost_in_fault"]) == (1, 1)
+    assert checker.accounted(totals)
+    # Without the fault's record, the same loss is unexplained.
+    assert not checker.accounted(checker.summarize(results, [receipt("a", "app1")])["totals"])
+
+
+def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
+    results = [timed("a", "app1", 50.0), timed("b", "app2", 105.0, ok=False, error_kind="socket_error")]
+    summary_ = checker.summarize(results, [receipt("a", "app1")], FAULT)
+    verdict = checker.verdict("FIXED", summary_, True)
+    assert verdict.kind == "FIXED", verdict.line
+    assert "during the fault 1 failed and 0 were answered but never consumed" in verdict.line
+    # The same failure outside the fault's window is not excused.
+    late = [timed("a", "app1", 50.0), timed("b", "app2", 140.0, ok=False, error_kind="socket_error")]
+    assert checker.verdict("FIXED", checker.summarize(late, [receipt("a", "app1")], FAULT), True).kind == "NOT_FIXED"
+
+
+@pytest.mark.parametrize(
+    ("counts", "broker_agrees", "says"),
+    [
+        ({"lost": 2}, True, "2 answered 200 but never reached a worker, outside any fault"),
+        ({"duplicate_receipts": 1}, True, "1 tasks were received twice"),
+        ({"unexpected_receipts": 3}, True, "3 receipts are for requests this run did not send"),
+        ({}, False, "the broker's publish counters disagree with the workers' receipts"),
+    ],
+)
+def test_an_inconclusive_verdict_says_what_is_missing(counts, broker_agrees, says):
+    verdict = checker.verdict("FIXED", summary(consumed_own=10 - counts.get("lost", 0), **counts), broker_agrees)
+    assert verdict.kind == "INCONCLUSIVE" and verdict.line.endswith(says)

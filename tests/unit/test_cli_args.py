@@ -26,7 +26,8 @@ def run_cli(*args):
         (["--requests", "many"], "not a whole number"),
         (["--hosts", "app3.example.com"], "unknown host"),
         (["--timeout", "0"], "not positive"),
-        (["--ramp-up", "-1"], "must not be negative"),
+        (["--ramp-up", "-1"], "is not positive"),
+        (["--fault-at", "1.5"], "is not below 1"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, says):
