@@ -6,6 +6,7 @@ import json
 import os
 
 from loadtest.lab import UsageError
+from loadtest.report_html import write_index, write_run_page
 
 VERSION_NAMES = ("python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq")
 
@@ -39,11 +40,14 @@ def check_writable(report_dir):
 def write_and_print(doc, report_dir, label=""):
     """Store the JSON document, render it, print the text with the verdict last. Returns
     the JSON's path."""
-    paths = [write_json(doc, report_dir, label)]
+    json_path = write_json(doc, report_dir, label)
+    html_path, png_path = write_run_page(doc, json_path)
+    write_index(report_dir, doc, html_path)
+    paths = [html_path, json_path, png_path]
     print(format_text(doc))
     print("Report: " + ", ".join(str(path) for path in paths))
     print(doc["verdict"]["line"])
-    return str(paths[0])
+    return str(json_path)
 
 
 def write_json(doc, report_dir, label=""):

@@ -146,7 +146,12 @@ class Lab:
         self.compose("exec", "-T", "apache", "apache-fresh-children", started_with=started_with)
         self.read_ports()
 
-    def load(self, code, scenario="default", process_model="embedded", requests=200, seed=None, label=""):
+    def compose_command(self):
+        """The Compose command line of this project, for the nemesis."""
+        settings = " ".join(f"{key}={shlex.quote(value)}" for key, value in self.settings.items())
+        return f"env {settings} docker compose -f {ROOT / 'docker-compose.yml'} -p {self.project}"
+
+    def load(self, code, scenario="default", process_model="embedded", requests=200, seed=None, label="", fault=None):
         args = [
             "--code", code, "--process-model", process_model, "--scenario", scenario, "--stack", self.stack,
             "--requests", str(requests), "--url", self.url, "--mgmt-url", self.mgmt_url,
@@ -155,6 +160,8 @@ class Lab:
         ]  # fmt: skip
         if seed is not None:
             args += ["--seed", str(seed)]
+        if fault:
+            args += ["--fault", fault, "--compose", self.compose_command()]
         return cli.run(cli.parse_args(args))
 
     def xray(self):

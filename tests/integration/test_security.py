@@ -1,0 +1,76 @@
+"""The lab's security promises, each checked against the running stack and its images."""
+
+import re
+import stat
+import subprocess
+
+import pytest
+
+from tests.integration.conftest import ROOT
+
+SECRETS = ("RABBITMQ_ADMIN_PASSWORD", "APP1_BROKER_PASSWORD", "APP2_BROKER_PASSWORD")
+# Every process of a container with its user: "user pid command".
+PROCESSES = 'for p in /proc/[0-9]*; do echo "$(stat -c %U "$p") ${p#/proc/} $(tr "\\0" " " < "$p/cmdline")"; done'
+
+
+def test_env_file_is_private_and_never_in_a_build_context():
+    assert stat.S_IMODE((ROOT / ".env").stat().st_mode) == 0o600
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
+
+
+@pytest.mark.parametrize("image", ["python-apps", "rabbitmq"])
+def test_no_secret_is_in_an_image(lab, image):
+    tag = f"mod-wsgi-leak-lab/{image}:{lab.stack}"
+    secrets = [lab.env[key] for key in SECRETS]
+    history = subprocess.run(
+        ["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag], capture_output=True, text=True
+    )
+    assert history.returncode == 0 and history.stdout, history.stderr
+    assert not [secret for secret in secrets if secret in history.stdout]
+    # Every file of the image, searched for the values (a container with no .env values).
+    patterns = [arg for secret in secrets for arg in ("-e", secret)]
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--user", "root", "--entrypoint", "grep", tag, "-rlF", *patterns, "/",
+         "--exclude-dir=proc", "--exclude-dir=sys", "--exclude-dir=dev"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert found.returncode == 1 and found.stdout == "", found.stdout  # grep: 1 = nothing found
+
+
+def processes(lab, service):
+    code, output = lab.exec(service, "sh", "-c", PROCESSES)
+    assert code == 0, output
+    rows = [line.split(" ", 2) for line in output.splitlines() if line.strip()]
+    return [(user, int(pid), command.strip()) for user, pid, command in rows if command.strip()]
+
+
+def test_the_work_runs_as_unprivileged_users(lab):
+    apache = processes(lab, "apache")
+    # Apache's parent keeps root to bind port 80; every child that runs Python is www-data.
+    assert [(user, pid) for user, pid, command in apache if command.startswith("apache2")] == [("root", 1)]
+    children = [user for user, pid, command in apache if pid != 1 and "apache2" in command]
+    assert children and set(children) == {"www-data"}
+    for worker in ("worker-app1", "worker-app2"):
+        users = {user for user, _, command in processes(lab, worker) if "celery" in command}
+        assert users == {"celery"}
+    beam = [user for user, _, command in processes(lab, "rabbitmq") if "beam" in command]
+    assert beam == ["rabbitmq"]
+
+
+def test_django_runs_without_debug_and_only_for_the_lab_hosts(lab):
+    probe = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = '{app}.settings'; django.setup(); "
+        "from django.conf import settings; print(settings.DEBUG, sorted(settings.ALLOWED_HOSTS))"
+    )
+    for app in ("app1", "app2"):
+        code, output = lab.exec("apache", "python", "-c", probe.format(app=app))
+        assert code == 0, output
+        assert output.strip() == "False ['app1.example.com', 'app2.example.com']"
+
+
+def test_the_server_header_hides_versions(lab):
+    import requests
+
+    response = requests.get(f"{lab.url}/healthz", timeout=10)
+    assert response.headers["Server"] == "Apache"
+    assert not re.search(r"\d+\.\d+", response.text)
