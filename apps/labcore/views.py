@@ -1,13 +1,22 @@
+import functools
 import json
 import os
+import re
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.core.exceptions import DisallowedHost
+from django.http import JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
 
 from labcore import xray
 from labcore.tasks import record
+
+# The largest /enqueue/ body accepted: a valid one is well under 200 bytes. (Apache itself
+# refuses bodies over LimitRequestBody, apache/lab.conf, before Python runs.)
+MAX_BODY_BYTES = 1024
+# run_id and request_id: what the load generator sends (uuid hex, "<run_id>-<index>").
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+DIGITS = re.compile(r"[0-9]+")
 
 
 def _task():
@@ -16,19 +25,93 @@ def _task():
     return record._get_current_object()
 
 
+def error(message, status):
+    """Every error answer of the lab: one line of JSON, {"error": "..."}. The message is
+    always one of ours: nothing of the request is echoed back."""
+    return JsonResponse({"error": message}, status=status)
+
+
+def lab_endpoint(*methods):
+    """Check what Django's middleware would check first (the settings have none): the Host
+    (DisallowedHost goes to handler400), then the method (405 with an Allow header)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def checked(request, *args, **kwargs):
+            request.get_host()  # raises DisallowedHost for a Host not in ALLOWED_HOSTS
+            if request.method not in methods:
+                response = error(f"method not allowed: use {' or '.join(methods)}", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            return view(request, *args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+class Invalid(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def read_body(request):
+    """The request body, at most MAX_BODY_BYTES: the declared length first (so a large body
+    is never read), then the bytes really read."""
+    declared = request.META.get("CONTENT_LENGTH") or ""
+    if declared:
+        if not DIGITS.fullmatch(declared):
+            raise Invalid("Content-Length is not a number")
+        if int(declared) > MAX_BODY_BYTES:
+            raise Invalid(f"body is larger than {MAX_BODY_BYTES} bytes", 413)
+    try:
+        body = request.body
+    except UnreadablePostError:  # the client went away in the middle of its body
+        raise Invalid("body could not be read") from None
+    if len(body) > MAX_BODY_BYTES:
+        raise Invalid(f"body is larger than {MAX_BODY_BYTES} bytes", 413)
+    return body
+
+
+def parse_enqueue(request):
+    """run_id and request_id of a POST /enqueue/ body, or Invalid. Keys other than these two
+    are ignored: they never reach the task."""
+    body = read_body(request)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Invalid("body is not UTF-8") from None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Invalid("body is not JSON") from None
+    if not isinstance(document, dict):
+        raise Invalid("body is not a JSON object")
+    ids = {}
+    for key in ("run_id", "request_id"):
+        if key not in document:
+            raise Invalid(f"{key} is required")
+        value = document[key]
+        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
+            raise Invalid(f"{key} must be a string of 1 to 64 characters from A-Z a-z 0-9 _ -")
+        ids[key] = value
+    return ids["run_id"], ids["request_id"]
+
+
 @csrf_exempt
-@require_POST
+@lab_endpoint("POST")
 def enqueue(request):
     """Publish one task; say which broker vhost and user the Celery app really used."""
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"error": "body is not JSON"}, status=400)
+        run_id, request_id = parse_enqueue(request)
+    except Invalid as invalid:
+        return error(invalid.message, invalid.status)
     task = _task()
     broker = xray.describe_broker(task.app)
     envelope = {
-        "run_id": body.get("run_id"),
-        "request_id": body.get("request_id"),
+        "run_id": run_id,
+        "request_id": request_id,
         "served_by": settings.LAB_APP_NAME,
         "application_group": xray.application_group(),
         "pid": os.getpid(),
@@ -43,6 +126,27 @@ def enqueue(request):
     return JsonResponse({**answer, "task_id": result.id})
 
 
-@require_GET
+@lab_endpoint("GET", "HEAD")
 def xray_view(request):
     return JsonResponse({"served_by": settings.LAB_APP_NAME, **xray.snapshot(_task().app, settings.SETTINGS_MODULE)})
+
+
+# Django's error views (labcore/urls.py): JSON like every other answer, never HTML.
+def bad_request(request, exception=None):
+    return error("Host not allowed" if isinstance(exception, DisallowedHost) else "bad request", 400)
+
+
+def permission_denied(request, exception=None):
+    return error("forbidden", 403)
+
+
+def page_not_found(request, exception=None):
+    try:
+        request.get_host()
+    except DisallowedHost as bad_host:  # a bad Host is the first thing wrong with this request
+        return bad_request(request, bad_host)
+    return error("not found", 404)
+
+
+def server_error(request):
+    return error("internal server error", 500)
