@@ -15,7 +15,7 @@ FAULT         ?= $(firstword $(FAULTS))
 FAULT_AT      ?= 0.5
 REQUESTS      ?= 300
 CONCURRENCY   ?= 16
-RAMP_UP       ?= 0.5
+RAMP_UP       ?= 1
 REPORT_PORT   ?= 8000
 SEED          ?=
 PROCESSES     ?=
@@ -128,8 +128,9 @@ down: ## Stop and remove the lab's containers and network
 
 .PHONY: diff
 diff: ## The fix, as a diff short enough for a slide
-	@diff -u apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
-	@diff -u /dev/null apps/app1/app1/celery.py --label /dev/null --label apps/app1/app1/celery.py || true
+	@diff -u --label apps/app1/app1/wsgi_buggy.py --label apps/app1/app1/wsgi_fixed.py \
+		apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
+	@diff -u --label /dev/null --label apps/app1/app1/celery.py /dev/null apps/app1/app1/celery.py || true
 
 .PHONY: xray
 xray: venv ## What every interpreter of every Apache child sees now (GET /xray/)

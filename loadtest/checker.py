@@ -13,12 +13,14 @@ from loadtest.lab import APPS, app_for_group, config_app
 FAULT_GRACE = 2.0
 
 
-def in_fault(result, fault):
-    """Was this request answered while the nemesis's fault was under way (or just after)?"""
+def in_fault(result, fault, open_ended=False):
+    """Was this request answered while the nemesis's fault was under way (or just after)?
+    open_ended: any time after the fault began (a redelivery comes once the broker is back)."""
     if not fault or fault.get("began_at") is None:
         return False
     answered = result.get("answered_at", 0)
-    return fault["began_at"] - FAULT_GRACE <= answered <= (fault.get("ended_at") or answered) + FAULT_GRACE
+    end = float("inf") if open_ended else (fault.get("ended_at") or answered) + FAULT_GRACE
+    return fault["began_at"] - FAULT_GRACE <= answered <= end
 
 
 def summarize(results, receipts, fault=None):
@@ -36,10 +38,12 @@ def summarize(results, receipts, fault=None):
     failures and losses of requests answered during it are counted apart: *_in_fault.
     """
     received = {}
-    duplicates = 0
+    duplicates = redelivered = 0
     for receipt in receipts:
         if receipt["request_id"] in received:
             duplicates += 1
+            # Delivered again once the fault began: its first ack was lost with the connection.
+            redelivered += in_fault({"answered_at": receipt.get("received_at", 0)}, fault, open_ended=True)
         received[receipt["request_id"]] = receipt
 
     per_app = {app: _empty_row() for app in APPS}
@@ -81,6 +85,7 @@ def summarize(results, receipts, fault=None):
     sent_ids = {r["request_id"] for r in results}
     totals["unexpected_receipts"] = sum(1 for rid in received if rid not in sent_ids)
     totals["duplicate_receipts"] = duplicates
+    totals["redelivered_in_fault"] = redelivered
     return {"per_app": per_app, "totals": totals}
 
 
@@ -109,7 +114,7 @@ def accounted(totals):
     return (
         totals["lost"] == totals.get("lost_in_fault", 0)
         and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"] + totals["lost"]
-        and totals.get("duplicate_receipts", 0) == 0
+        and totals.get("duplicate_receipts", 0) == totals.get("redelivered_in_fault", 0)
         and totals.get("unexpected_receipts", 0) == 0
     )
 
@@ -138,14 +143,31 @@ class Verdict:
         return 0 if self.success else 3 if self.kind == "INCONCLUSIVE" else 1
 
 
+def fault_costs(totals):
+    """What a fault cost, with the causes the lab showed (docs/referee.md)."""
+    costs = []
+    if totals.get("failed_in_fault"):
+        costs.append(f"{totals['failed_in_fault']} failed with the error they got")
+    if totals.get("lost_in_fault"):
+        costs.append(
+            f"{totals['lost_in_fault']} answered 200 but never consumed (published as the broker went down: "
+            "librabbitmq has no publisher confirms)"
+        )
+    if totals.get("redelivered_in_fault"):
+        costs.append(f"{totals['redelivered_in_fault']} consumed twice (redelivered: the ack was lost with the broker)")
+    return f"; during the fault {', '.join(costs)}" if costs else ""
+
+
 def what_is_missing(totals, broker_agrees):
     """The one sentence that says why the witnesses do not account for every request."""
     reasons = []
     unexplained = totals["lost"] - totals.get("lost_in_fault", 0)
     if unexplained:
         reasons.append(f"{unexplained} answered 200 but never reached a worker, outside any fault")
-    if totals.get("duplicate_receipts"):
-        reasons.append(f"{totals['duplicate_receipts']} tasks were received twice")
+    if totals.get("duplicate_receipts", 0) > totals.get("redelivered_in_fault", 0):
+        reasons.append(
+            f"{totals['duplicate_receipts'] - totals.get('redelivered_in_fault', 0)} tasks were received twice"
+        )
     if totals.get("unexpected_receipts"):
         reasons.append(f"{totals['unexpected_receipts']} receipts are for requests this run did not send")
     if not broker_agrees:
@@ -170,11 +192,7 @@ def verdict(expected, summary, broker_agrees, scenario="default"):
     if totals["wrong_settings"]:
         counts += f", {totals['wrong_settings']} served with another app's Django settings"
     counts += f", {totals['lost']} lost"
-    if totals.get("failed_in_fault") or totals.get("lost_in_fault"):
-        counts += (
-            f"; during the fault {totals['failed_in_fault']} failed and {totals['lost_in_fault']} were answered but"
-            " never consumed (librabbitmq publishes without confirms)"
-        )
+    counts += fault_costs(totals)
     if not (accounted(totals) and broker_agrees):
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {what_is_missing(totals, broker_agrees)}")
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]

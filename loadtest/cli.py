@@ -55,7 +55,7 @@ def parse_args(argv=None, env=os.environ):
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
     add("--requests", type=number(int), default=300, help="requests to send (300)")
     add("--concurrency", type=number(int), default=16, help="client threads (16)")
-    add("--ramp-up", type=number(float, zero=True), default=0.5, help="seconds to start all threads over (0.5)")
+    add("--ramp-up", type=number(float, zero=True), default=1.0, help="seconds to start all threads over (1)")
     add("--seed", type=int, default=None, help="seed of the Host mix (random)")
     add("--hosts", type=host_list, default=list(lab.HOST_APPS), help="comma-separated Hosts to mix (both)")
     add("--url", default="http://127.0.0.1:8080", help="Apache's address")

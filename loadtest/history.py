@@ -28,10 +28,15 @@ class ManagementAPI:
         response.raise_for_status()
         return response.json()
 
-    def node_started_at(self):
-        """When the broker node (re)started, from its uptime: a restart resets its counters."""
-        nodes = self._get("nodes")
-        return round(time.time() - nodes[0]["uptime"] / 1000, 1) if nodes else None
+    def node_started_at(self, timeout=10.0):
+        """When the broker node (re)started, from its uptime: a restart resets its counters.
+        (Right after a start the node's stats may not carry the uptime yet: ask again.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            uptime = next((node.get("uptime") for node in self._get("nodes")), None)
+            if uptime is not None or time.monotonic() > deadline:
+                return round(time.time() - uptime / 1000, 1) if uptime is not None else None
+            time.sleep(0.2)
 
     def versions(self):
         overview = self._get("overview")

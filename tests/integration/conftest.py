@@ -1,5 +1,5 @@
 """The integration suite brings up its own compose project of the lab with pytest-docker:
-its own project name, ephemeral ports read back from Docker, and its own receipts directory,
+its own project name, free ports read back from Docker, and its own receipts directory,
 so it never collides with a lab an attendee has running. Everything in it is real: Apache,
 mod_wsgi, RabbitMQ, Celery, librabbitmq.
 
@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -21,13 +22,6 @@ from loadtest.lab import STACKS
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
 REPORTS = ROOT / "reports" / "tests"
-
-
-def pytest_addoption(parser):
-    group = parser.getgroup("lab")
-    group.addoption("--trials", type=int, default=5, help="fresh-Apache trials per code (5)")
-    group.addoption("--trial-requests", type=int, default=80, help="requests per trial (80)")
-    group.addoption("--stack", choices=STACKS, default=STACKS[0], help="the stack of the full suite")
 
 
 def pytest_generate_tests(metafunc):
@@ -62,9 +56,23 @@ def docker_answers():
     )
 
 
+def free_port():
+    """A port nothing listens on now, chosen by the kernel. Fixed for the project's life
+    rather than ephemeral per container start: the broker-restart fault restarts RabbitMQ,
+    and a container that starts again would get a new ephemeral port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
 def stack_settings(stack, receipts):
-    """What a test project of the lab is started with: empty ports are ephemeral ones."""
-    return {"LAB_STACK": stack, "LAB_HTTP_PORT": "", "LAB_MGMT_PORT": "", "LAB_RECEIPTS_DIR": str(receipts)}
+    """What a test project of the lab is started with: its own stack, ports and receipts."""
+    return {
+        "LAB_STACK": stack,
+        "LAB_HTTP_PORT": free_port(),
+        "LAB_MGMT_PORT": free_port(),
+        "LAB_RECEIPTS_DIR": str(receipts),
+    }
 
 
 def fresh_receipts_dir(name):
@@ -151,7 +159,17 @@ class Lab:
         settings = " ".join(f"{key}={shlex.quote(value)}" for key, value in self.settings.items())
         return f"env {settings} docker compose -f {ROOT / 'docker-compose.yml'} -p {self.project}"
 
-    def load(self, code, scenario="default", process_model="embedded", requests=200, seed=None, label="", fault=None):
+    def load(
+        self,
+        code,
+        scenario="default",
+        process_model="embedded",
+        requests=200,
+        seed=None,
+        label="",
+        fault=None,
+        fault_at=0.5,
+    ):
         args = [
             "--code", code, "--process-model", process_model, "--scenario", scenario, "--stack", self.stack,
             "--requests", str(requests), "--url", self.url, "--mgmt-url", self.mgmt_url,
@@ -161,7 +179,7 @@ class Lab:
         if seed is not None:
             args += ["--seed", str(seed)]
         if fault:
-            args += ["--fault", fault, "--compose", self.compose_command()]
+            args += ["--fault", fault, "--fault-at", str(fault_at), "--compose", self.compose_command()]
         return cli.run(cli.parse_args(args))
 
     def xray(self):

@@ -260,7 +260,7 @@ def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
     summary_ = checker.summarize(results, [receipt("a", "app1")], FAULT)
     verdict = checker.verdict("FIXED", summary_, True)
     assert verdict.kind == "FIXED", verdict.line
-    assert "during the fault 1 failed and 0 were answered but never consumed" in verdict.line
+    assert "during the fault 1 failed with the error they got" in verdict.line
     # The same failure outside the fault's window is not excused.
     late = [timed("a", "app1", 50.0), timed("b", "app2", 140.0, ok=False, error_kind="socket_error")]
     assert checker.verdict("FIXED", checker.summarize(late, [receipt("a", "app1")], FAULT), True).kind == "NOT_FIXED"
@@ -278,3 +278,18 @@ def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
 def test_an_inconclusive_verdict_says_what_is_missing(counts, broker_agrees, says):
     verdict = checker.verdict("FIXED", summary(consumed_own=10 - counts.get("lost", 0), **counts), broker_agrees)
     assert verdict.kind == "INCONCLUSIVE" and verdict.line.endswith(says)
+
+
+def test_a_task_redelivered_after_the_fault_is_not_a_mystery():
+    results = [timed("a", "app1", 50.0), timed("b", "app2", 99.5)]
+    twice = [
+        receipt("a", "app1"),
+        {**receipt("b", "app2"), "received_at": 99.6},
+        {**receipt("b", "app2"), "received_at": 112.0},  # again, once the broker was back
+    ]
+    summary_ = checker.summarize(results, twice, FAULT)
+    assert summary_["totals"]["redelivered_in_fault"] == 1 and checker.accounted(summary_["totals"])
+    verdict = checker.verdict("FIXED", summary_, True)
+    assert verdict.kind == "FIXED" and "1 consumed twice (redelivered" in verdict.line
+    # Without a fault, a task received twice is unexplained.
+    assert checker.verdict("FIXED", checker.summarize(results, twice), True).kind == "INCONCLUSIVE"

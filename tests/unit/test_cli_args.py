@@ -63,5 +63,5 @@ def test_unwritable_report_dir_exits_2(tmp_path):
 def test_hosts_are_parsed_and_defaults_hold():
     args = cli.parse_args(["--code", "buggy", "--hosts", "app2.example.com, app1.example.com"])
     assert args.hosts == ["app2.example.com", "app1.example.com"]
-    assert (args.requests, args.concurrency, args.ramp_up) == (300, 16, 0.5)
+    assert (args.requests, args.concurrency, args.ramp_up) == (300, 16, 1.0)
     assert (args.process_model, args.scenario, args.stack) == ("embedded", "default", "trixie")

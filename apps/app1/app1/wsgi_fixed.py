@@ -4,8 +4,8 @@ import os
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "app1.settings"
 # app1's Celery app, built now from app1's own module: no environment variable is read.
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+import app1.celery  # noqa: F401
 
-import app1.celery  # noqa: E402, F401
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()

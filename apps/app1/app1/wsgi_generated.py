@@ -9,6 +9,6 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "app1.settings")
 os.environ.setdefault("CELERY_CONFIG_MODULE", "app1.celeryconfig")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
 application = get_wsgi_application()
