@@ -13,6 +13,7 @@ PROCESS_MODEL ?= $(firstword $(PROCESS_MODELS))
 SCENARIO      ?= $(firstword $(SCENARIOS))
 FAULT         ?= $(firstword $(FAULTS))
 FAULT_AT      ?= 0.5
+FIRST         ?= $(firstword $(FIRSTS))
 REQUESTS      ?= 300
 CONCURRENCY   ?= 16
 RAMP_UP       ?= 1
@@ -28,6 +29,7 @@ $(call one_of,CODE,CODES)
 $(call one_of,PROCESS_MODEL,PROCESS_MODELS)
 $(call one_of,SCENARIO,SCENARIOS)
 $(call one_of,FAULT,FAULTS)
+$(call one_of,FIRST,FIRSTS)
 $(if $(shell [[ '$(FAULT_AT)' =~ ^0?\.[0-9]*[1-9][0-9]*$$ ]] && echo ok),,$(error FAULT_AT must be a fraction between 0 and 1, not '$(FAULT_AT)'))
 whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
 $(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
@@ -72,7 +74,7 @@ LOADTEST = RABBITMQ_ADMIN_USER=$(RABBITMQ_ADMIN_USER) RABBITMQ_ADMIN_PASSWORD=$(
 	$(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
 	--url http://127.0.0.1:$(LAB_HTTP_PORT) --mgmt-url http://127.0.0.1:$(LAB_MGMT_PORT) \
-	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose"
+	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST)
 
 .PHONY: help
 help: ## List the targets and the knobs
@@ -86,6 +88,7 @@ help: ## List the targets and the knobs
 	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
+	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the app whose Host gets the first request, alone"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env: 2 and 8)"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"

@@ -6,6 +6,7 @@ PROCESS_MODELS := embedded daemon
 SCENARIOS      := default bad-credentials django-settings
 STACKS         := trixie bookworm
 FAULTS         := none broker-restart worker-kill apache-recycle
+FIRSTS         := any app1 app2
 
 # The Python each stack's Debian ships: the images' wheelhouse is downloaded for it.
 PYTHON_VERSION_trixie   := 3.13

@@ -1,8 +1,5 @@
 """python -m loadtest: send a mix of app1/app2 requests, then referee what the workers got.
-
-The run is a short pipeline, as Jepsen's: generate the plan, apply it through the client,
-read the history (receipts, broker counters), check it, then store and report.
-"""
+A short pipeline, as Jepsen's: plan, client (and nemesis), history, checker, report."""
 
 import argparse
 import datetime
@@ -16,7 +13,7 @@ from loadtest import checker, client, generator, history, lab, report, xray
 from loadtest.nemesis import Nemesis
 
 # What a run's report records of what was asked.
-RECORDED = ("code", "process_model", "scenario", "stack", "fault", "requests", "concurrency", "ramp_up", "hosts", "url")
+RECORDED = ("code", "process_model", "scenario", "stack", "fault", "first", "requests", "concurrency", "ramp_up", "url")
 
 
 def number(kind, zero=False, below=None):
@@ -32,13 +29,6 @@ def number(kind, zero=False, below=None):
         return value
 
     return parse
-
-
-def host_list(text):
-    hosts = [h.strip() for h in text.split(",") if h.strip()]
-    if not hosts or set(hosts) - set(lab.HOST_APPS):
-        raise argparse.ArgumentTypeError(f"unknown host in {text!r} (known: {', '.join(lab.HOST_APPS)})")
-    return hosts
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -57,7 +47,6 @@ def parse_args(argv=None, env=os.environ):
     add("--concurrency", type=number(int), default=16, help="client threads (16)")
     add("--ramp-up", type=number(float, zero=True), default=1.0, help="seconds to start all threads over (1)")
     add("--seed", type=int, default=None, help="seed of the Host mix (random)")
-    add("--hosts", type=host_list, default=list(lab.HOST_APPS), help="comma-separated Hosts to mix (both)")
     add("--url", default="http://127.0.0.1:8080", help="Apache's address")
     add("--mgmt-url", default="http://127.0.0.1:15672", help="RabbitMQ's management API")
     add("--mgmt-user", default=env.get("RABBITMQ_ADMIN_USER") or "admin", help="($RABBITMQ_ADMIN_USER)")
@@ -70,6 +59,7 @@ def parse_args(argv=None, env=os.environ):
     add("--fault", choices=lab.FAULTS, default=lab.FAULTS[0], help="what the nemesis does during the load")
     add("--fault-at", type=number(float, below=1), default=0.5, help="when: the fraction of requests sent (0.5)")
     add("--compose", default="docker compose", help="how the nemesis reaches the lab's Compose project")
+    add("--first", choices=lab.FIRSTS, default=lab.FIRSTS[0], help="the app whose Host is asked first, alone")
     add("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     args.url, args.mgmt_url = args.url.rstrip("/"), args.mgmt_url.rstrip("/")
@@ -82,7 +72,8 @@ def run(args):
     client.check_reachable(args.url)
     mgmt = history.ManagementAPI(args.mgmt_url, args.mgmt_user, args.mgmt_password)
     seed = args.seed if args.seed is not None else generator.new_seed()
-    plan = generator.plan(args.hosts, args.requests, seed)
+    first = None if args.first == "any" else next(h for h, app in lab.HOST_APPS.items() if app == args.first)
+    plan = generator.plan(list(lab.HOST_APPS), args.requests, seed, first)
     run = {name: getattr(args, name) for name in RECORDED}
     run.update(seed=seed, run_id=uuid.uuid4().hex[:12], expected=checker.expected_kind(args.code, args.process_model))
     if not args.quiet:
@@ -95,7 +86,7 @@ def run(args):
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
     results = client.send_all(
-        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.tick
+        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.tick, bool(first)
     )
     run["load_seconds"] = round(time.monotonic() - started, 3)
     nemesis.join()

@@ -86,15 +86,23 @@ def _post(url, run_id, request_id, host, timeout):
     return result
 
 
-def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, after_each=lambda done: None):
+def send_all(
+    url, run_id, plan, concurrency, ramp_up, timeout, progress, after_each=lambda done: None, first_alone=False
+):
     """Every request of the plan, from `concurrency` client threads that start one after
     another over `ramp_up` seconds (the ramp-up of JMeter and Locust), the way traffic comes
     back after a restart, instead of all in the same millisecond. `after_each(done)` is
-    called after every request (the nemesis waits for its moment there)."""
+    called after every request (the nemesis waits for its moment there). `first_alone`: the
+    plan's first request is sent and answered before any other starts (FIRST=app2: its
+    interpreter is the first one created, in whichever child takes it)."""
     work = queue.SimpleQueue()
     for item in enumerate(plan):
         work.put(item)
     results = [None] * len(plan)
+    if first_alone:
+        index, host = work.get()
+        results[index] = {**send(url, run_id, index, host, timeout), "index": index}
+        after_each(progress.advance(results[index]["ok"]))
 
     def client(number):
         time.sleep(ramp_up * number / concurrency)

@@ -29,6 +29,7 @@ PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon 
 SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
+FIRSTS = _CHOICES["FIRSTS"]  # which app's Host the first request goes to, alone (any: the mix decides)
 
 
 def app_for_group(application_group):

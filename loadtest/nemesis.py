@@ -14,7 +14,7 @@ FAULT_STEPS = {
     # SIGKILL app1's Celery worker, then start it again.
     "worker-kill": (("kill", "-s", "SIGKILL", "worker-app1"), ("up", "-d", "--wait", "--no-deps", "worker-app1")),
     # Apache replaces its children (graceful restart): new interpreters, so the leak rolls again.
-    "apache-recycle": (("exec", "-T", "apache", "apache-fresh-children"),),
+    "apache-recycle": (("exec", "-T", "apache", "apache-fresh-children", "graceful"),),
 }
 
 

@@ -126,8 +126,10 @@ class Lab:
         self.project, self.settings, self.env = project, settings, secrets
         self.stack = settings["LAB_STACK"]
         self.receipts = Path(settings["LAB_RECEIPTS_DIR"])
+        self.apache_started_with = None  # unknown until this Lab starts Apache
 
     def read_ports(self):
+        """The ports as Docker published them (they must be the ones the project asked for)."""
         self.url = f"http://{self.port_for('apache', 80)}"
         self.mgmt_url = f"http://{self.port_for('rabbitmq', 15672)}"
 
@@ -146,13 +148,15 @@ class Lab:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
         return completed
 
-    def fresh_apache(self, code, scenario="default", process_model="embedded", files=()):
+    def fresh_apache(self, code, scenario="default", process_model="embedded", files=(), processes=2):
         """New Apache child processes, so mod_wsgi creates every interpreter anew: the
         container is recreated only when its settings change (as `make run` does)."""
         started_with = {"LAB_CODE": code, "LAB_SCENARIO": scenario, "LAB_PROCESS_MODEL": process_model}
-        self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
+        started_with["LAB_APACHE_PROCESSES"] = str(processes)
+        if (started_with, files) != self.apache_started_with:
+            self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
+            self.apache_started_with = (started_with, files)
         self.compose("exec", "-T", "apache", "apache-fresh-children", started_with=started_with)
-        self.read_ports()
 
     def compose_command(self):
         """The Compose command line of this project, for the nemesis."""
@@ -169,12 +173,14 @@ class Lab:
         label="",
         fault=None,
         fault_at=0.5,
+        first="any",
     ):
         args = [
             "--code", code, "--process-model", process_model, "--scenario", scenario, "--stack", self.stack,
             "--requests", str(requests), "--url", self.url, "--mgmt-url", self.mgmt_url,
             "--mgmt-user", self.env["RABBITMQ_ADMIN_USER"], "--mgmt-password", self.env["RABBITMQ_ADMIN_PASSWORD"],
             "--receipts-dir", str(self.receipts), "--report-dir", str(REPORTS), "--label", label, "--quiet",
+            "--first", first,
         ]  # fmt: skip
         if seed is not None:
             args += ["--seed", str(seed)]
@@ -203,22 +209,43 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def lab(lab_environment, docker_services):
+def other_stack_starting(lab_environment):
+    """The other stack (choices.mk), as a second compose project of its own, for the few
+    trials that show the leak and the fix there too. Started in the background as soon as
+    the suite starts, so its broker boots while the first tests run."""
+    stack = next(name for name in STACKS if name != lab_environment["LAB_STACK"])
+    other = Lab(
+        f"{PROJECT}-{stack}", stack_settings(stack, fresh_receipts_dir(f"test-receipts-{stack}")), read_env_file()
+    )
+    command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project, "up", "-d", "--wait"]
+    starting = subprocess.Popen(
+        command, env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        yield other, starting
+    finally:
+        starting.kill()
+        other.compose("down", "-v", "--remove-orphans", check=False)
+
+
+@pytest.fixture(scope="session")
+def lab(lab_environment, other_stack_starting, docker_services):
     stack = Lab(PROJECT, lab_environment, read_env_file())
     stack.read_ports()
     return stack
 
 
 @pytest.fixture(scope="session")
-def other_stack_lab(lab_environment):
-    """The other stack (choices.mk), as a second compose project of its own, for the few
-    trials that show the leak and the fix there too."""
-    stack = next(name for name in STACKS if name != lab_environment["LAB_STACK"])
-    project = f"{PROJECT}-{stack}"
-    other = Lab(project, stack_settings(stack, fresh_receipts_dir(f"test-receipts-{stack}")), read_env_file())
-    other.compose("up", "-d", "--wait")
-    try:
-        other.read_ports()
-        yield other
-    finally:
-        other.compose("down", "-v", "--remove-orphans", check=False)
+def other_stack_lab(other_stack_starting):
+    other, starting = other_stack_starting
+    output, _ = starting.communicate(timeout=300)
+    assert starting.returncode == 0, output.decode()[-3000:]
+    other.read_ports()
+    return other
+
+
+@pytest.fixture(scope="session")
+def buggy_run(lab, trial_requests):
+    """One buggy fresh-Apache run that several tests read (its page, its versions)."""
+    lab.fresh_apache("buggy")
+    return lab.load("buggy", requests=trial_requests, label="page")

@@ -43,12 +43,6 @@ class Drawn(HTMLParser):
             self.verdict = attrs.get("data-kind")
 
 
-@pytest.fixture(scope="module")
-def buggy_run(lab, trial_requests):
-    lab.fresh_apache("buggy")
-    return lab.load("buggy", requests=trial_requests, label="page")
-
-
 def test_the_page_draws_every_interpreter_and_count_of_the_run(buggy_run):
     chromium = browser()
     page = Path(buggy_run["report_path"]).with_suffix(".html")

@@ -3,6 +3,8 @@ really have, and the leak and the fix show on the other stack too."""
 
 import pytest
 
+from loadtest.history import ManagementAPI
+
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What Debian ships in each release: the runs must *measure* these, not be told them.
@@ -33,15 +35,19 @@ def assert_versions_are_the_containers(lab, document):
         assert versions[name] == said
 
 
-def test_versions_are_measured_in_the_running_containers(lab, trial_requests):
-    lab.fresh_apache("fixed")
-    assert_versions_are_the_containers(lab, lab.load("fixed", requests=trial_requests, label="versions"))
+def test_versions_are_measured_in_the_running_containers(lab, buggy_run):
+    assert_versions_are_the_containers(lab, buggy_run)
 
 
 @pytest.mark.parametrize("code", ["buggy", "fixed"])
-def test_the_other_stack_leaks_and_the_fix_holds(other_stack_lab, code, trial_requests):
+def test_the_other_stack_leaks_and_the_fix_holds(lab, other_stack_lab, code, trial_requests):
+    main_broker = ManagementAPI(lab.mgmt_url, lab.env["RABBITMQ_ADMIN_USER"], lab.env["RABBITMQ_ADMIN_PASSWORD"])
+    main_before = main_broker.quiet_publish_counters()
     other_stack_lab.fresh_apache(code)
     document = other_stack_lab.load(code, requests=trial_requests, label=f"{other_stack_lab.stack}")
+    # Two labs side by side (other project name, ports, receipts) do not touch each other.
+    assert main_broker.publish_counters() == main_before
+    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts.glob("*.jsonl"))
     assert document["stack"] == other_stack_lab.stack
     assert_versions_are_the_containers(other_stack_lab, document)
     (assert_buggy_trial if code == "buggy" else assert_fixed_trial)(document)

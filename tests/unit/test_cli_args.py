@@ -24,7 +24,7 @@ def run_cli(*args):
         (["--requests", "-5"], "not positive"),
         (["--concurrency", "0"], "not positive"),
         (["--requests", "many"], "not a whole number"),
-        (["--hosts", "app3.example.com"], "unknown host"),
+        (["--first", "app3"], "invalid choice"),
         (["--timeout", "0"], "not positive"),
         (["--ramp-up", "-1"], "is not positive"),
         (["--fault-at", "1.5"], "is not below 1"),
@@ -61,7 +61,7 @@ def test_unwritable_report_dir_exits_2(tmp_path):
 
 
 def test_hosts_are_parsed_and_defaults_hold():
-    args = cli.parse_args(["--code", "buggy", "--hosts", "app2.example.com, app1.example.com"])
-    assert args.hosts == ["app2.example.com", "app1.example.com"]
+    args = cli.parse_args(["--code", "buggy", "--first", "app2"])
+    assert args.first == "app2"
     assert (args.requests, args.concurrency, args.ramp_up) == (300, 16, 1.0)
     assert (args.process_model, args.scenario, args.stack) == ("embedded", "default", "trixie")
