@@ -4,7 +4,6 @@ really have, and the leak and the fix show on the other stack too."""
 import pytest
 
 from loadtest.history import ManagementAPI
-
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What Debian ships in each release: the runs must *measure* these, not be told them.
