@@ -24,7 +24,8 @@ def run_one(stack, code, process_model, make_args):
     completed = subprocess.run(command, capture_output=True, text=True)
     for line in completed.stdout.splitlines():
         if line.startswith("Report: "):
-            return json.loads(Path(line.removeprefix("Report: ").split(",")[0]).read_text())
+            path = next(part.strip() for part in line.removeprefix("Report: ").split(",") if part.endswith(".json"))
+            return json.loads(Path(path).read_text())
     print(f"matrix: {' '.join(command)} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
     return None
 
