@@ -192,9 +192,11 @@ class Lab:
         """GET /xray/ from every (Apache child, application group) the lab has now."""
         return xray.collect(self.url, attempts=16)
 
-    def exec(self, service, *command):
-        """Run a command in one of the stack's containers: (exit code, output)."""
-        completed = self.compose("exec", "-T", service, *command, check=False)
+    def exec(self, service, *command, env=None):
+        """Run a command in one of the stack's containers, with `env` added to its
+        environment: (exit code, output)."""
+        settings = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
+        completed = self.compose("exec", "-T", *settings, service, *command, check=False)
         return completed.returncode, completed.stdout + completed.stderr
 
     def published_ports(self):

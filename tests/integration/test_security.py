@@ -60,11 +60,12 @@ def test_the_work_runs_as_unprivileged_users(lab):
 
 def test_django_runs_without_debug_and_only_for_the_lab_hosts(lab):
     probe = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = '{app}.settings'; django.setup(); "
+        "import django; django.setup(); "
         "from django.conf import settings; print(settings.DEBUG, sorted(settings.ALLOWED_HOSTS))"
     )
     for app in ("app1", "app2"):
-        code, output = lab.exec("apache", "python", "-c", probe.format(app=app))
+        # The settings module goes to the probe's own environment (docker compose exec -e).
+        code, output = lab.exec("apache", "python", "-c", probe, env={"DJANGO_SETTINGS_MODULE": f"{app}.settings"})
         assert code == 0, output
         assert output.strip() == "False ['app1.example.com', 'app2.example.com']"
 
