@@ -1,9 +1,13 @@
 """Both stacks (choices.mk): the versions each run reports are the ones its containers
 really have, and the leak and the fix show on the other stack too."""
 
+import os
+import subprocess
+
 import pytest
 
 from loadtest.history import ManagementAPI
+from tests.integration.conftest import ROOT
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What Debian ships in each release: the runs must *measure* these, not be told them.
@@ -50,3 +54,18 @@ def test_the_other_stack_leaks_and_the_fix_holds(lab, other_stack_lab, code, tri
     assert document["stack"] == other_stack_lab.stack
     assert_versions_are_the_containers(other_stack_lab, document)
     (assert_buggy_trial if code == "buggy" else assert_fixed_trial)(document)
+
+
+def test_make_down_leaves_no_container_network_or_volume(other_stack_lab):
+    # The Makefile's own target, pointed at the other stack's project (Compose reads
+    # COMPOSE_PROJECT_NAME): it runs last in this file, after that stack's trials.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env.update(other_stack_lab.settings, COMPOSE_PROJECT_NAME=other_stack_lab.project)
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr
+    label = f"label=com.docker.compose.project={other_stack_lab.project}"
+    for listing in (["ps", "-a"], ["network", "ls"], ["volume", "ls"]):
+        left = subprocess.run(["docker", *listing, "-q", "--filter", label], capture_output=True, text=True)
+        assert left.returncode == 0 and left.stdout.strip() == "", (listing, left.stdout)
