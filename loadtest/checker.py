@@ -42,7 +42,7 @@ def summarize(results, receipts, fault=None):
     for receipt in receipts:
         if receipt["request_id"] in received:
             duplicates += 1
-            # Delivered again once the fault began: its first ack was lost with the connection.
+            # Delivered again once the fault began: its first ack never reached the broker.
             redelivered += in_fault({"answered_at": receipt.get("received_at", 0)}, fault, open_ended=True)
         received[receipt["request_id"]] = receipt
 
@@ -154,7 +154,7 @@ def fault_costs(totals):
             "librabbitmq has no publisher confirms)"
         )
     if totals.get("redelivered_in_fault"):
-        costs.append(f"{totals['redelivered_in_fault']} consumed twice (redelivered: the ack was lost with the broker)")
+        costs.append(f"{totals['redelivered_in_fault']} consumed twice (redelivered: the ack never reached the broker)")
     return f"; during the fault {', '.join(costs)}" if costs else ""
 
 

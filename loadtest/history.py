@@ -98,7 +98,8 @@ class ReceiptReader:
 
 
 def receipts_by_vhost(receipts):
-    counts = Counter(r["worker_vhost"] for r in receipts)
+    """Tasks received per vhost, each task once: a redelivery is not a second publish."""
+    counts = Counter(vhost for _, vhost in {(r["request_id"], r["worker_vhost"]) for r in receipts})
     return {app: counts.get(app, 0) for app in APPS}
 
 

@@ -13,3 +13,8 @@ broker_connection_timeout = 5
 worker_enable_remote_control = False
 worker_send_task_events = False
 worker_prefetch_multiplier = 16
+# Ack a task after it ran, and hand it back if its worker process dies: a worker killed in
+# the middle (FAULT=worker-kill) loses nothing; at worst a task runs twice, and the referee
+# counts that as a redelivery during the fault.
+task_acks_late = True
+task_reject_on_worker_lost = True

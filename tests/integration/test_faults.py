@@ -19,7 +19,7 @@ def assert_every_request_in_one_bucket(document):
 def test_fixed_through_a_broker_restart_is_fixed_and_accounts_for_every_request(lab):
     lab.fresh_apache("fixed")
     # Long enough that the broker goes away while requests still arrive.
-    document = lab.load("fixed", requests=1500, fault="broker-restart", fault_at=0.3, label="broker-restart")
+    document = lab.load("fixed", requests=2500, fault="broker-restart", fault_at=0.2, label="broker-restart")
     assert_every_request_in_one_bucket(document)
     totals = document["summary"]["totals"]
     assert document["broker"]["restarted"] and document["broker"]["agrees"], document["broker"]
@@ -39,7 +39,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_the_leak_still_shows(lab):
 def test_apache_recycling_its_children_rolls_the_leak_again(lab):
     lab.fresh_apache("buggy")
     # Early and long enough that requests still arrive once the new children are up.
-    document = lab.load("buggy", requests=1500, fault="apache-recycle", fault_at=0.2, label="apache-recycle")
+    document = lab.load("buggy", requests=2500, fault="apache-recycle", fault_at=0.2, label="apache-recycle")
     assert_every_request_in_one_bucket(document)
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     # The timeline shows children created after the fault began: new interpreters mid-run.

@@ -163,6 +163,8 @@ def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
 
 def test_receipts_by_vhost():
     assert receipts_by_vhost([receipt("a", "app1"), receipt("b", "app1")]) == {"app1": 2, "app2": 0}
+    # A task delivered twice was still published once.
+    assert receipts_by_vhost([receipt("a", "app1"), receipt("a", "app1")]) == {"app1": 1, "app2": 0}
 
 
 def answer(pid, group, served_by, config, created_at, inherited=None):
