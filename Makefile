@@ -164,7 +164,7 @@ lint: venv ## ruff, shellcheck, hadolint, the workflow's schema and `docker comp
 		docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
 .PHONY: bench
-bench: setup ## Time make reproduce, make fixed and make test (cold numbers need `make clean-all` first)
+bench: setup ## Time what workshops wait on, both stacks and make test (scripts/bench.sh; --cold for cold)
 	bash scripts/bench.sh
 
 .PHONY: clean
