@@ -1,65 +1,103 @@
-"""A run's page (HTML, self-contained: no CDN, no external font or script) with its timeline
-picture (SVG inline, and a PNG beside it for slides), and reports/index.html, every run so far.
+"""A run's page (HTML, self-contained: no CDN, no external font, script or stylesheet) with its
+timeline picture (SVG inline, and the same SVG as a PNG beside it for slides), and
+reports/index.html, every run report of that directory.
 
 Jinja2 renders the page and the SVG from the picture's data (loadtest.picture), escaping
 every value; vl-convert turns the same SVG into a PNG with no browser and no network.
 """
 
 import json
+import os
 from pathlib import Path
 
 import jinja2
 import vl_convert
+from markupsafe import Markup
 
-from loadtest.picture import picture
+from loadtest.picture import picture, run_of, verdict_of
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("loadtest", "templates"),
-    autoescape=jinja2.select_autoescape(["html", "svg", "j2"]),
+    autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
 )
-RUNS_FILE = "runs.jsonl"  # one line per run: what the index lists
+PNG_SCALE = 1.5  # the timeline at 1.5x: sharp on a projector, small enough to write fast
+INDEX_CACHE = ".index-cache.json"  # per run report: (mtime, size) -> its index row
+
+
+def render(document):
+    """(html, svg) of a run's page, as text."""
+    data = picture(document)
+    svg = TEMPLATES.get_template("timeline.svg.j2").render(p=data)
+    html = TEMPLATES.get_template("run.html.j2").render(p=data, svg=Markup(svg))
+    return html, svg
 
 
 def write_run_page(document, json_path):
     """Writes <stem>.html and <stem>.png beside the run's JSON; returns both paths."""
     json_path = Path(json_path)
-    data = picture(document)
-    svg = TEMPLATES.get_template("timeline.svg.j2").render(p=data)
+    html, svg = render(document)
     html_path, png_path = json_path.with_suffix(".html"), json_path.with_suffix(".png")
-    html_path.write_text(TEMPLATES.get_template("run.html.j2").render(p=data, svg=svg))
-    png_path.write_bytes(vl_convert.svg_to_png(svg, scale=1.5))
+    html_path.write_text(html)
+    png_path.write_bytes(vl_convert.svg_to_png(svg, scale=PNG_SCALE))
     return html_path, png_path
 
 
-def index_row(document, html_path):
-    totals = document["summary"]["totals"]
+def index_row(document, json_path):
+    """What the index lists of one run, or None when the JSON is not a run report."""
+    if not isinstance(document, dict) or "verdict" not in document or "summary" not in document:
+        return None
+    totals = document["summary"].get("totals") or {}
+    run, verdict = run_of(document), verdict_of(document)
+    fault = document.get("fault")
+    page = Path(json_path).with_suffix(".html")
     return {
-        "started_at": document.get("started_at"),
-        "code": document.get("code"),
-        "process_model": document.get("process_model"),
-        "scenario": document.get("scenario"),
-        "stack": document.get("stack"),
-        "fault": (document.get("fault") or {}).get("fault", "none"),
-        "kind": document["verdict"]["kind"],
-        "success": document["verdict"]["success"],
-        "misrouted": totals["misrouted"],
-        "sent": totals["sent"],
-        "failed": totals["failed"],
-        "page": Path(html_path).name,
+        **{name: run[name] for name in ("run_id", "started_at", "code", "process_model", "scenario", "stack")},
+        "fault": (fault.get("fault") if isinstance(fault, dict) else fault) or "none",
+        "kind": verdict["kind"],
+        "success": verdict["success"],
+        "misrouted": totals.get("misrouted"),
+        "sent": totals.get("sent"),
+        "failed": totals.get("failed"),
+        "json": Path(json_path).name,
+        "page": page.name if page.exists() else None,
     }
 
 
 def write_index(report_dir, document=None, html_path=None):
-    """Adds this run to reports/runs.jsonl and rewrites reports/index.html, newest first."""
-    runs_file = Path(report_dir) / RUNS_FILE
-    if document is not None:
-        with runs_file.open("a") as runs:
-            runs.write(json.dumps(index_row(document, html_path)) + "\n")
-    rows = (
-        [json.loads(line) for line in runs_file.read_text().splitlines() if line.strip()] if runs_file.exists() else []
-    )
-    index = Path(report_dir) / "index.html"
-    index.write_text(TEMPLATES.get_template("index.html.j2").render(runs=rows[::-1]))
+    """Rewrites report_dir/index.html: every *.json run report in report_dir (not its
+    subdirectories), newest first. Rows are cached by file name, mtime and size in
+    report_dir/.index-cache.json, so a run reads only the reports that are new or changed.
+    (document and html_path are accepted for the callers that pass them; the index is always
+    rebuilt from the files.)"""
+    report_dir = Path(report_dir)
+    cache_path = report_dir / INDEX_CACHE
+    try:
+        cache = json.loads(cache_path.read_text())
+    except (OSError, ValueError):
+        cache = {}
+    fresh, rows = {}, []
+    for path in sorted(report_dir.glob("*.json")):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        stat = path.stat()
+        stamp = [stat.st_mtime_ns, stat.st_size, path.with_suffix(".html").exists()]
+        cached = cache.get(path.name)
+        if cached and cached[0] == stamp:
+            row = cached[1]
+        else:
+            try:
+                row = index_row(json.loads(path.read_text()), path)
+            except (OSError, ValueError):
+                row = None  # being written, or not JSON: listed next time
+        fresh[path.name] = [stamp, row]
+        if row is not None:
+            rows.append(row)
+    rows.sort(key=lambda r: (r["started_at"] or "", r["json"]), reverse=True)
+    index = report_dir / "index.html"
+    index.write_text(TEMPLATES.get_template("index.html.j2").render(runs=rows))
+    partial = cache_path.with_name(f"{INDEX_CACHE}.{os.getpid()}")
+    partial.write_text(json.dumps(fresh))
+    partial.replace(cache_path)
     return index

@@ -1,22 +1,34 @@
-"""A buggy run's page, opened in a real browser (headless Chromium): what it *draws*, read
-from the rendered DOM, matches the run's JSON."""
+"""A run's page, rendered and opened in a real browser (headless Chromium): what it *draws*,
+read back from the rendered DOM through its data-* hooks, matches the run's JSON, whose
+values are read here directly (not through loadtest.picture). The screenshot is kept beside
+the JSON under reports/.
 
+With the lab: the shared buggy run (fixture buggy_run, a document with its JSON's path in
+report_path). Without it, on stored reports:
+    REPORT_PAGE_JSON="reports/a.json reports/b.json" .venv/bin/python -m pytest tests/integration/test_report_page.py
+"""
+
+import glob
 import json
 import os
 import shutil
 import subprocess
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from loadtest.report_html import write_run_page
+
+PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
+STORED = [Path(p).resolve() for pattern in PATTERNS for p in sorted(glob.glob(pattern))]
+
 
 def browser():
-    found = next(
-        (shutil.which(name) for name in ("chromium", "chromium-browser", "google-chrome") if shutil.which(name)), None
-    )
+    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
     if found is None:
-        message = "no Chromium: run `make test`, which installs it on Debian (scripts/ensure-chromium.sh)"
+        message = "no Chromium: run scripts/ensure-chromium.sh (on Debian, as root, it installs it)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: the browser test must run, not skip ({message})")
         pytest.skip(message)
@@ -24,53 +36,89 @@ def browser():
 
 
 class Drawn(HTMLParser):
-    """The elements the page marks with data-* hooks, as the browser rendered them."""
+    """What the rendered page marks with data-* hooks."""
 
     def __init__(self):
         super().__init__()
-        self.interpreters, self.flows, self.accounting, self.verdict = [], [], {}, None
+        self.interpreters, self.counts, self.verdict = [], [], None
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        classes = (attrs.get("class") or "").split()
-        if "interpreter" in classes:
+        if "interpreter" in (attrs.get("class") or "").split():
             self.interpreters.append(attrs)
-        elif "flow" in classes:
-            self.flows.append(attrs)
-        elif attrs.get("id") == "accounting":
-            self.accounting = attrs
-        elif attrs.get("id") == "verdict":
+        if "data-flow" in attrs and "data-count" in attrs:
+            self.counts.append((attrs["data-flow"], int(attrs["data-count"]), attrs))
+        if attrs.get("id") == "verdict":
             self.verdict = attrs.get("data-kind")
 
 
-def test_the_page_draws_every_interpreter_and_count_of_the_run(buggy_run):
-    chromium = browser()
-    page = Path(buggy_run["report_path"]).with_suffix(".html")
-    common = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+def open_in_browser(page):
+    """The page's DOM as Chromium rendered it, and its screenshot at 1280 px wide."""
+    common = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--mute-audio"]
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0 and "</html>" in dom.stdout, dom.stderr[-2000:]
-    drawn = Drawn()
-    drawn.feed(dom.stdout)
-
-    expected = {
-        (str(child["pid"]), entry["application_group"], "true" if entry["foreign_config"] else "false")
-        for child in buggy_run["timeline"]
-        for entry in child["interpreters"]
-    }
-    assert expected and {(i["data-pid"], i["data-group"], i["data-poisoned"]) for i in drawn.interpreters} == expected
-    assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
-    assert drawn.verdict == buggy_run["verdict"]["kind"] == "REPRODUCED"
-    totals = buggy_run["summary"]["totals"]
-    assert sum(int(flow["data-count"]) for flow in drawn.flows) == totals["sent"]
-    assert sum(int(f["data-count"]) for f in drawn.flows if f["data-misrouted"] == "true") == totals["misrouted"] > 0
-    for key in ("sent", "misrouted", "failed", "lost"):
-        assert int(drawn.accounting[f"data-{key}"]) == totals[key]
-    assert int(drawn.accounting["data-consumed-own"]) == totals["consumed_own"]
-
     screenshot = page.with_suffix(".screenshot.png")
     shot = subprocess.run(
-        [*common, f"--screenshot={screenshot}", "--window-size=1280,1400", page.as_uri()],
+        [*common, f"--screenshot={screenshot}", "--window-size=1280,2000", page.as_uri()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert shot.returncode == 0 and screenshot.stat().st_size > 10_000, shot.stderr[-2000:]
-    json.loads(Path(buggy_run["report_path"]).read_text())  # the JSON beside it is whole
+    drawn = Drawn()
+    drawn.feed(dom.stdout)
+    return drawn
+
+
+def check_page(document, json_path):
+    """Renders the run's page beside its JSON, opens it, compares what is drawn with the JSON."""
+    html_path, png_path = write_run_page(document, json_path)
+    assert png_path.stat().st_size > 10_000
+    drawn = open_in_browser(html_path)
+
+    # Every interpreter of the timeline, with its pid and group; poisoned exactly when foreign_config.
+    expected = Counter(
+        (str(child["pid"]), entry["application_group"], "true" if entry["foreign_config"] else "false")
+        for child in document["timeline"]
+        for entry in child["interpreters"]
+    )
+    shown = Counter((i.get("data-pid"), i.get("data-group"), i.get("data-poisoned")) for i in drawn.interpreters)
+    assert expected and shown == expected
+    assert drawn.verdict == document["verdict"]["kind"]
+
+    # Every drawn count, by its key, against the JSON.
+    counts = {flow: count for flow, count, _ in drawn.counts}
+    assert len(counts) == len(drawn.counts), "two drawn counts share a data-flow key"
+    totals = document["summary"]["totals"]
+    for name in ("sent", "consumed_own", "misrouted", "failed", "lost"):
+        assert counts[f"total:{name}"] == counts[f"accounting:{name}"] == totals[name], name
+    by_outcome = Counter()
+    for _, count, attrs in drawn.counts:
+        if attrs["data-flow"].startswith("flow:"):
+            by_outcome[attrs["data-outcome"]] += count
+    assert sum(by_outcome.values()) == totals["sent"] == len(document["results"])
+    assert [by_outcome[o] for o in ("own", "misrouted", "failed", "lost")] == [
+        totals[name] for name in ("consumed_own", "misrouted", "failed", "lost")
+    ]
+    for child in document["timeline"]:
+        for entry in child["interpreters"]:
+            key = f"interpreter:{child['pid']}|{entry['application_group']}"
+            assert counts[f"{key}:published"] == sum(entry["published_to"].values()), key
+            assert counts[f"{key}:failed"] == sum(entry["errors"].values()), key
+    failures = sorted(count for flow, count in counts.items() if flow.startswith("failure:"))
+    assert failures == sorted(cause["count"] for cause in document["failure_causes"])
+    for vhost, publishes in document["broker"]["publishes_by_vhost"].items():
+        assert counts[f"broker:publishes:{vhost}"] == publishes
+    for vhost, receipts in document["broker"]["receipts_by_vhost"].items():
+        assert counts[f"broker:receipts:{vhost}"] == receipts
+    return drawn
+
+
+def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
+    drawn = check_page(buggy_run, Path(buggy_run["report_path"]))
+    assert drawn.verdict == "REPRODUCED"
+    assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
+
+
+@pytest.mark.skipif(not STORED, reason="REPORT_PAGE_JSON names no stored run report")
+@pytest.mark.parametrize("json_path", STORED, ids=[p.name for p in STORED])
+def test_the_page_of_a_stored_run_draws_what_its_json_holds(json_path):
+    check_page(json.loads(json_path.read_text()), json_path)
