@@ -248,6 +248,7 @@ def other_stack_lab(other_stack_starting):
 
 @pytest.fixture(scope="session")
 def buggy_run(lab, trial_requests):
-    """One buggy fresh-Apache run that several tests read (its page, its versions)."""
+    """One buggy fresh-Apache run that several tests read (its page, its versions). Two
+    children, app2's Host first: at least one child is poisoned whatever the other does."""
     lab.fresh_apache("buggy")
-    return lab.load("buggy", requests=trial_requests, label="page")
+    return lab.load("buggy", requests=trial_requests, first="app2", label="page")
