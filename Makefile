@@ -159,7 +159,7 @@ lint: venv ## ruff, shellcheck, hadolint, the workflow's schema and `docker comp
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
 	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
-	$(VENV)/bin/check-jsonschema -q --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
 	@APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
 		docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 

@@ -13,14 +13,13 @@ from loadtest.lab import APPS, app_for_group, config_app
 FAULT_GRACE = 2.0
 
 
-def in_fault(result, fault, open_ended=False):
-    """Was this request answered while the nemesis's fault was under way (or just after)?
+def in_fault(at, fault, open_ended=False):
+    """Did this moment fall while the nemesis's fault was under way (or just after)?
     open_ended: any time after the fault began (a redelivery comes once the broker is back)."""
     if not fault or fault.get("began_at") is None:
         return False
-    answered = result.get("answered_at", 0)
-    end = float("inf") if open_ended else (fault.get("ended_at") or answered) + FAULT_GRACE
-    return fault["began_at"] - FAULT_GRACE <= answered <= end
+    end = float("inf") if open_ended else (fault.get("ended_at") or at) + FAULT_GRACE
+    return fault["began_at"] - FAULT_GRACE <= at <= end
 
 
 def summarize(results, receipts, fault=None):
@@ -43,7 +42,7 @@ def summarize(results, receipts, fault=None):
         if receipt["request_id"] in received:
             duplicates += 1
             # Delivered again once the fault began: its first ack never reached the broker.
-            redelivered += in_fault({"answered_at": receipt.get("received_at", 0)}, fault, open_ended=True)
+            redelivered += in_fault(receipt.get("received_at", 0), fault, open_ended=True)
         received[receipt["request_id"]] = receipt
 
     per_app = {app: _empty_row() for app in APPS}
@@ -63,7 +62,7 @@ def summarize(results, receipts, fault=None):
                 row["misrouted_to"][receipt["worker_vhost"]] += 1
         elif result.get("error_kind"):
             row["failed"] += 1
-            row["failed_in_fault"] += in_fault(result, fault)
+            row["failed_in_fault"] += in_fault(result.get("answered_at", 0), fault)
             row["errors"][result["error_kind"]] += 1
             if used_config not in (None, result["app"]):
                 row["foreign_failures"] += 1
@@ -71,7 +70,7 @@ def summarize(results, receipts, fault=None):
                 row["refused_own_config"] += 1
         else:
             row["lost"] += 1
-            row["lost_in_fault"] += in_fault(result, fault)
+            row["lost_in_fault"] += in_fault(result.get("answered_at", 0), fault)
     for row in per_app.values():
         row["errors"] = dict(row["errors"])
         row["misrouted_to"] = dict(row["misrouted_to"])

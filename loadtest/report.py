@@ -42,7 +42,7 @@ def write_and_print(doc, report_dir, label=""):
     the JSON's path."""
     json_path = write_json(doc, report_dir, label)
     html_path, png_path = write_run_page(doc, json_path)
-    write_index(report_dir, doc, html_path)
+    write_index(report_dir)
     paths = [html_path, json_path, png_path]
     print(format_text(doc))
     print("Report: " + ", ".join(str(path) for path in paths))

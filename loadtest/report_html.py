@@ -65,12 +65,10 @@ def index_row(document, json_path):
     }
 
 
-def write_index(report_dir, document=None, html_path=None):
+def write_index(report_dir):
     """Rewrites report_dir/index.html: every *.json run report in report_dir (not its
     subdirectories), newest first. Rows are cached by file name, mtime and size in
-    report_dir/.index-cache.json, so a run reads only the reports that are new or changed.
-    (document and html_path are accepted for the callers that pass them; the index is always
-    rebuilt from the files.)"""
+    report_dir/.index-cache.json, so a run reads only the reports that are new or changed."""
     report_dir = Path(report_dir)
     cache_path = report_dir / INDEX_CACHE
     try:

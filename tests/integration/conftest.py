@@ -93,10 +93,14 @@ def lab_environment(pytestconfig):
     return stack_settings(pytestconfig.getoption("--stack"), fresh_receipts_dir("test-receipts"))
 
 
+def compose_with(settings):
+    """`docker compose` as one shell command line that carries the project's settings."""
+    return "env " + " ".join(f"{key}={shlex.quote(value)}" for key, value in settings.items()) + " docker compose"
+
+
 @pytest.fixture(scope="session")
 def docker_compose_command(lab_environment):
-    settings = " ".join(f"{key}={shlex.quote(value)}" for key, value in lab_environment.items())
-    return f"env {settings} docker compose"
+    return compose_with(lab_environment)
 
 
 @pytest.fixture(scope="session")
@@ -160,8 +164,7 @@ class Lab:
 
     def compose_command(self):
         """The Compose command line of this project, for the nemesis."""
-        settings = " ".join(f"{key}={shlex.quote(value)}" for key, value in self.settings.items())
-        return f"env {settings} docker compose -f {ROOT / 'docker-compose.yml'} -p {self.project}"
+        return f"{compose_with(self.settings)} -f {ROOT / 'docker-compose.yml'} -p {self.project}"
 
     def load(
         self,
