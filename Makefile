@@ -19,6 +19,8 @@ CONCURRENCY   ?= 16
 RAMP_UP       ?= 1
 REPORT_PORT   ?= 8000
 SEED          ?=
+BUNDLE_STACKS ?= $(STACKS)
+BUNDLE        ?=
 PROCESSES     ?=
 THREADS       ?=
 
@@ -36,6 +38,7 @@ $(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
 $(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call whole,$(knob))))
 $(if $(SEED),$(if $(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEED must be a whole number, not '$(SEED)')))
 $(call whole,REPORT_PORT)
+$(foreach stack,$(BUNDLE_STACKS),$(if $(filter $(stack),$(STACKS)),,$(error BUNDLE_STACKS must be words of: $(STACKS); not '$(stack)')))
 $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
 
 # .env holds the passwords and ports (`make env` writes it). Read only when it exists, so
@@ -92,6 +95,7 @@ help: ## List the targets and the knobs
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env: 2 and 8)"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
+	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
 	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT and the passwords live in .env (make env writes it)"
 
 .PHONY: reproduce
@@ -106,6 +110,14 @@ fixed: run ## The same load against the fix: FIXED when nothing leaked
 daemon: CODE := buggy
 daemon: PROCESS_MODEL := daemon
 daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
+
+.PHONY: try-fix
+try-fix: CODE := workspace
+try-fix: workspace/app1_wsgi.py workspace/app2_wsgi.py run ## Your fix: Apache runs workspace/appN_wsgi.py (copied from the buggy entry once), verdict and why
+
+# The attendee's copy of each app's buggy entry: written once, never overwritten.
+workspace/app%_wsgi.py:
+	@cp apps/app$*/app$*/wsgi_buggy.py $@ && echo "try-fix: copied the buggy entry to $@: edit it, then make try-fix again"
 
 .PHONY: run
 run: setup ## Fresh Apache children in CODE and PROCESS_MODEL, then the load and the verdict
@@ -144,17 +156,17 @@ logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
 	$(COMPOSE) logs -f
 
 .PHONY: test
-test: setup lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
+test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
 	@$(MAKE) --no-print-directory images STACK=$(filter-out $(STACK),$(STACKS))
 	@bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
 	$(PYTHON) -m pytest --stack $(STACK)
 
 .PHONY: test-unit
-test-unit: venv ## Unit tests only (no Docker)
+test-unit: dev ## Unit tests only (no Docker)
 	$(PYTHON) -m pytest tests/unit
 
 .PHONY: lint
-lint: venv ## ruff, shellcheck, hadolint, the workflow's schema and `docker compose config`
+lint: dev ## ruff, shellcheck, hadolint, the workflow's schema and `docker compose config`
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
@@ -163,13 +175,26 @@ lint: venv ## ruff, shellcheck, hadolint, the workflow's schema and `docker comp
 	@APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
 		docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
+.PHONY: guide
+guide: dev ## Write docs/workshop.md's exercises from docs/exercises.yml
+	$(PYTHON) -m loadtest.exercises --write
+
+.PHONY: bundle
+bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS, for offline venues
+	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) &&) true
+	@bash scripts/bundle.sh $(BUNDLE_STACKS)
+
+.PHONY: load-bundle
+load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); then make reproduce builds nothing
+	@$(if $(BUNDLE),bash scripts/load-bundle.sh "$(BUNDLE)",echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2)
+
 .PHONY: bench
 bench: setup ## Time what workshops wait on, both stacks and make test (scripts/bench.sh; --cold for cold)
 	bash scripts/bench.sh
 
 .PHONY: clean
 clean: down ## Stop the lab; remove receipts and reports
-	rm -rf var/receipts var/test-receipts reports
+	rm -rf var/receipts var/test-lab* reports
 
 .PHONY: clean-all
 clean-all: clean ## Also remove the venv, the wheelhouses and both stacks' images
@@ -184,19 +209,29 @@ setup: docker venv wheelhouse .env images ## Everything a fresh machine needs fo
 docker: ## Make sure a Docker engine, Compose v2 and STACK's Debian base image are here
 	@bash scripts/ensure-docker.sh $(STACK)
 
+# From the index; or, once `make load-bundle` has put the bundle's wheels here, offline.
+PIP_INSTALL = $(VENV)/bin/pip install -q --disable-pip-version-check \
+	$(if $(wildcard wheelhouse/host/.complete),--no-index --find-links wheelhouse/host)
+
 .PHONY: venv
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements/host.txt
 	@bash scripts/ensure-python.sh
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/host.txt
+	$(PIP_INSTALL) -r requirements/host.txt
+	@touch $@
+
+.PHONY: dev
+dev: $(VENV)/.dev-installed ## The venv plus the tests' and linters' packages (requirements/dev.txt)
+$(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.installed
+	$(PIP_INSTALL) -r requirements/dev.txt
 	@touch $@
 
 # Wheels for the images, downloaded on the host for the stack's Python: pip inside a build
 # may not reach the index (a proxy only the host trusts, or an offline workshop venue).
 .PHONY: wheelhouse
 wheelhouse: wheelhouse/$(STACK)/.complete
-wheelhouse/%/.complete: requirements/apps.txt $(VENV)/.installed
+wheelhouse/%/.complete: requirements/apps.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
 		--platform manylinux2014_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp \

@@ -1,7 +1,7 @@
 # Every knob's choices, defined once; the first word of each list is its default.
 # The Makefile includes this file, the load test and the tests read it (loadtest/lab.py),
 # and Apache's entrypoint checks its environment against it (apache/entrypoint.sh).
-CODES          := buggy fixed
+CODES          := buggy fixed workspace
 PROCESS_MODELS := embedded daemon
 SCENARIOS      := default bad-credentials django-settings
 STACKS         := trixie bookworm

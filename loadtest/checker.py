@@ -238,8 +238,10 @@ def timeline(results):
                 "config_module": (response.get("broker") or {}).get("config_module"),
                 "published_to": Counter(),
                 "errors": Counter(),
+                "celery_apps": Counter(),
             },
         )
+        entry["celery_apps"][(response.get("broker") or {}).get("celery_app")] += 1
         if result["ok"]:
             entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
         else:
@@ -248,6 +250,7 @@ def timeline(results):
     for entry in table.values():
         entry["published_to"] = dict(entry["published_to"])
         entry["errors"] = dict(entry["errors"])
+        entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
         entry["host_app"] = app_for_group(entry["application_group"])
         entry["foreign_config"] = config_app(entry["config_module"]) not in (None, entry["host_app"])
         children.setdefault(entry["pid"], []).append(entry)
@@ -255,6 +258,70 @@ def timeline(results):
         {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}
         for pid, rows in sorted(children.items())
     ]
+
+
+def process_cost(processes):
+    """What the Apache container's processes cost: how many, their resident memory (RSS, in
+    MiB; shared pages counted in each process) and how many are mod_wsgi daemon processes."""
+    return {
+        "processes": len(processes),
+        "rss_mib": round(sum(process["rss_kib"] for process in processes) / 1024),
+        "daemon_processes": sum(process["command"].startswith("(wsgi:") for process in processes),
+    }
+
+
+# The name Celery gives the app it builds for itself when none was made the default
+# (celery/_state.py): configured lazily, from CELERY_CONFIG_MODULE in the environment.
+DEFAULT_CELERY_APP = "default"
+
+
+def inherited_from_another_app(entry):
+    return config_app(entry["inherited"].get("CELERY_CONFIG_MODULE")) not in (None, entry["host_app"])
+
+
+def interpreters_count(entries):
+    return f"{len(entries)} interpreter{'s' * (len(entries) != 1)}"
+
+
+def explanation(children):
+    """Why the run came out as it did, from what each interpreter inherited and used: one
+    sentence per thing the entries still do with the process environment (or that they do
+    nothing with it). `children` is timeline()'s output."""
+    interpreters = [entry for child in children for entry in child["interpreters"]]
+    poisoned = [e for e in interpreters if e["foreign_config"]]
+    inherited_foreign = [e for e in interpreters if not e["foreign_config"] and inherited_from_another_app(e)]
+    split = [e for e in interpreters if DEFAULT_CELERY_APP in e["celery_apps"] and len(e["celery_apps"]) > 1]
+    unconfigured = [e for e in interpreters if e["config_module"] is None and e["celery_apps"]]
+    sentences = []
+    if poisoned:
+        sentences.append(
+            f"{len(poisoned)} of {len(interpreters)} interpreters used another app's CELERY_CONFIG_MODULE: they "
+            "inherited it from their Apache child's environment when mod_wsgi created them, and kept it."
+        )
+    if split:
+        sentences.append(
+            f"In {interpreters_count(split)} only some threads used the Celery app the entry built; the others "
+            "fell back to Celery's default app, configured from the environment: Celery's current app is per "
+            "thread, and app.set_default() makes it every thread's. (Celery's Django fix-up does that for the "
+            "first app built, but only if DJANGO_SETTINGS_MODULE is already set then.)"
+        )
+    if unconfigured:
+        sentences.append(
+            f"{interpreters_count(unconfigured)} published with no Celery config module at all (Celery's built-in "
+            "defaults: guest@localhost), because nothing set CELERY_CONFIG_MODULE for the default app."
+        )
+    if inherited_foreign:
+        sentences.append(
+            f"{interpreters_count(inherited_foreign)} inherited another app's CELERY_CONFIG_MODULE but did not use it: "
+            "the entries still write the process environment (os.environ[...] = calls putenv()); it held only "
+            "because each interpreter overwrote the inherited value before Celery read it."
+        )
+    if interpreters and not sentences:
+        sentences.append(
+            f"All {len(interpreters)} interpreters used their own app's Celery config and none inherited another "
+            "app's: nothing passed through the process environment."
+        )
+    return sentences
 
 
 def failure_causes(results):

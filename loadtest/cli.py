@@ -93,13 +93,14 @@ def run(args):
     fault = nemesis.record()
     receipts, broker = history.settle(receipts_reader, results, mgmt, baseline, args.settle)
     # Asked after the load: asking before would create interpreters in the fresh children.
-    versions = xray.running(args.url, run)
+    versions, run["apache_processes"] = xray.running(args.url, run)
 
     summary = checker.summarize(results, receipts, fault)
+    timeline = checker.timeline(results)
     verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario)
     doc = report.document(
         {**run, "fault": fault}, {**versions, **mgmt.versions()}, results, receipts, summary, broker, verdict,
-        checker.timeline(results), checker.failure_causes(results),
+        timeline, checker.failure_causes(results), checker.explanation(timeline),
     )  # fmt: skip
     doc["report_path"] = report.write_and_print(doc, args.report_dir, args.label)
     return doc

@@ -24,7 +24,7 @@ def read_choices(path=CHOICES_FILE):
 
 
 _CHOICES = read_choices()
-CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py or wsgi_fixed.py
+CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py, wsgi_fixed.py or workspace/'s
 PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon group per app
 SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on

@@ -12,6 +12,7 @@ Only the standard library and loadtest.lab: the page's tests run without the lab
 
 from collections import Counter
 
+from loadtest import checker
 from loadtest.lab import APPS, config_app
 
 CONFIG = "CELERY_CONFIG_MODULE"
@@ -181,4 +182,6 @@ def picture(document):
         "flows": drawn_flows,
         "failures": failures(document),
         "accounting": accounting(document, drawn_flows),
+        "explanation": document.get("explanation") or [],
+        "cost": checker.process_cost(document["apache_processes"]) if document.get("apache_processes") else None,
     }

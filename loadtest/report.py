@@ -5,13 +5,14 @@ import datetime
 import json
 import os
 
+from loadtest import checker
 from loadtest.lab import UsageError
 from loadtest.report_html import write_index, write_run_page
 
 VERSION_NAMES = ("python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq")
 
 
-def document(run, versions, results, receipts, summary, broker, verdict, timeline, failure_causes):
+def document(run, versions, results, receipts, summary, broker, verdict, timeline, failure_causes, explanation):
     """The stored form of a run. `run` holds what was asked (code, process model, scenario,
     stack, seed, counts, url, run id, start time, load seconds)."""
     return {
@@ -22,6 +23,7 @@ def document(run, versions, results, receipts, summary, broker, verdict, timelin
         "broker": broker,
         "timeline": timeline,
         "failure_causes": failure_causes,
+        "explanation": explanation,
         "results": results,
         "receipts": receipts,
     }
@@ -93,7 +95,17 @@ def format_text(doc):
         steps = "; ".join(f"{step['command']} (exit {step['exit']})" for step in fault["steps"])
         lines.append(f"Fault {fault['fault']}: {took:.1f} s, {steps}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
+    if doc.get("apache_processes"):
+        lines.append(f"Apache container: {format_processes(doc['apache_processes'])}")
+    lines += [f"Why: {sentence}" for sentence in doc.get("explanation", [])]
     return "\n".join(lines)
+
+
+def format_processes(processes):
+    """'7 processes, 212 MiB resident (RSS; 4 of them mod_wsgi daemon processes)'."""
+    cost = checker.process_cost(processes)
+    extra = f"; {cost['daemon_processes']} of them mod_wsgi daemon processes" if cost["daemon_processes"] else ""
+    return f"{cost['processes']} processes, {cost['rss_mib']} MiB resident (RSS{extra})"
 
 
 def format_timeline(children):

@@ -22,9 +22,10 @@ def collect(url, attempts):
 
 
 def running(url, asked):
-    """The versions one interpreter of the running Apache reports (Python, mod_wsgi, Apache,
-    Celery, kombu, Django, librabbitmq), after checking that Apache was started with the code,
-    scenario and process model the run was `asked` for (a UsageError otherwise)."""
+    """What one interpreter of the running Apache reports: the versions (Python, mod_wsgi,
+    Apache, Celery, kombu, Django, librabbitmq) and the Apache container's processes, after
+    checking that Apache was started with the code, scenario and process model the run was
+    `asked` for (a UsageError otherwise)."""
     try:
         answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
     except (requests.RequestException, ValueError):
@@ -32,7 +33,7 @@ def running(url, asked):
     for name, value in (answer.get("started_with") or {}).items():
         if value != asked[name]:
             raise UsageError(f"Apache runs {name} {value!r}, not {asked[name]!r}; start it with make up")
-    return answer.get("versions") or {}
+    return answer.get("versions") or {}, answer.get("apache_processes") or []
 
 
 def short(module):

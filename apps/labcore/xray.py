@@ -10,6 +10,7 @@ Three views of CELERY_CONFIG_MODULE tell the story:
 import ctypes
 import os
 import time
+from pathlib import Path
 
 try:  # only importable inside Apache
     import mod_wsgi
@@ -103,6 +104,21 @@ def versions():
 DISTRIBUTIONS = {"celery": "celery", "kombu": "kombu", "django": "django", "librabbitmq": "librabbitmq-fork"}
 
 
+def apache_processes():
+    """Every process of the Apache container (its own PID namespace): what the process model
+    costs. RSS counts pages shared between processes once in each."""
+    processes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # the process ended while we looked
+            continue
+        rss = fields.get("VmRSS", "0 kB").split()[0]
+        processes.append({"pid": int(status.parent.name), "command": cmdline or fields["Name"], "rss_kib": int(rss)})
+    return sorted(processes, key=lambda process: process["pid"])
+
+
 def snapshot(celery_app, settings_module):
     return {
         "application_group": application_group(),
@@ -114,6 +130,7 @@ def snapshot(celery_app, settings_module):
         "c_environ": {name: c_getenv(name) for name in WATCHED},
         "broker": describe_broker(celery_app),
         "versions": versions(),
+        "apache_processes": apache_processes(),
         # What Apache was started with (set once for the container; never written).
         "started_with": {name: os.environ.get(f"LAB_{name.upper()}") for name in ("code", "scenario", "process_model")},
     }

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import cli, xray
+from loadtest import cli, exercises, xray
 from loadtest.lab import STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
 REPORTS = ROOT / "reports" / "tests"
+EXERCISES = exercises.load()
 
 
 def pytest_generate_tests(metafunc):
@@ -65,22 +66,24 @@ def free_port():
         return str(probe.getsockname()[1])
 
 
-def stack_settings(stack, receipts):
-    """What a test project of the lab is started with: its own stack, ports and receipts."""
+def stack_settings(stack, name):
+    """What a test project of the lab is started with: its own stack, ports, receipts and
+    try-fix workspace (var/<name>/)."""
     return {
         "LAB_STACK": stack,
         "LAB_HTTP_PORT": free_port(),
         "LAB_MGMT_PORT": free_port(),
-        "LAB_RECEIPTS_DIR": str(receipts),
+        "LAB_RECEIPTS_DIR": str(fresh_dir(f"{name}/receipts")),
+        "LAB_WORKSPACE_DIR": str(fresh_dir(f"{name}/workspace")),
     }
 
 
-def fresh_receipts_dir(name):
-    receipts = ROOT / "var" / name
-    shutil.rmtree(receipts, ignore_errors=True)
-    receipts.mkdir(parents=True)
-    receipts.chmod(0o777)  # the workers write as user celery
-    return receipts
+def fresh_dir(name):
+    directory = ROOT / "var" / name
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    directory.chmod(0o777)  # the workers write receipts as user celery
+    return directory
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +93,7 @@ def lab_environment(pytestconfig):
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: integration tests must run, not skip ({message})")
         pytest.skip(message)
-    return stack_settings(pytestconfig.getoption("--stack"), fresh_receipts_dir("test-receipts"))
+    return stack_settings(pytestconfig.getoption("--stack"), "test-lab")
 
 
 def compose_with(settings):
@@ -130,6 +133,7 @@ class Lab:
         self.project, self.settings, self.env = project, settings, secrets
         self.stack = settings["LAB_STACK"]
         self.receipts = Path(settings["LAB_RECEIPTS_DIR"])
+        self.workspace = Path(settings["LAB_WORKSPACE_DIR"])
         self.apache_started_with = None  # unknown until this Lab starts Apache
 
     def read_ports(self):
@@ -219,9 +223,7 @@ def other_stack_starting(lab_environment):
     trials that show the leak and the fix there too. Started in the background as soon as
     the suite starts, so its broker boots while the first tests run."""
     stack = next(name for name in STACKS if name != lab_environment["LAB_STACK"])
-    other = Lab(
-        f"{PROJECT}-{stack}", stack_settings(stack, fresh_receipts_dir(f"test-receipts-{stack}")), read_env_file()
-    )
+    other = Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
     command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project, "up", "-d", "--wait"]
     starting = subprocess.Popen(
         command, env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -255,3 +257,54 @@ def buggy_run(lab, trial_requests):
     children, app2's Host first: at least one child is poisoned whatever the other does."""
     lab.fresh_apache("buggy")
     return lab.load("buggy", requests=trial_requests, first="app2", label="page")
+
+
+# The workshop's exercises (docs/exercises.yml): test_exercises.py checks each; other tests
+# read the same runs.
+def exercise_command(exercise_id):
+    return next(exercise["command"] for exercise in EXERCISES if exercise["id"] == exercise_id)
+
+
+def expand(command):
+    """What `make` would run for an exercise's command: the load test's arguments, and the
+    Apache children the lab would be started with."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    completed = subprocess.run(
+        ["make", "-n", "--no-print-directory", *shlex.split(command)[1:]],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    line = next(line for line in completed.stdout.splitlines() if " -m loadtest " in line)
+    words = shlex.split(line)
+    args = cli.parse_args(words[words.index("loadtest") + 1 :], env={})
+    compose_env = dict(word.split("=", 1) for word in shlex.split(args.compose) if "=" in word)
+    return args, int(compose_env.get("LAB_APACHE_PROCESSES", 2))
+
+
+class ExerciseRuns:
+    """Each exercise run once per session, on the lab of its stack; other tests read the same
+    runs (the bad-credentials mystery, the daemon model, the other stack)."""
+
+    def __init__(self, request):
+        self.request, self.documents = request, {}
+
+    def run(self, exercise_id):
+        if exercise_id not in self.documents:
+            exercise = next(exercise for exercise in EXERCISES if exercise["id"] == exercise_id)
+            args, processes = expand(exercise["command"])
+            main = self.request.getfixturevalue("lab")
+            lab = main if args.stack == main.stack else self.request.getfixturevalue("other_stack_lab")
+            if "fix" in exercise:
+                for entry in (exercises.FIXES_DIR / exercise["fix"]).glob("*_wsgi.py"):
+                    shutil.copy(entry, lab.workspace / entry.name)
+            lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes)
+            self.documents[exercise_id] = lab.load(
+                args.code, args.scenario, args.process_model, requests=args.requests, first=args.first,
+                label=exercise_id,
+            )  # fmt: skip
+        return self.documents[exercise_id]
+
+
+@pytest.fixture(scope="session")
+def exercise_runs(request):
+    return ExerciseRuns(request)

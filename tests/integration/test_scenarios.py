@@ -5,12 +5,12 @@ from loadtest.lab import APP1_GROUP, app_for_group
 LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
 
 
-def test_bad_credentials_buggy_breaks_the_correctly_configured_app(lab):
-    # Made deterministic: one Apache child, and app2's Host asked first, alone. app2's
-    # interpreter is created first and writes its (broken) config into the process; app1's
-    # interpreter, created next, inherits it.
-    lab.fresh_apache("buggy", "bad-credentials", processes=1)
-    document = lab.load("buggy", "bad-credentials", requests=100, first="app2", label="badcreds")
+def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs):
+    # The workshop's 2013 mystery, made deterministic: one Apache child, and app2's Host asked
+    # first, alone. app2's interpreter is created first and writes its (broken) config into
+    # the process; app1's interpreter, created next, inherits it.
+    document = exercise_runs.run("mystery-2013")
+    assert (document["scenario"], document["code"], document["first"]) == ("bad-credentials", "buggy", "app2")
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     app1_causes = [cause for cause in document["failure_causes"] if cause["app"] == "app1"]
     app1_sent = document["summary"]["per_app"]["app1"]["sent"]
@@ -52,9 +52,9 @@ def test_django_settings_fixed_serves_each_app_with_its_own(lab):
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
 
 
-def test_daemon_process_groups_isolate_the_buggy_code(lab):
-    lab.fresh_apache("buggy", process_model="daemon")
-    document = lab.load("buggy", process_model="daemon", label="daemon")
+def test_daemon_process_groups_isolate_the_buggy_code(exercise_runs):
+    document = exercise_runs.run("daemon")
+    assert (document["code"], document["process_model"]) == ("buggy", "daemon")
     assert document["verdict"]["kind"] == "ISOLATED", document["verdict"]
     totals = document["summary"]["totals"]
     assert totals["misrouted"] == totals["failed"] == 0

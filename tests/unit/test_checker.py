@@ -295,3 +295,53 @@ def test_a_task_redelivered_after_the_fault_is_not_a_mystery():
     assert verdict.kind == "FIXED" and "1 consumed twice (redelivered" in verdict.line
     # Without a fault, a task received twice is unexplained.
     assert checker.verdict("FIXED", checker.summarize(results, twice), True).kind == "INCONCLUSIVE"
+
+
+def interpreter(host_app, used, inherited=None, celery_apps=None):
+    """One timeline entry, as checker.timeline() builds it."""
+    return {
+        "host_app": host_app,
+        "config_module": used,
+        "foreign_config": checker.config_app(used) not in (None, host_app),
+        "inherited": {"CELERY_CONFIG_MODULE": inherited} if inherited else {},
+        "celery_apps": celery_apps or {"default": 10},
+    }
+
+
+def test_explanation_names_the_poisoned_interpreters():
+    poisoned = interpreter("app1", "app2.celeryconfig", "app2.celeryconfig")
+    children = [{"pid": 1, "interpreters": [interpreter("app2", "app2.celeryconfig"), poisoned]}]
+    (sentence,) = checker.explanation(children)
+    assert sentence.startswith("1 of 2 interpreters used another app's CELERY_CONFIG_MODULE")
+
+
+def test_explanation_of_an_app_that_only_some_threads_used():
+    split = interpreter("app2", "app2.celeryconfig", celery_apps={"app2": 148, "default": 16})
+    sentences = checker.explanation([{"pid": 1, "interpreters": [split]}])
+    assert any("app.set_default() makes it every thread's" in sentence for sentence in sentences)
+
+
+def test_explanation_of_an_assignment_that_overwrote_what_it_inherited():
+    overwrote = interpreter("app1", "app1.celeryconfig", "app2.celeryconfig")
+    (sentence,) = checker.explanation(
+        [{"pid": 1, "interpreters": [interpreter("app2", "app2.celeryconfig"), overwrote]}]
+    )
+    assert sentence.startswith("1 interpreter inherited another app's CELERY_CONFIG_MODULE but did not use it")
+
+
+def test_explanation_of_a_clean_run_and_of_no_run():
+    clean = [interpreter("app1", "app1.celeryconfig", celery_apps={"app1": 5})]
+    assert checker.explanation([{"pid": 1, "interpreters": clean}]) == [
+        "All 1 interpreters used their own app's Celery config and none inherited another app's: "
+        "nothing passed through the process environment."
+    ]
+    assert checker.explanation([]) == []
+
+
+def test_process_cost_counts_processes_memory_and_daemon_processes():
+    processes = [
+        {"pid": 1, "command": "apache2 -DFOREGROUND", "rss_kib": 10240},
+        {"pid": 7, "command": "(wsgi:app1)     -DFOREGROUND", "rss_kib": 40960},
+        {"pid": 8, "command": "(wsgi:app2)     -DFOREGROUND", "rss_kib": 40960},
+    ]
+    assert checker.process_cost(processes) == {"processes": 3, "rss_mib": 90, "daemon_processes": 2}

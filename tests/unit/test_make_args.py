@@ -22,8 +22,8 @@ def make(*args, cwd=ROOT):
 @pytest.mark.parametrize(
     ("target", "knob", "says"),
     [
-        ("up", "CODE=sideways", "CODE must be one of: buggy fixed; not 'sideways'"),
-        ("run", "CODE=fixd", "CODE must be one of: buggy fixed; not 'fixd'"),
+        ("up", "CODE=sideways", "CODE must be one of: buggy fixed workspace; not 'sideways'"),
+        ("run", "CODE=fixd", "CODE must be one of: buggy fixed workspace; not 'fixd'"),
         ("fixed", "SCENARIO=oops", "SCENARIO must be one of: default bad-credentials django-settings; not 'oops'"),
         ("reproduce", "STACK=sid", "STACK must be one of: trixie bookworm; not 'sid'"),
         ("run", "PROCESS_MODEL=fork", "PROCESS_MODEL must be one of: embedded daemon; not 'fork'"),

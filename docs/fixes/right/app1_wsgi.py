@@ -1,0 +1,16 @@
+"""A right fix, written in the workspace: app1's own Celery app, built here from app1's own
+module and made the default for every thread. No environment variable is read or written."""
+
+import os
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "app1.settings"
+
+from celery import Celery
+
+celery_app = Celery("app1")
+celery_app.config_from_object("app1.celeryconfig")
+celery_app.set_default()
+
+from django.core.wsgi import get_wsgi_application
+
+application = get_wsgi_application()

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# make bundle: one archive with everything a venue laptop needs to run the lab with no
+# network (docs/workshop.md): each stack's images and Debian base image (docker save), the
+# wheels of the host venv and of the images, and the repository itself. Writes
+# dist/<name>.tar and dist/<name>.tar.sha256 and prints the size and the checksum.
+#   bash scripts/bundle.sh STACK...     (the Makefile builds the stacks' images first)
+# Layout: mod-wsgi-leak-lab/ (the repository: `tar -xf BUNDLE mod-wsgi-leak-lab` gives a
+# lab to run `make load-bundle` from) and payload/ (MANIFEST.txt, SHA256SUMS of every file,
+# bundle.env, images/STACK.tar.gz, wheels/host/, wheels/STACK/).
+set -euo pipefail
+
+die() { printf 'bundle: %s\n' "$*" >&2; exit 1; }
+[ $# -ge 1 ] || die "usage: bundle.sh STACK..."
+git rev-parse --git-dir >/dev/null 2>&1 || die "make bundle needs a git checkout of the lab (it bundles its files)."
+
+root=$(pwd)
+started=$(date +%s)
+name="mod-wsgi-leak-lab-$(git describe --always --dirty)-$(IFS=-; echo "$*")"
+staging=$(mktemp -d "${TMPDIR:-/tmp}/lab-bundle.XXXXXX")
+trap 'rm -rf "$staging"' EXIT
+payload="$staging/payload"
+mkdir -p "$payload/images" "$payload/wheels/host" "$staging/mod-wsgi-leak-lab" "$root/dist"
+
+# The repository as it is here (tracked and untracked files, not the ignored ones): the
+# images were built from these files, so the bundle's copy matches its images.
+git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' path; do
+  [ -e "$path" ] && printf '%s\0' "$path"
+done | tar --null -T - -c | tar -x -C "$staging/mod-wsgi-leak-lab"
+
+compress=(gzip -1)
+command -v pigz >/dev/null && compress=(pigz -1)
+for stack in "$@"; do
+  images=("mod-wsgi-leak-lab/python-apps:$stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim")
+  docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack."
+  echo "bundle: saving the $stack images (${images[*]})..."
+  docker save "${images[@]}" | "${compress[@]}" > "$payload/images/$stack.tar.gz"
+  [ -e "wheelhouse/$stack/.complete" ] || die "wheelhouse/$stack is incomplete: run make wheelhouse STACK=$stack."
+  mkdir -p "$payload/wheels/$stack"
+  cp wheelhouse/"$stack"/*.whl "$payload/wheels/$stack/"
+done
+
+# The host venv's wheels, for this machine's Python and platform (the venue laptops must
+# match: load-bundle checks).
+echo "bundle: downloading the host venv's wheels..."
+.venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+  -r requirements/host.txt -d "$payload/wheels/host"
+host_python=$(python3 -c 'import sys, sysconfig; print(f"{sys.version_info[0]}.{sys.version_info[1]} {sysconfig.get_platform()}")')
+
+{
+  echo "BUNDLE_STACKS=\"$*\""
+  echo "BUNDLE_HOST_PYTHON=\"$host_python\""
+} > "$payload/bundle.env"
+{
+  echo "mod_wsgi environment-leak lab: offline bundle $name"
+  echo "made $(date -u +%Y-%m-%dT%H:%M:%SZ) from commit $(git rev-parse HEAD)$(git diff --quiet HEAD || echo ' with local changes')"
+  echo "stacks: $*; host wheels for Python $host_python"
+  echo
+  echo "images (docker save, gzip):"
+  for stack in "$@"; do
+    for image in "mod-wsgi-leak-lab/python-apps:$stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim"; do
+      docker image inspect -f "  $image  {{.Id}}  {{.Size}} bytes" "$image"
+    done
+  done
+  echo
+  echo "files (size in bytes, path):"
+  (cd "$staging" && find payload mod-wsgi-leak-lab -type f ! -name MANIFEST.txt -printf '  %s  %p\n' | sort -k2)
+} > "$payload/MANIFEST.txt"
+(cd "$staging" && find payload mod-wsgi-leak-lab -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum) \
+  > "$payload/SHA256SUMS"
+
+archive="dist/$name.tar"
+tar -C "$staging" -cf "$archive.tmp" mod-wsgi-leak-lab payload
+mv "$archive.tmp" "$archive"
+(cd dist && sha256sum "$name.tar" > "$name.tar.sha256")
+echo "bundle: $archive, $(du -h "$archive" | cut -f1), sha256 $(cut -d' ' -f1 "$archive.sha256") ($(( $(date +%s) - started )) s)"
+echo "bundle: manifest: tar -xOf $archive payload/MANIFEST.txt"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# make load-bundle BUNDLE=path: make this lab ready to run from an offline bundle (make
+# bundle), with no network: after it, `make reproduce` neither builds nor downloads.
+# Everything is checked before anything is loaded (a corrupted or truncated bundle, a bundle
+# of another version of the lab, host wheels for another Python): each refusal is one line.
+# Then: docker load of each stack's images, the venv from the bundled wheels, the images'
+# wheelhouses, and the set-up stamps the Makefile checks.
+set -euo pipefail
+
+die() { printf 'load-bundle: %s\n' "$*" >&2; exit 1; }
+bundle=${1:?usage: load-bundle.sh BUNDLE}
+[ -f "$bundle" ] || die "no bundle at $bundle"
+started=$(date +%s)
+
+# 1. The whole file against the checksum written beside it (when it was copied along).
+if [ -f "$bundle.sha256" ]; then
+  expected=$(cut -d' ' -f1 "$bundle.sha256")
+  actual=$(sha256sum "$bundle" | cut -d' ' -f1)
+  [ "$expected" = "$actual" ] \
+    || die "$bundle is corrupted or truncated: its SHA-256 is $actual, $bundle.sha256 says $expected; copy it again."
+fi
+
+# 2. Every file inside against the bundle's own SHA256SUMS (also without the .sha256 file).
+mkdir -p var
+staging=$(mktemp -d var/load-bundle.XXXXXX)
+trap 'rm -rf "$staging"' EXIT
+tar -xf "$bundle" -C "$staging" 2>"$staging/tar.err" \
+  || die "$bundle is truncated or not a bundle: tar says: $(head -n1 "$staging/tar.err")"
+[ -f "$staging/payload/SHA256SUMS" ] || die "$bundle is not a bundle of this lab: no payload/SHA256SUMS"
+(cd "$staging" && sha256sum --quiet --strict -c payload/SHA256SUMS >/dev/null 2>&1) \
+  || die "$bundle is corrupted: files inside do not match its SHA256SUMS; copy it again."
+setting() { sed -n "s/^$1=\"\(.*\)\"\$/\1/p" "$staging/payload/bundle.env"; }
+BUNDLE_STACKS=$(setting BUNDLE_STACKS)
+BUNDLE_HOST_PYTHON=$(setting BUNDLE_HOST_PYTHON)
+[ -n "$BUNDLE_STACKS" ] || die "$bundle names no stack in payload/bundle.env"
+
+# 3. The bundle must be of this very lab: its images were built from these files.
+for input in apps apache rabbitmq requirements docker-compose.yml choices.mk; do
+  diff -rq --exclude=__pycache__ "$input" "$staging/mod-wsgi-leak-lab/$input" >/dev/null 2>&1 \
+    || die "$input here differs from the bundle's copy: run make load-bundle from the bundle's own lab (tar -xf $bundle mod-wsgi-leak-lab)."
+done
+
+# 4. The host wheels are for one Python and platform.
+here=$(python3 -c 'import sys, sysconfig; print(f"{sys.version_info[0]}.{sys.version_info[1]} {sysconfig.get_platform()}")' 2>/dev/null || echo "no python3")
+[ "$here" = "$BUNDLE_HOST_PYTHON" ] \
+  || die "the bundle's host wheels are for Python $BUNDLE_HOST_PYTHON, this machine has $here: make the bundle on a machine like this one."
+docker info >/dev/null 2>&1 || die "no Docker engine answers: start Docker Desktop (or dockerd) and run this again."
+
+# Checked: now load. Stamps last, newest last, so that make sees each step done.
+for stack in $BUNDLE_STACKS; do
+  echo "load-bundle: loading the $stack images..."
+  docker load -q -i "$staging/payload/images/$stack.tar.gz" >/dev/null
+done
+echo "load-bundle: the venv, from the bundled wheels..."
+rm -rf wheelhouse/host
+mkdir -p wheelhouse/host
+cp "$staging"/payload/wheels/host/*.whl wheelhouse/host/
+touch wheelhouse/host/.complete
+bash scripts/ensure-python.sh
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check --no-index --find-links wheelhouse/host -r requirements/host.txt
+touch .venv/.installed
+for stack in $BUNDLE_STACKS; do
+  rm -rf "wheelhouse/$stack"
+  mkdir -p "wheelhouse/$stack" var/stamps
+  cp "$staging/payload/wheels/$stack"/*.whl "wheelhouse/$stack/"
+  touch "wheelhouse/$stack/.complete"
+done
+for stack in $BUNDLE_STACKS; do touch "var/stamps/images-$stack"; done
+echo "load-bundle: ready in $(( $(date +%s) - started )) s: stacks $BUNDLE_STACKS; make reproduce builds and downloads nothing."

@@ -1,0 +1,162 @@
+"""The offline venue bundle, proven on one stack: `make bundle`; a truncated and a corrupted
+copy refused with one line and nothing loaded; then, in the bundle's own copy of the lab and
+against an empty Docker engine of its own (a second dockerd: a laptop that has never seen
+the lab), `make load-bundle` inside a network namespace with no route (`unshare -n`), and
+`make reproduce` with no build, pull, apt, debootstrap or pip download.
+
+Needs root (unshare -n, a second dockerd), as CI has; skipped elsewhere, failed under CI."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import ROOT, free_port
+
+# Commands that download or build what the bundle should already hold: on PATH during the
+# proof, each one writes its name down and fails.
+SHIMMED = ("apt-get", "apt", "debootstrap", "pip", "pip3", "curl", "wget")
+
+
+def make(*args, cwd, env=None, timeout=600):
+    base = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=cwd, env={**base, **(env or {})},
+        capture_output=True, text=True, timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def as_root():
+    if os.geteuid() != 0 or not shutil.which("unshare") or not shutil.which("dockerd"):
+        message = "the bundle proof needs root, unshare and dockerd (a second, empty engine)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true: {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def empty_engine(as_root):
+    """A second Docker engine with nothing in it, on a socket of its own, its networks in an
+    address pool the first engine does not use."""
+    home = Path(tempfile.mkdtemp(prefix="lab-engine-"))
+    socket = home / "docker.sock"
+    log = (home / "dockerd.log").open("w")
+    daemon = subprocess.Popen(
+        [
+            "dockerd", "--data-root", str(home / "data"), "--exec-root", str(home / "exec"),
+            "--pidfile", str(home / "dockerd.pid"), "--host", f"unix://{socket}", "--bridge=none",
+            "--default-address-pool", "base=10.213.0.0/16,size=24",
+        ],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    env = {"DOCKER_HOST": f"unix://{socket}"}
+    for _ in range(120):
+        if subprocess.run(["docker", "info"], env={**os.environ, **env}, capture_output=True).returncode == 0:
+            break
+        time.sleep(0.25)
+    else:
+        daemon.kill()
+        pytest.fail(f"the second dockerd did not answer: {(home / 'dockerd.log').read_text()[-2000:]}")
+    try:
+        yield env
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        try:
+            daemon.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+        log.close()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def bundle(as_root, pytestconfig):
+    """One stack's bundle (the suite's), made by `make bundle` from this checkout."""
+    started = time.monotonic()
+    made = make("bundle", f"BUNDLE_STACKS={pytestconfig.getoption('--stack')}", cwd=ROOT)
+    assert made.returncode == 0, made.stdout + made.stderr
+    path = ROOT / re.search(r"^bundle: (dist/\S+\.tar), ", made.stdout, re.M)[1]
+    print(f"make bundle: {path.stat().st_size / 2**20:.0f} MiB in {time.monotonic() - started:.1f} s")
+    return path
+
+
+@pytest.fixture(scope="module")
+def venue(bundle, tmp_path_factory):
+    """The bundle's own copy of the lab, as an attendee unpacks it: no venv, no wheels."""
+    place = tmp_path_factory.mktemp("venue")
+    subprocess.run(["tar", "-xf", str(bundle), "-C", str(place), "mod-wsgi-leak-lab"], check=True)
+    return place / "mod-wsgi-leak-lab"
+
+
+def refused(venue, engine, broken):
+    """`make load-bundle` of a broken bundle: exit status, its one line, nothing loaded."""
+    completed = make("load-bundle", f"BUNDLE={broken}", cwd=venue, env=engine)
+    images = subprocess.run(["docker", "images", "-q"], env={**os.environ, **engine}, capture_output=True, text=True)
+    assert images.stdout.strip() == "", "a refused bundle loaded images"
+    assert not (venue / ".venv").exists() and not (venue / "wheelhouse").exists()
+    return completed.returncode, completed.stderr.strip().splitlines()
+
+
+def test_a_truncated_bundle_is_refused_in_one_line_and_nothing_is_loaded(bundle, venue, empty_engine, tmp_path):
+    truncated = tmp_path / "truncated.tar"
+    with bundle.open("rb") as whole, truncated.open("wb") as part:
+        part.write(whole.read(bundle.stat().st_size // 2))
+    status, lines = refused(venue, empty_engine, truncated)
+    assert status != 0 and len(lines) == 1 and lines[0].startswith("load-bundle: "), lines
+    assert "truncated" in lines[0]
+
+
+def test_a_corrupted_bundle_is_refused_by_its_checksum(bundle, venue, empty_engine, tmp_path):
+    corrupted = tmp_path / "corrupted.tar"
+    shutil.copy(bundle, corrupted)
+    shutil.copy(bundle.with_name(bundle.name + ".sha256"), tmp_path / "corrupted.tar.sha256")
+    with corrupted.open("r+b") as damaged:
+        damaged.seek(corrupted.stat().st_size // 3)
+        byte = damaged.read(1)
+        damaged.seek(-1, os.SEEK_CUR)
+        damaged.write(bytes([byte[0] ^ 0xFF]))
+    status, lines = refused(venue, empty_engine, corrupted)
+    assert status != 0 and len(lines) == 1 and "SHA-256" in lines[0], lines
+
+
+def test_the_bundle_loads_offline_then_reproduce_builds_and_downloads_nothing(bundle, venue, empty_engine, tmp_path):
+    started = time.monotonic()
+    loaded = subprocess.run(
+        ["unshare", "-n", "make", "--no-print-directory", "load-bundle", f"BUNDLE={bundle}"],
+        cwd=venue, env={**os.environ, **empty_engine}, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    print(f"make load-bundle (offline): {time.monotonic() - started:.1f} s")
+
+    shims, calls = tmp_path / "shims", tmp_path / "calls"
+    shims.mkdir()
+    for name in SHIMMED:
+        (shims / name).write_text(f'#!/bin/sh\necho {name} "$@" >> {calls}\nexit 1\n')
+        (shims / name).chmod(0o755)
+    stamps = [venue / ".venv/.installed", *venue.glob("wheelhouse/*/.complete"), *venue.glob("var/stamps/*")]
+    before = {path: path.stat().st_mtime for path in stamps}
+    since = str(int(time.time()))
+    env = {**empty_engine, "PATH": f"{shims}:{os.environ['PATH']}"}
+    ports = [f"LAB_HTTP_PORT={free_port()}", f"LAB_MGMT_PORT={free_port()}"]
+    try:
+        run = make("reproduce", "REQUESTS=40", "FIRST=app2", *ports, cwd=venue, env=env)
+        engine_events = subprocess.run(
+            ["docker", "events", "--since", since, "--until", str(int(time.time()) + 1), "--filter", "type=image",
+             "--format", "{{.Action}} {{.Actor.ID}}"],
+            env={**os.environ, **empty_engine}, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+    finally:
+        make("down", cwd=venue, env=empty_engine)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    assert "REPRODUCED" in run.stdout
+    assert "Building" not in run.stdout + run.stderr
+    assert not calls.exists(), calls.read_text()
+    assert engine_events.strip() == "", f"the engine pulled, built or imported: {engine_events}"
+    assert {path: path.stat().st_mtime for path in stamps} == before, "a set-up step ran again"

@@ -1,0 +1,25 @@
+"""The workshop guide shows exactly the exercise list the integration tests run."""
+
+from loadtest import exercises
+
+
+def test_the_guide_shows_the_exercise_list_as_it_is():
+    guide = exercises.GUIDE_FILE.read_text()
+    assert exercises.guide_with(exercises.render(exercises.load()), guide) == guide, "run make guide"
+
+
+def test_there_are_at_least_six_exercises_each_with_a_make_command_and_a_check():
+    listed = exercises.load()
+    assert len(listed) >= 6
+    assert all(exercise["command"].startswith("make ") and exercise["check"] for exercise in listed)
+
+
+def test_a_broken_list_is_refused_with_the_exercise_named(tmp_path):
+    broken = tmp_path / "exercises.yml"
+    broken.write_text("- id: lonely\n  title: no command\n")
+    try:
+        exercises.load(broken)
+    except ValueError as exc:
+        assert "'lonely'" in str(exc) and "command" in str(exc)
+    else:
+        raise AssertionError("a list without commands was accepted")
