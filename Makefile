@@ -73,8 +73,9 @@ define start-lab
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
-LOADTEST = RABBITMQ_ADMIN_USER=$(RABBITMQ_ADMIN_USER) RABBITMQ_ADMIN_PASSWORD=$(RABBITMQ_ADMIN_PASSWORD) \
-	$(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
+# The management API's credentials come from .env as it is when the load starts: on a
+# fresh clone `setup` writes .env after make has read its makefiles.
+LOADTEST = set -a && . ./.env && set +a && $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
 	--url http://127.0.0.1:$(LAB_HTTP_PORT) --mgmt-url http://127.0.0.1:$(LAB_MGMT_PORT) \
 	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST)

@@ -58,7 +58,8 @@ cp "$staging"/payload/wheels/host/*.whl wheelhouse/host/
 touch wheelhouse/host/.complete
 bash scripts/ensure-python.sh
 python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check --no-index --find-links wheelhouse/host -r requirements/host.txt
+.venv/bin/pip install -q --disable-pip-version-check --no-compile --no-index --find-links wheelhouse/host \
+  -r requirements/host.txt
 touch .venv/.installed
 for stack in $BUNDLE_STACKS; do
   rm -rf "wheelhouse/$stack"

@@ -252,11 +252,10 @@ def other_stack_lab(other_stack_starting):
 
 
 @pytest.fixture(scope="session")
-def buggy_run(lab, trial_requests):
-    """One buggy fresh-Apache run that several tests read (its page, its versions). Two
-    children, app2's Host first: at least one child is poisoned whatever the other does."""
-    lab.fresh_apache("buggy")
-    return lab.load("buggy", requests=trial_requests, first="app2", label="page")
+def buggy_run(exercise_runs):
+    """One buggy fresh-Apache run that several tests read (its page, its versions): the
+    workshop's `make reproduce FIRST=app2 PROCESSES=1`, where app1 is poisoned for certain."""
+    return exercise_runs.run("choose-the-victim")
 
 
 # The workshop's exercises (docs/exercises.yml): test_exercises.py checks each; other tests

@@ -24,7 +24,7 @@ def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs
 
 def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
     lab.fresh_apache("fixed", "bad-credentials")
-    document = lab.load("fixed", "bad-credentials", requests=200, label="badcreds")
+    document = lab.load("fixed", "bad-credentials", requests=100, label="badcreds")
     per_app = document["summary"]["per_app"]
     assert per_app["app1"]["failed"] == per_app["app1"]["misrouted"] == 0
     assert per_app["app1"]["consumed_own"] == per_app["app1"]["sent"]
