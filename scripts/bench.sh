@@ -31,7 +31,7 @@ time_it() {
   end=$(now_ns)
   local tenths=$(( (end - start) / 100000000 ))
   printf '%-28s %5d.%d s  exit %d  %s\n' "$*" $((tenths / 10)) $((tenths % 10)) "$status" \
-    "$(grep -E '^(REPRODUCED|FIXED|ISOLATED|NOT |INCONCLUSIVE)|passed|failed' /tmp/bench-last.log | tail -n1)" | tee -a "$out"
+    "$(grep -E '^(REPRODUCED|FIXED|ISOLATED|NOT |INCONCLUSIVE)|passed|failed|^bundle: dist' /tmp/bench-last.log | tail -n1)" | tee -a "$out"
 }
 
 echo "# $( [ "$cold" = yes ] && echo cold || echo warm ), $(getconf _NPROCESSORS_ONLN) cores, $(date -u +%FT%TZ)" | tee "$out"
@@ -42,5 +42,7 @@ time_it make daemon
 time_it make reproduce STACK=bookworm   # switching stack: the other images, a new broker
 time_it make fixed STACK=bookworm
 time_it make reproduce
+time_it make try-fix                    # the workshop's workspace (as it is)
+time_it make bundle BUNDLE_STACKS=trixie
 time_it make test
 echo "saved: $out"
