@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from loadtest import checker
 from loadtest.report_html import write_run_page
 
 PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
@@ -40,7 +41,8 @@ class Drawn(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.interpreters, self.counts, self.verdict = [], [], None
+        self.interpreters, self.counts, self.verdict, self.cost = [], [], None, None
+        self.explanation, self._in_explanation = [], False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -50,6 +52,20 @@ class Drawn(HTMLParser):
             self.counts.append((attrs["data-flow"], int(attrs["data-count"]), attrs))
         if attrs.get("id") == "verdict":
             self.verdict = attrs.get("data-kind")
+        if attrs.get("id") == "cost":
+            self.cost = {"processes": int(attrs["data-processes"]), "rss_mib": int(attrs["data-rss-mib"])}
+        if attrs.get("id") == "explanation":
+            self._in_explanation = True
+        if tag == "li" and self._in_explanation:
+            self.explanation.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self._in_explanation = False
+
+    def handle_data(self, data):
+        if self._in_explanation and self.explanation:
+            self.explanation[-1] += data
 
 
 def open_in_browser(page):
@@ -83,6 +99,11 @@ def check_page(document, json_path):
     shown = Counter((i.get("data-pid"), i.get("data-group"), i.get("data-poisoned")) for i in drawn.interpreters)
     assert expected and shown == expected
     assert drawn.verdict == document["verdict"]["kind"]
+    # The "Why:" sentences and what the Apache container cost, as the JSON has them.
+    assert drawn.explanation == document.get("explanation", [])
+    if document.get("apache_processes"):
+        cost = checker.process_cost(document["apache_processes"])
+        assert drawn.cost == {"processes": cost["processes"], "rss_mib": cost["rss_mib"]}
 
     # Every drawn count, by its key, against the JSON.
     counts = {flow: count for flow, count, _ in drawn.counts}
