@@ -24,7 +24,7 @@ mkdir -p "$payload/images" "$payload/wheels/host" "$staging/mod-wsgi-leak-lab" "
 # The repository as it is here (tracked and untracked files, not the ignored ones): the
 # images were built from these files, so the bundle's copy matches its images.
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' path; do
-  [ -e "$path" ] && printf '%s\0' "$path"
+  if [ -e "$path" ]; then printf '%s\0' "$path"; fi  # a tracked file deleted here is left out
 done | tar --null -T - -c | tar -x -C "$staging/mod-wsgi-leak-lab"
 
 compress=(gzip -1)
