@@ -3,7 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
-# The choices of CODE, PROCESS_MODEL, SCENARIO and STACK, defined once (first = default).
+# Every knob's choices and default, defined once (choices.mk: the first of a list is its
+# default; REQUESTS, CONCURRENCY, RAMP_UP, FAULT_AT and REPORT_PORT are set there).
 include choices.mk
 
 # Knobs (override on the command line: make reproduce STACK=bookworm REQUESTS=1000)
@@ -12,12 +13,7 @@ CODE          ?= $(firstword $(CODES))
 PROCESS_MODEL ?= $(firstword $(PROCESS_MODELS))
 SCENARIO      ?= $(firstword $(SCENARIOS))
 FAULT         ?= $(firstword $(FAULTS))
-FAULT_AT      ?= 0.5
 FIRST         ?= $(firstword $(FIRSTS))
-REQUESTS      ?= 300
-CONCURRENCY   ?= 16
-RAMP_UP       ?= 1
-REPORT_PORT   ?= 8000
 SEED          ?=
 BUNDLE_STACKS ?= $(STACKS)
 BUNDLE        ?=
@@ -41,13 +37,19 @@ $(call whole,REPORT_PORT)
 $(foreach stack,$(BUNDLE_STACKS),$(if $(filter $(stack),$(STACKS)),,$(error BUNDLE_STACKS must be words of: $(STACKS); not '$(stack)')))
 $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
 
-# .env holds the passwords and ports (`make env` writes it). Read only when it exists, so
-# that `make help` and a failed knob check never write it.
+# .env holds the passwords, the ports and the defaults Compose reads (`make env` writes it).
+# Read only when it exists, so that `make help` and a failed knob check never write it.
 ifneq ($(wildcard .env),)
 include .env
 endif
-LAB_HTTP_PORT ?= 8080
-LAB_MGMT_PORT ?= 15672
+LAB_HTTP_PORT ?= $(HTTP_PORT)
+LAB_MGMT_PORT ?= $(MGMT_PORT)
+# What `make env` adds to .env when missing: the defaults of choices.mk, for a bare
+# `docker compose up` (make passes its own values on every command line).
+ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
+	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) \
+	LAB_APACHE_PROCESSES=$(APACHE_PROCESSES) LAB_APACHE_THREADS=$(APACHE_THREADS) \
+	LAB_HTTP_PORT=$(HTTP_PORT) LAB_MGMT_PORT=$(MGMT_PORT)
 
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
@@ -73,11 +75,11 @@ define start-lab
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
-# The management API's credentials come from .env as it is when the load starts: on a
-# fresh clone `setup` writes .env after make has read its makefiles.
+# The ports and the management API's credentials come from .env as it is when the load
+# starts: on a fresh clone `setup` writes .env after make has read its makefiles.
 LOADTEST = set -a && . ./.env && set +a && $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
-	--url http://127.0.0.1:$(LAB_HTTP_PORT) --mgmt-url http://127.0.0.1:$(LAB_MGMT_PORT) \
+	--url "http://127.0.0.1:$$LAB_HTTP_PORT" --mgmt-url "http://127.0.0.1:$$LAB_MGMT_PORT" \
 	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST)
 
 .PHONY: help
@@ -94,10 +96,10 @@ help: ## List the targets and the knobs
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
 	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the app whose Host gets the first request, alone"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
-	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env: 2 and 8)"
+	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
 	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
-	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT and the passwords live in .env (make env writes it)"
+	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT (default $(HTTP_PORT), $(MGMT_PORT)) and the passwords live in .env (make env writes it)"
 
 .PHONY: reproduce
 reproduce: CODE := buggy
@@ -173,8 +175,8 @@ lint: dev ## ruff, shellcheck, hadolint, the workflow's schema and `docker compo
 	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
 	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
-	@APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
-		docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
+	@env APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
+		$(ENV_DEFAULTS) docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
 .PHONY: guide
 guide: dev ## Write docs/workshop.md's exercises from docs/exercises.yml
@@ -204,7 +206,7 @@ clean-all: clean ## Also remove the venv, the wheelhouses and both stacks' image
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
-setup: docker venv wheelhouse .env images ## Everything a fresh machine needs for STACK (engine, Compose, images)
+setup: docker venv wheelhouse env images ## Everything a fresh machine needs for STACK (engine, Compose, images)
 
 .PHONY: docker
 docker: ## Make sure a Docker engine, Compose v2 and STACK's Debian base image are here
@@ -239,19 +241,12 @@ wheelhouse/%/.complete: requirements/apps.txt | $(VENV)/.installed
 		-r requirements/apps.txt -d $(@D)
 	@touch $@
 
-.env:
-	@echo "Writing .env with random passwords (see .env.example)"
-	@umask 077 && python3 -c 'import secrets, sys; \
-		lines = ["RABBITMQ_ADMIN_USER=admin"]; \
-		lines += [f"{key}={secrets.token_hex(16)}" for key in sys.argv[1:]]; \
-		print("\n".join(lines))' RABBITMQ_ADMIN_PASSWORD APP1_BROKER_PASSWORD APP2_BROKER_PASSWORD > .env.tmp \
-		&& grep -E '^LAB_' .env.example >> .env.tmp && mv .env.tmp .env
-
 .PHONY: env
-env: .env ## Write .env with random passwords unless it exists
+env: ## Write .env (random passwords) unless it exists; add the defaults of choices.mk it lacks
+	@bash scripts/ensure-env.sh $(ENV_DEFAULTS)
 
 .PHONY: images
-images: docker wheelhouse .env ## Build STACK's images (skipped when nothing they contain changed)
+images: docker wheelhouse env ## Build STACK's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@mkdir -p $(STAMPS)
 	@if [ ! -e $(STAMPS)/images-$(STACK) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK) | head -n1)" ] \

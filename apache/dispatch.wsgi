@@ -4,23 +4,31 @@ mod_wsgi loads this file once in every sub-interpreter it creates. The Host pick
 application group (SetEnvIf + WSGIApplicationGroup in lab.conf) and the group picks the Django
 project: 'app2' serves app2; app1 gets the group mod_wsgi names literally
 '%{ENV:WSGI_APP_GROUP}', because the variable is unset for its Host.
+
+Before this file runs, envleak (apps/envleak.py, imported by envleak.pth as mod_wsgi created
+the interpreter) has recorded what the interpreter inherited and watches its writes; the
+entry is wrapped in envleak's detector, whose report is GET /envleak/.
 """
 
-import importlib
-import importlib.util
-import os
+import time
 
-import mod_wsgi
-from labcore import xray
+FIRST_RAN_AT = time.time()  # before anything else of this file runs
 
-# Before any project code runs: what this interpreter inherited from the Apache child.
-xray.remember_creation()
+import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import os  # noqa: E402
+
+import envleak  # noqa: E402
+import mod_wsgi  # noqa: E402
+from labcore import xray  # noqa: E402
+
+xray.first_ran(FIRST_RAN_AT)
 
 PROJECT = "app2" if mod_wsgi.application_group == "app2" else "app1"
-# LAB_CODE and LAB_SCENARIO are set once for the whole container at start and never
-# written, the same in every interpreter: they cannot leak.
-ENTRY = os.environ.get("LAB_CODE", "buggy")
-if ENTRY == "buggy" and os.environ.get("LAB_SCENARIO") == "django-settings":
+# LAB_CODE and LAB_SCENARIO are set once for the whole container at start (apache/entrypoint.sh
+# gives them their defaults) and never written, the same in every interpreter: they cannot leak.
+ENTRY = os.environ["LAB_CODE"]
+if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
     ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
 
 
@@ -31,4 +39,5 @@ if ENTRY == "workspace":
     spec.loader.exec_module(entry)
 else:
     entry = importlib.import_module(f"{PROJECT}.wsgi_{ENTRY}")
-application = entry.application
+xray.entry_loaded()
+application = envleak.wrap(entry.application, url="/envleak/")

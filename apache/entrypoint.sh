@@ -1,22 +1,28 @@
 #!/bin/sh
 # Starts Apache in the foreground with the knobs from .env and the Makefile, after checking
-# each one against the lab's list of choices (choices.mk, copied into the image).
+# each one against the lab's list of choices (choices.mk, copied into the image), which also
+# gives every knob left empty its default.
 set -eu
-: "${LAB_APACHE_PROCESSES:=2}" "${LAB_APACHE_THREADS:=8}" "${LAB_CODE:=buggy}"
-: "${LAB_SCENARIO:=default}" "${LAB_PROCESS_MODEL:=embedded}"
 fail() { echo "apache: $*" >&2; exit 1; }
 choices() { sed -n "s/^$1 *:= *//p" /srv/choices.mk; }
+default() { choices "$1" | cut -d' ' -f1; }
+: "${LAB_CODE:=$(default CODES)}" "${LAB_SCENARIO:=$(default SCENARIOS)}"
+: "${LAB_PROCESS_MODEL:=$(default PROCESS_MODELS)}"
+: "${LAB_APACHE_PROCESSES:=$(default APACHE_PROCESSES)}" "${LAB_APACHE_THREADS:=$(default APACHE_THREADS)}"
 check() {  # check NAME VALUE LIST
   case " $(choices "$3") " in *" $2 "*) ;; *) fail "$1 must be one of: $(choices "$3"); not '$2'" ;; esac
 }
 check LAB_CODE "$LAB_CODE" CODES
 check LAB_SCENARIO "$LAB_SCENARIO" SCENARIOS
 check LAB_PROCESS_MODEL "$LAB_PROCESS_MODEL" PROCESS_MODELS
+for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
+  case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac
+done
 defines=""
 # One WSGIDaemonProcess group per app (lab.conf).
 [ "$LAB_PROCESS_MODEL" = daemon ] && defines="-DLAB_DAEMON"
 LAB_APACHE_MAX_WORKERS=$((LAB_APACHE_PROCESSES * LAB_APACHE_THREADS))
-export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO
+export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO LAB_PROCESS_MODEL
 set +u
 # Debian's own file, present only inside the image.
 # shellcheck source=/dev/null

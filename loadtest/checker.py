@@ -6,7 +6,7 @@ everything here is unit-tested directly.
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from loadtest.lab import APPS, app_for_group, config_app
+from loadtest.lab import APPS, READERS, WATCHED, app_for_group, config_app
 
 # Seconds around a fault's window within which a failure or a loss is put down to it: a
 # request in flight when the fault began, or on a connection that had not yet come back.
@@ -181,9 +181,10 @@ def expected_kind(code, process_model):
     return "REPRODUCED" if code == "buggy" else "FIXED"
 
 
-def verdict(expected, summary, broker_agrees, scenario="default"):
+def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     """A REPRODUCED run succeeds when the leak showed; FIXED and ISOLATED ones when it did
-    not (and nothing failed but what the scenario breaks on purpose)."""
+    not (and nothing failed but what the scenario breaks on purpose). `problems`: what kept
+    the run from being checked (e.g. Apache did not say which code it ran): INCONCLUSIVE."""
     totals = summary["totals"]
     counts = f"{totals['misrouted']} of {totals['sent']} tasks misrouted, {totals['failed']} requests failed"
     if totals["foreign_failures"]:
@@ -192,6 +193,8 @@ def verdict(expected, summary, broker_agrees, scenario="default"):
         counts += f", {totals['wrong_settings']} served with another app's Django settings"
     counts += f", {totals['lost']} lost"
     counts += fault_costs(totals)
+    if problems:
+        return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {'; '.join(problems)}")
     if not (accounted(totals) and broker_agrees):
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {what_is_missing(totals, broker_agrees)}")
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
@@ -214,50 +217,174 @@ def verdict(expected, summary, broker_agrees, scenario="default"):
     return Verdict(f"NOT_{expected}", False, f"NOT {expected}: {counts}")
 
 
-def timeline(results):
-    """Per Apache child, its interpreters in the order they were created: what each
-    inherited, which config it used, where it published and what failed."""
+def timeline(results, logged=()):
+    """Per Apache child, its interpreters in the order mod_wsgi created them: when each was
+    created, first ran its WSGI file, wrote a watched variable and served its first request;
+    what it inherited and used of each watched variable (variable_story); where it published
+    and what failed. `logged`: mod_wsgi's own "Create interpreter" lines (history), whose
+    times are shown beside the interpreter's own record."""
     table = {}
     for result in results:
         response = result.get("response") or {}
         if "pid" not in response:
             continue
         key = (response["pid"], response.get("application_group"))
-        creation = response.get("at_creation") or {}
-        entry = table.setdefault(
-            key,
-            {
+        record = response.get("interpreter") or {}
+        entry = table.get(key)
+        if entry is None:
+            entry = table[key] = {
                 "pid": response["pid"],
                 "application_group": response.get("application_group"),
+                "host_app": app_for_group(response.get("application_group")),
                 "served_by": response.get("served_by"),
-                "django_settings": response.get("django_settings"),
-                "created_at": creation.get("created_at"),
-                "inherited": {
-                    name: value for name, value in creation.items() if name.endswith("_MODULE") and value is not None
-                },
-                "config_module": (response.get("broker") or {}).get("config_module"),
+                "created_at": record.get("created_at"),
+                "first_ran_at": record.get("first_ran_at"),
+                "entry_loaded_at": record.get("entry_loaded_at"),
+                "first_request_at": None,
+                "inherited": {name: value for name, value in (record.get("inherited") or {}).items() if value},
+                "writes": [],
+                "after_entry": record.get("after_entry") or {},
+                "used": {name: Counter() for name in WATCHED},
                 "published_to": Counter(),
                 "errors": Counter(),
                 "celery_apps": Counter(),
-            },
-        )
-        entry["celery_apps"][(response.get("broker") or {}).get("celery_app")] += 1
+                "celery_loaders": Counter(),
+            }
+        # Each answer carries the interpreter's writes so far: keep the longest list.
+        writes = [write for write in record.get("writes") or [] if write.get("name") in WATCHED]
+        if len(writes) > len(entry["writes"]):
+            entry["writes"] = writes
+        started = response.get("request_started_at")
+        if started and (entry["first_request_at"] is None or started < entry["first_request_at"]):
+            entry["first_request_at"] = started
+        broker = response.get("broker") or {}
+        entry["used"]["CELERY_CONFIG_MODULE"][broker.get("config_module")] += 1
+        entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
+        entry["celery_apps"][broker.get("celery_app")] += 1
+        entry["celery_loaders"][broker.get("loader")] += 1
         if result["ok"]:
             entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
         else:
             entry["errors"][result.get("error_kind")] += 1
+    logged_at = {(line["pid"], line["group"]): line["at"] for line in logged if line["action"] == "create"}
     children = {}
     for entry in table.values():
+        entry["logged_at"] = logged_at.get((entry["pid"], entry["application_group"]))
         entry["published_to"] = dict(entry["published_to"])
         entry["errors"] = dict(entry["errors"])
         entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
-        entry["host_app"] = app_for_group(entry["application_group"])
-        entry["foreign_config"] = config_app(entry["config_module"]) not in (None, entry["host_app"])
+        entry["celery_loaders"] = {str(name): n for name, n in entry["celery_loaders"].items()}
+        entry["used"] = {name: {str(value): n for value, n in used.items()} for name, used in entry["used"].items()}
+        entry["variables"] = {name: variable_story(entry, name) for name in WATCHED}
+        configs = [config for config in entry["used"]["CELERY_CONFIG_MODULE"] if config != "None"]
+        # The config most requests used (for the table and the failures); the box shows every one.
+        entry["config_module"] = max(configs, key=entry["used"]["CELERY_CONFIG_MODULE"].get, default=None)
+        entry["foreign_config"] = entry["variables"]["CELERY_CONFIG_MODULE"]["used_foreign"]
+        entry["wrong_settings"] = entry["variables"]["DJANGO_SETTINGS_MODULE"]["used_foreign"]
+        entry["poisoned"] = entry["foreign_config"] or entry["wrong_settings"]
         children.setdefault(entry["pid"], []).append(entry)
-    return [
-        {"pid": pid, "interpreters": sorted(rows, key=lambda e: e["created_at"] or 0)}
-        for pid, rows in sorted(children.items())
-    ]
+    return [{"pid": pid, "interpreters": sorted(rows, key=creation_order)} for pid, rows in sorted(children.items())]
+
+
+def creation_order(entry):
+    known = [at for at in (entry["created_at"], entry["logged_at"], entry["first_ran_at"]) if at is not None]
+    return (not known, min(known, default=0))
+
+
+# What an interpreter did with one watched variable (variable_story's "outcome").
+OUTCOMES = {
+    "none": "inherited nothing",
+    "own": "inherited nothing; set its own",
+    "kept": "inherited another app's value and used it",
+    "overwrote": "inherited another app's value and overwrote it before it was read",
+    "unread": "inherited another app's value; nothing read it",
+    "changed": "used a value it neither inherited nor wrote: changed under it",
+}
+
+
+def child_origin(child):
+    """The moment the child's first interpreter was created: 0 on its time axis."""
+    times = [at for entry in child["interpreters"] for at in (entry["created_at"], entry["first_ran_at"]) if at]
+    return min(times, default=0.0)
+
+
+def describe_used(used):
+    """'app2.celeryconfig' or 'app2.celeryconfig x138, none x16'."""
+    if len(used) == 1:
+        return "none" if next(iter(used)) == "None" else next(iter(used))
+    return ", ".join(
+        f"{'none' if value == 'None' else value} x{n}"
+        for value, n in sorted(used.items(), key=lambda vn: (-vn[1], vn[0]))
+    )
+
+
+def variable_story(entry, name):
+    """One watched variable in one interpreter: what it inherited (at creation), what it wrote
+    (and when), what its entry left, what its reader (Celery, Django) used, and the outcome."""
+    inherited = entry["inherited"].get(name)
+    writes = [{"value": write["value"], "at": write["at"]} for write in entry["writes"] if write["name"] == name]
+    used = {value: n for value, n in entry["used"][name].items() if value != "None"}
+    written = {write["value"] for write in writes}
+    left = entry["after_entry"].get(name)
+    if any(value not in written | {inherited, left} for value in used):
+        outcome = "changed"
+    elif inherited is None:
+        outcome = "own" if writes else "none"
+    elif inherited in used:
+        outcome = "kept"
+    elif writes:
+        outcome = "overwrote"
+    else:
+        outcome = "unread"
+    return {
+        "inherited": inherited,
+        "inherited_foreign": config_app(inherited) not in (None, entry["host_app"]),
+        "writes": writes,
+        "left_by_entry": left,
+        "used": used,
+        "used_foreign": any(config_app(value) not in (None, entry["host_app"]) for value in used),
+        "outcome": outcome,
+    }
+
+
+def inheritance_conflicts(children):
+    """Where the recorded times contradict what the interpreters say they inherited; empty
+    when the time axis and the inheritance agree. An interpreter copies its child's
+    environment while mod_wsgi creates it: after the first request it served began (a lower
+    bound) and before its own record of its creation (an upper bound). So:
+    - a write by another interpreter of the child before that lower bound must have been
+      inherited (or a later write of the same variable, made before the upper bound);
+    - a value it inherited must have been written before the upper bound, or be the process's
+      own (then every interpreter of the child inherited it)."""
+    conflicts = []
+    for child in children:
+        interpreters = child["interpreters"]
+        writes = [
+            (write["at"], name, write["value"], entry["application_group"])
+            for entry in interpreters
+            for name, story in entry["variables"].items()
+            for write in story["writes"]
+        ]
+        for entry in interpreters:
+            low = entry["first_request_at"]
+            high = entry["created_at"] or entry["first_ran_at"]
+            where = f"child {child['pid']}, group {entry['application_group']!r}"
+            for name in WATCHED:
+                inherited = entry["variables"][name]["inherited"]
+                others = sorted(w for w in writes if w[1] == name and w[3] != entry["application_group"])
+                before = [w for w in others if low is not None and w[0] < low]
+                possible = {before[-1][2]} if before else {None}
+                possible |= {w[2] for w in others if high is not None and (low or 0) <= w[0] < high}
+                if low is not None and inherited not in possible:
+                    conflicts.append(
+                        f"{where}: {name} was written {before[-1][2] if before else 'by nobody'} before this "
+                        f"interpreter existed, yet it inherited {inherited}"
+                    )
+                written_before = any(w[2] == inherited and high is not None and w[0] < high for w in others)
+                everyone = all(e["variables"][name]["inherited"] == inherited for e in interpreters)
+                if inherited is not None and not written_before and not everyone:
+                    conflicts.append(f"{where}: inherited {name}={inherited}, which no interpreter had written yet")
+    return conflicts
 
 
 def process_cost(processes):
@@ -273,10 +400,9 @@ def process_cost(processes):
 # The name Celery gives the app it builds for itself when none was made the default
 # (celery/_state.py): configured lazily, from CELERY_CONFIG_MODULE in the environment.
 DEFAULT_CELERY_APP = "default"
-
-
-def inherited_from_another_app(entry):
-    return config_app(entry["inherited"].get("CELERY_CONFIG_MODULE")) not in (None, entry["host_app"])
+# The loader of an app configured with config_from_object(); the default app's loader is
+# celery.loaders.default, which reads CELERY_CONFIG_MODULE.
+NAMED_CONFIG_LOADER = "celery.loaders.app"
 
 
 def interpreters_count(entries):
@@ -284,20 +410,50 @@ def interpreters_count(entries):
 
 
 def explanation(children):
-    """Why the run came out as it did, from what each interpreter inherited and used: one
-    sentence per thing the entries still do with the process environment (or that they do
-    nothing with it). `children` is timeline()'s output."""
+    """Why the run came out as it did, from what each interpreter inherited, wrote and used of
+    every watched variable: one sentence per thing that happened, each with how many
+    interpreters it happened in. `children` is timeline()'s output."""
     interpreters = [entry for child in children for entry in child["interpreters"]]
-    poisoned = [e for e in interpreters if e["foreign_config"]]
-    inherited_foreign = [e for e in interpreters if not e["foreign_config"] and inherited_from_another_app(e)]
-    split = [e for e in interpreters if DEFAULT_CELERY_APP in e["celery_apps"] and len(e["celery_apps"]) > 1]
-    unconfigured = [e for e in interpreters if e["config_module"] is None and e["celery_apps"]]
+    if not interpreters:
+        return []
     sentences = []
-    if poisoned:
-        sentences.append(
-            f"{len(poisoned)} of {len(interpreters)} interpreters used another app's CELERY_CONFIG_MODULE: they "
-            "inherited it from their Apache child's environment when mod_wsgi created them, and kept it."
-        )
+    for name, reader in READERS.items():
+        stories = [(entry, entry["variables"][name]) for entry in interpreters]
+        kept = [entry for entry, story in stories if story["outcome"] == "kept" and story["inherited_foreign"]]
+        changed = [entry for entry, story in stories if story["outcome"] == "changed" and story["used_foreign"]]
+        overwrote = [
+            entry for entry, story in stories if story["outcome"] == "overwrote" and story["inherited_foreign"]
+        ]
+        unread = [entry for entry, story in stories if story["outcome"] == "unread" and story["inherited_foreign"]]
+        if kept:
+            sentences.append(
+                f"{len(kept)} of {len(interpreters)} interpreters used another app's {name}: they inherited it from "
+                f"their Apache child's environment when mod_wsgi created them, kept it (setdefault() keeps a value "
+                f"that is already there), and {reader} read it."
+            )
+        if changed:
+            sentences.append(
+                f"In {interpreters_count(changed)} {reader} used another app's {name} that the interpreter neither "
+                "inherited nor wrote: another interpreter changed it after this one's entry ran (one os.environ "
+                "shared by every interpreter)."
+            )
+        if overwrote:
+            sentences.append(
+                f"{interpreters_count(overwrote)} inherited another app's {name} and overwrote it before {reader} read "
+                f"it: the entries still write {name} into the process environment (os.environ[...] = ... calls "
+                "putenv()), which every interpreter mod_wsgi creates later in that child copies."
+            )
+        if unread:
+            sentences.append(
+                f"{interpreters_count(unread)} inherited another app's {name}, but {reader} never read it: "
+                + (
+                    "each app's Celery app took its configuration from a named module (config_from_object())."
+                    if name == "CELERY_CONFIG_MODULE"
+                    else "nothing in the interpreter asked for it."
+                )
+            )
+    split = [e for e in interpreters if DEFAULT_CELERY_APP in e["celery_apps"] and len(e["celery_apps"]) > 1]
+    unconfigured = [e for e in interpreters if e["used"]["CELERY_CONFIG_MODULE"].get("None")]
     if split:
         sentences.append(
             f"In {interpreters_count(split)} only some threads used the Celery app the entry built; the others "
@@ -306,20 +462,21 @@ def explanation(children):
             "first app built, but only if DJANGO_SETTINGS_MODULE is already set then.)"
         )
     if unconfigured:
+        requests = sum(e["used"]["CELERY_CONFIG_MODULE"]["None"] for e in unconfigured)
         sentences.append(
-            f"{interpreters_count(unconfigured)} published with no Celery config module at all (Celery's built-in "
-            "defaults: guest@localhost), because nothing set CELERY_CONFIG_MODULE for the default app."
+            f"{requests} requests in {interpreters_count(unconfigured)} published with no Celery config module at "
+            "all (Celery's built-in default broker, amqp://guest@localhost//), because nothing set "
+            "CELERY_CONFIG_MODULE for the default app those threads used."
         )
-    if inherited_foreign:
+    if all(set(entry["celery_loaders"]) == {NAMED_CONFIG_LOADER} for entry in interpreters):
         sentences.append(
-            f"{interpreters_count(inherited_foreign)} inherited another app's CELERY_CONFIG_MODULE but did not use it: "
-            "the entries still write the process environment (os.environ[...] = calls putenv()); it held only "
-            "because each interpreter overwrote the inherited value before Celery read it."
+            f"Every Celery app in all {len(interpreters)} interpreters took its configuration from a named module "
+            "(config_from_object()): CELERY_CONFIG_MODULE was never read."
         )
-    if interpreters and not sentences:
+    if not any(story["inherited_foreign"] for entry in interpreters for story in entry["variables"].values()):
         sentences.append(
-            f"All {len(interpreters)} interpreters used their own app's Celery config and none inherited another "
-            "app's: nothing passed through the process environment."
+            f"None of the {len(interpreters)} interpreters inherited another app's value of a watched variable "
+            f"({', '.join(WATCHED)}): nothing passed from one app to the other through the process environment."
         )
     return sentences
 

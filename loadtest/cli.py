@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 from loadtest import checker, client, generator, history, lab, report, xray
+from loadtest.lab import DEFAULTS, UsageError
 from loadtest.nemesis import Nemesis
 
 # What a run's report records of what was asked.
@@ -43,12 +44,17 @@ def parse_args(argv=None, env=os.environ):
     add("--process-model", choices=lab.PROCESS_MODELS, default=lab.PROCESS_MODELS[0], help="mod_wsgi's process model")
     add("--scenario", choices=lab.SCENARIOS, default=lab.SCENARIOS[0], help="what Apache was started with")
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
-    add("--requests", type=number(int), default=300, help="requests to send (300)")
-    add("--concurrency", type=number(int), default=16, help="client threads (16)")
-    add("--ramp-up", type=number(float, zero=True), default=1.0, help="seconds to start all threads over (1)")
+    add("--requests", type=number(int), default=DEFAULTS["requests"], help="requests to send")
+    add("--concurrency", type=number(int), default=DEFAULTS["concurrency"], help="client threads")
+    add(
+        "--ramp-up",
+        type=number(float, zero=True),
+        default=DEFAULTS["ramp_up"],
+        help="seconds to start all threads over",
+    )
     add("--seed", type=int, default=None, help="seed of the Host mix (random)")
-    add("--url", default="http://127.0.0.1:8080", help="Apache's address")
-    add("--mgmt-url", default="http://127.0.0.1:15672", help="RabbitMQ's management API")
+    add("--url", default=f"http://127.0.0.1:{DEFAULTS['http_port']}", help="Apache's address")
+    add("--mgmt-url", default=f"http://127.0.0.1:{DEFAULTS['mgmt_port']}", help="RabbitMQ's management API")
     add("--mgmt-user", default=env.get("RABBITMQ_ADMIN_USER") or "admin", help="($RABBITMQ_ADMIN_USER)")
     add("--mgmt-password", default=env.get("RABBITMQ_ADMIN_PASSWORD", ""), help="($RABBITMQ_ADMIN_PASSWORD)")
     add("--receipts-dir", type=Path, default=Path("var/receipts"), help="where the workers write their receipts")
@@ -57,7 +63,12 @@ def parse_args(argv=None, env=os.environ):
     add("--timeout", type=number(float), default=15.0, help="seconds per HTTP request (15)")
     add("--settle", type=number(float), default=30.0, help="seconds to wait for the workers and the broker (30)")
     add("--fault", choices=lab.FAULTS, default=lab.FAULTS[0], help="what the nemesis does during the load")
-    add("--fault-at", type=number(float, below=1), default=0.5, help="when: the fraction of requests sent (0.5)")
+    add(
+        "--fault-at",
+        type=number(float, below=1),
+        default=DEFAULTS["fault_at"],
+        help="when: the fraction of requests sent",
+    )
     add("--compose", default="docker compose", help="how the nemesis reaches the lab's Compose project")
     add("--first", choices=lab.FIRSTS, default=lab.FIRSTS[0], help="the app whose Host is asked first, alone")
     add("--quiet", action="store_true", help="no progress display")
@@ -83,6 +94,7 @@ def run(args):
     receipts_reader = history.ReceiptReader(args.receipts_dir, run["run_id"])
     nemesis = Nemesis(args.fault, args.requests, args.fault_at, args.compose)
     run["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    load_began_at = time.time()
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
     results = client.send_all(
@@ -92,16 +104,28 @@ def run(args):
     nemesis.join()
     fault = nemesis.record()
     receipts, broker = history.settle(receipts_reader, results, mgmt, baseline, args.settle)
+    problems = []
     # Asked after the load: asking before would create interpreters in the fresh children.
-    versions, run["apache_processes"] = xray.running(args.url, run)
+    try:
+        versions, run["apache_processes"] = xray.running(args.url, run)
+    except xray.Unanswered as exc:
+        versions, run["apache_processes"] = {}, []
+        problems.append(str(exc))
+    # mod_wsgi's own "Create interpreter" lines: a second clock beside each interpreter's record.
+    try:
+        logged = history.interpreter_lines(history.apache_log(args.compose, load_began_at - 1))
+    except UsageError as exc:
+        logged, run["apache_log"] = [], str(exc)
 
     summary = checker.summarize(results, receipts, fault)
-    timeline = checker.timeline(results)
-    verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario)
+    timeline = checker.timeline(results, logged)
+    verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario, problems)
     doc = report.document(
         {**run, "fault": fault}, {**versions, **mgmt.versions()}, results, receipts, summary, broker, verdict,
         timeline, checker.failure_causes(results), checker.explanation(timeline),
     )  # fmt: skip
+    doc["interpreter_log"] = logged
+    doc["inheritance_conflicts"] = checker.inheritance_conflicts(timeline)
     doc["report_path"] = report.write_and_print(doc, args.report_dir, args.label)
     return doc
 
@@ -109,7 +133,7 @@ def run(args):
 def main(argv=None):
     try:
         doc = run(parse_args(argv))
-    except lab.UsageError as exc:
+    except UsageError as exc:
         print(f"loadtest: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

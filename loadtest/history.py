@@ -1,8 +1,13 @@
-"""The history: what the run left behind, read from the two witnesses that are not the web
-side. The workers' receipts (one JSON line per task a worker really received, with the vhost
-of its own connection) and RabbitMQ's per-vhost publish counters (management API)."""
+"""The history: what the run left behind, read from the witnesses that are not the web side.
+The workers' receipts (one JSON line per task a worker really received, with the vhost of its
+own connection), RabbitMQ's per-vhost publish counters (management API), and mod_wsgi's own
+log lines ("Create interpreter", with Apache's microsecond timestamp)."""
 
+import datetime
 import json
+import re
+import shlex
+import subprocess
 import time
 from collections import Counter
 
@@ -150,3 +155,44 @@ def settle(reader, results, mgmt, baseline, seconds, quiet_seconds=5.0):
         if done or time.monotonic() > min(deadline, last_change + quiet_seconds):
             return receipts, witness
         time.sleep(0.1)
+
+
+# Apache's error log (ErrorLogFormat in apache/lab.conf): "[2026-11-30 20:47:02.045828] [wsgi:info]
+# [pid 5681:tid 5697] mod_wsgi (pid=5681): Create interpreter 'app2'."
+INTERPRETER_LINE = re.compile(
+    r"^\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\] \[wsgi:info\] \[pid (?P<pid>\d+):tid \d+\] "
+    r"mod_wsgi \(pid=\d+\): (?P<action>Create|Attach) interpreter '(?P<group>.*)'\.$"
+)
+
+
+def interpreter_lines(text):
+    """mod_wsgi's "Create/Attach interpreter" lines of a log, as {pid, group, action, at, line}."""
+    found = []
+    for line in text.splitlines():
+        match = INTERPRETER_LINE.match(line.strip())
+        if match:
+            at = datetime.datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.UTC)
+            found.append(
+                {
+                    "pid": int(match["pid"]),
+                    "group": match["group"],
+                    "action": match["action"].lower(),
+                    "at": at.timestamp(),
+                    "line": line.strip(),
+                }
+            )
+    return found
+
+
+def apache_log(compose_command, since):
+    """Apache's log lines since `since` (epoch seconds), through Docker Compose; raises
+    UsageError when Compose cannot give them."""
+    since_text = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(timespec="microseconds")
+    command = [*shlex.split(compose_command), "logs", "--no-log-prefix", "--no-color", "--since", since_text, "apache"]
+    try:
+        completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UsageError(f"cannot read Apache's log ({type(exc).__name__})") from None
+    if completed.returncode != 0:
+        raise UsageError(f"cannot read Apache's log: {completed.stderr.strip()[-200:]}")
+    return completed.stdout

@@ -9,6 +9,9 @@ from pathlib import Path
 HOST_APPS = {"app1.example.com": "app1", "app2.example.com": "app2"}
 APPS = ("app1", "app2")
 APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
+# The variables the lab watches (apps/envleak.py: WATCHED) and what reads each one.
+READERS = {"CELERY_CONFIG_MODULE": "Celery", "DJANGO_SETTINGS_MODULE": "Django"}
+WATCHED = tuple(READERS)
 
 CHOICES_FILE = Path(__file__).resolve().parents[1] / "choices.mk"
 
@@ -30,6 +33,12 @@ SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
 FIRSTS = _CHOICES["FIRSTS"]  # which app's Host the first request goes to, alone (any: the mix decides)
+# The numbers' defaults (choices.mk): the load, Apache's processes and threads, the ports.
+DEFAULTS = {
+    name.lower(): (float if "." in _CHOICES[name][0] else int)(_CHOICES[name][0])
+    for name in ("REQUESTS", "CONCURRENCY", "RAMP_UP", "FAULT_AT", "APACHE_PROCESSES", "APACHE_THREADS",
+                 "HTTP_PORT", "MGMT_PORT", "REPORT_PORT")
+}  # fmt: skip
 
 
 def app_for_group(application_group):
@@ -38,9 +47,10 @@ def app_for_group(application_group):
     return "app2" if application_group == "app2" else "app1"
 
 
-def config_app(config_module):
-    """Which app's Celery config a module is ('app2.celeryconfig' -> 'app2'), or None."""
-    app = (config_module or "").split(".")[0]
+def config_app(module):
+    """Which app a watched variable's value belongs to ('app2.celeryconfig' or 'app2.settings'
+    -> 'app2'), or None."""
+    app = (module or "").split(".")[0]
     return app if app in APPS else None
 
 

@@ -1,66 +1,81 @@
 """What a run's page draws, computed from its stored JSON document: pure data, no HTML.
 
-- the children: per Apache child, its interpreters in creation order, what each inherited,
-  which config its Celery app used, whether that is another app's (poisoned), and which
-  earlier interpreter of the same child the inherited value came from;
+- the children: per Apache child (or mod_wsgi daemon process), its interpreters in the order
+  mod_wsgi created them, each placed on the child's time axis (created, first ran, wrote a
+  watched variable), what it inherited of each watched variable and what it did with it,
+  what Celery and Django used, and the earlier interpreter of the same child whose write it
+  inherited (an arrow);
 - the flows: Host app -> interpreter -> where it published -> which worker consumed it (or
   failed:<error kind>, or lost), classified as the checker does (loadtest/checker.py);
-- the failures by cause, and the accounting line.
+- the failures by cause, and the accounting line;
+- the canvas: wide enough for every box and for the title and subtitle, whatever their length.
 
-Only the standard library and loadtest.lab: the page's tests run without the lab.
+Only the standard library, loadtest.lab and the checker: the page's tests run without the lab.
 """
 
 from collections import Counter
 
 from loadtest import checker
-from loadtest.lab import APPS, config_app
+from loadtest.lab import APPS, WATCHED
 
-CONFIG = "CELERY_CONFIG_MODULE"
 OUTCOMES = ("own", "misrouted", "failed", "lost")
+# The timeline's layout (SVG user units); text widths are estimated from the font size.
+BOX_W, BOX_GAP, LEFT, RIGHT = 600, 80, 170, 30
+CHAR_W = {"normal": 0.62, "bold": 0.68}  # of the font size: DejaVu Sans, generous
 
 
-def verdict_of(document):
-    """The verdict object; an old document's string verdict (and top-level success) is read too."""
-    verdict = document.get("verdict")
-    if isinstance(verdict, dict):
-        return {"kind": verdict.get("kind"), "success": bool(verdict.get("success")), "line": verdict.get("line", "")}
-    line = verdict or ""
-    return {"kind": line.split(":")[0] or "INCONCLUSIVE", "success": bool(document.get("success")), "line": line}
+def text_width(text, size, weight="normal"):
+    return len(text) * size * CHAR_W[weight]
 
 
-def run_of(document):
-    """What was asked. An old document's `mode` ('buggy', 'fixed') is its code, embedded."""
-    run = {
-        name: document.get(name)
-        for name in ("run_id", "started_at", "code", "process_model", "scenario", "stack", "seed", "requests", "first")
-    }
-    if run["code"] is None and document.get("mode"):
-        run["code"], run["process_model"] = document["mode"], run["process_model"] or "embedded"
-    return run
+def verdict_words(kind):
+    """One spelling of every verdict: NOT_FIXED is written 'NOT FIXED'."""
+    return kind.replace("_", " ")
+
+
+def state(entry):
+    """A box's colour and word: poisoned (another app's config or settings), failures, or ok."""
+    if entry["poisoned"]:
+        return "poisoned"
+    return "failures" if entry["errors"] else "ok"
 
 
 def children(document):
-    """Per child (by pid), its interpreters sorted by creation time, each with the earlier
-    interpreter of the same child whose own app's config module is the one it inherited."""
+    """Per child (by pid), its interpreters in creation order (checker.creation_order), each
+    with its times from the child's first creation, its variables, and the earlier interpreter
+    of the same child whose write it inherited, per variable."""
     drawn = []
     for child in sorted(document["timeline"], key=lambda c: c["pid"]):
-        interpreters = sorted(
-            child["interpreters"], key=lambda e: (e.get("created_at") is None, e.get("created_at") or 0)
-        )
-        known = [e["created_at"] for e in interpreters if e.get("created_at") is not None]
-        first = min(known, default=0.0)
+        interpreters = sorted(child["interpreters"], key=checker.creation_order)
+        origin = checker.child_origin({"interpreters": interpreters})
+
+        def offset(moment, origin=origin):
+            return None if moment is None else round(moment - origin, 3)
+
         rows = []
         for index, entry in enumerate(interpreters):
-            inherited = (entry.get("inherited") or {}).get(CONFIG)
-            source = next(
-                (
-                    i
-                    for i, earlier in enumerate(interpreters[:index])
-                    if inherited and config_app(inherited) == earlier["host_app"]
-                ),
-                None,
-            )
-            created = entry.get("created_at")
+            arrows = []
+            for name in WATCHED:
+                story = entry["variables"][name]
+                source = next(
+                    (
+                        i
+                        for i, earlier in enumerate(interpreters[:index])
+                        if story["inherited"] is not None
+                        and story["inherited"] in {w["value"] for w in earlier["variables"][name]["writes"]}
+                    ),
+                    None,
+                )
+                if source is not None:
+                    arrows.append(
+                        {
+                            "name": name,
+                            "value": story["inherited"],
+                            "from_index": source,
+                            "from": (child["pid"], interpreters[source]["application_group"]),
+                            "used": story["outcome"] == "kept",
+                        }
+                    )
             published_to = entry.get("published_to") or {}
             errors = entry.get("errors") or {}
             rows.append(
@@ -68,14 +83,29 @@ def children(document):
                     "pid": child["pid"],
                     "group": entry["application_group"],
                     "app": entry["host_app"],
-                    "offset": None if created is None else round(created - first, 3),
-                    "inherited": inherited,
+                    "offset": offset(entry["created_at"]),
+                    "logged_offset": offset(entry.get("logged_at")),
+                    "first_ran_offset": offset(entry["first_ran_at"]),
+                    "writes": [
+                        {"name": name, "value": write["value"], "offset": offset(write["at"])}
+                        for name in WATCHED
+                        for write in entry["variables"][name]["writes"]
+                    ],
+                    "variables": [
+                        {
+                            "name": name,
+                            "inherited": entry["variables"][name]["inherited"],
+                            "outcome": entry["variables"][name]["outcome"],
+                            "used": checker.describe_used(entry["used"][name]),
+                        }
+                        for name in WATCHED
+                    ],
+                    "inherited": entry["variables"]["CELERY_CONFIG_MODULE"]["inherited"],
                     "config_module": entry.get("config_module"),
-                    "poisoned": bool(entry.get("foreign_config")),
-                    "inherited_from": None
-                    if source is None
-                    else (child["pid"], interpreters[source]["application_group"]),
-                    "inherited_from_index": source,
+                    "poisoned": bool(entry["poisoned"]),
+                    "state": state(entry),
+                    "arrows": arrows,
+                    "inherited_from": next((a["from"] for a in arrows if a["used"]), None),
                     "published_to": dict(published_to),
                     "published": sum(published_to.values()),
                     "errors": dict(errors),
@@ -170,15 +200,46 @@ def accounting(document, drawn_flows=None):
     }
 
 
+def run_of(document):
+    return {
+        name: document.get(name)
+        for name in ("run_id", "started_at", "code", "process_model", "scenario", "stack", "seed", "requests", "first")
+    }
+
+
+def canvas(drawn_children, title, subtitle):
+    """The SVG's width: every lane's boxes, and the title (20, bold) and subtitle (15)."""
+    widest = max((len(child["interpreters"]) for child in drawn_children), default=1)
+    boxes = LEFT + widest * BOX_W + (widest - 1) * BOX_GAP + RIGHT
+    return round(max(boxes, 16 + text_width(title, 20, "bold") + RIGHT, 16 + text_width(subtitle, 15) + RIGHT))
+
+
 def picture(document):
     """Everything the page draws, from the run's JSON document."""
     drawn_flows = flows(document)
+    verdict = document["verdict"]
+    run = run_of(document)
+    daemon = run["process_model"] == "daemon"
+    drawn_children = children(document)
+    title = (
+        f"{verdict_words(verdict['kind'])}: {run['code']} code, {run['process_model']} mod_wsgi, "
+        f"scenario {run['scenario']}, stack {run['stack']}"
+    )
+    subtitle = (
+        f"Each {'mod_wsgi daemon process' if daemon else 'Apache child'}'s interpreters in the order mod_wsgi "
+        "created them. Arrow: a watched variable inherited from that interpreter's write (red: and used)."
+    )
     return {
-        "verdict": verdict_of(document),
-        "run": run_of(document),
+        "verdict": {**verdict, "words": verdict_words(verdict["kind"])},
+        "run": run,
         "fault": document.get("fault"),
         "versions": {name: value for name, value in (document.get("versions") or {}).items() if value},
-        "children": children(document),
+        "children": drawn_children,
+        "process_label": ("mod_wsgi daemon", "process") if daemon else ("Apache", "child"),
+        "title": title,
+        "subtitle": subtitle,
+        "width": canvas(drawn_children, title, subtitle),
+        "layout": {"box_w": BOX_W, "gap": BOX_GAP, "left": LEFT},
         "flows": drawn_flows,
         "failures": failures(document),
         "accounting": accounting(document, drawn_flows),

@@ -78,7 +78,9 @@ def format_text(doc):
     """Everything the terminal shows after the load, the verdict last."""
     broker = doc["broker"]
     lines = ["", format_table(doc["summary"]), ""]
-    lines.append("Timeline: each Apache child's interpreters in creation order (from the web side's answers):")
+    lines.append(
+        "Timeline: each Apache child's interpreters in the order mod_wsgi created them (seconds from the first):"
+    )
     lines.append(format_timeline(doc["timeline"]))
     if doc["failure_causes"]:
         lines.append("Failures, by Host, interpreter and Celery config:")
@@ -108,24 +110,51 @@ def format_processes(processes):
     return f"{cost['processes']} processes, {cost['rss_mib']} MiB resident (RSS{extra})"
 
 
+def format_times(entry, origin):
+    def at(moment):
+        return f"+{moment - origin:.3f}s" if moment is not None else "?"
+
+    parts = [f"created {at(entry['created_at'])}"]
+    if entry.get("logged_at") is not None:
+        parts[0] += f" (mod_wsgi's log: {at(entry['logged_at'])})"
+    parts.append(f"first ran {at(entry['first_ran_at'])}")
+    writes = sorted((write["at"], name) for name, story in entry["variables"].items() for write in story["writes"])
+    parts += [f"wrote {name} {at(moment)}" for moment, name in writes]
+    return ", ".join(parts)
+
+
+def format_inherited(entry):
+    stories = [(name, story) for name, story in entry["variables"].items() if story["inherited"] is not None]
+    if not stories:
+        return "inherited nothing"
+    verbs = {"kept": "kept it", "overwrote": "overwrote it", "unread": "never read", "changed": "changed under it"}
+    return "inherited " + ", ".join(
+        f"{name}={story['inherited']} ({verbs.get(story['outcome'], story['outcome'])})" for name, story in stories
+    )
+
+
 def format_timeline(children):
     lines = []
     for child in children:
+        origin = checker.child_origin(child)
         lines.append(f"  Apache child pid {child['pid']}:")
-        first = child["interpreters"][0]["created_at"] or 0
         for entry in child["interpreters"]:
-            inherited = ", ".join(f"{k}={v}" for k, v in sorted(entry["inherited"].items())) or "nothing"
             published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
             errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(entry["errors"].items()))
             outcome = "; ".join(part for part in (f"published {published}" if published else "", errors) if part)
-            mark = "   <- ANOTHER APP'S CONFIG" if entry["foreign_config"] else ""
-            lines.append(
-                f"    +{(entry['created_at'] or first) - first:6.3f}s  {entry['host_app']} in group "
-                f"{entry['application_group']!r}: inherited {inherited}"
-            )
-            lines.append(
-                f"{'':14}config {entry['config_module']}, settings {entry['django_settings']}: {outcome}{mark}"
-            )
+            marks = []
+            if entry["foreign_config"]:
+                marks.append("ANOTHER APP'S CONFIG")
+            if entry["wrong_settings"]:
+                marks.append("ANOTHER APP'S SETTINGS")
+            used = entry["used"]
+            lines += [
+                f"    {entry['host_app']} in group {entry['application_group']!r}: {format_times(entry, origin)}",
+                f"{'':8}{format_inherited(entry)}",
+                f"{'':8}Celery used {checker.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
+                f"{checker.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
+                + (f"   <- {' AND '.join(marks)}" if marks else ""),
+            ]
     return "\n".join(lines)
 
 

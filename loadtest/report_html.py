@@ -14,7 +14,7 @@ import jinja2
 import vl_convert
 from markupsafe import Markup
 
-from loadtest.picture import picture, run_of, verdict_of
+from loadtest.picture import picture, run_of
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("loadtest", "templates"),
@@ -46,10 +46,10 @@ def write_run_page(document, json_path):
 
 def index_row(document, json_path):
     """What the index lists of one run, or None when the JSON is not a run report."""
-    if not isinstance(document, dict) or "verdict" not in document or "summary" not in document:
+    if not isinstance(document, dict) or not isinstance(document.get("verdict"), dict) or "summary" not in document:
         return None
     totals = document["summary"].get("totals") or {}
-    run, verdict = run_of(document), verdict_of(document)
+    run, verdict = run_of(document), document["verdict"]
     fault = document.get("fault")
     page = Path(json_path).with_suffix(".html")
     return {

@@ -8,6 +8,8 @@ import sys
 import webbrowser
 from pathlib import Path
 
+from loadtest.lab import DEFAULTS
+
 
 def latest_page(report_dir):
     pages = sorted(report_dir.glob("*.html"), key=lambda path: path.stat().st_mtime)
@@ -17,7 +19,7 @@ def latest_page(report_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.serve", description=__doc__)
-    parser.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (8000)")
+    parser.add_argument("--port", type=int, default=DEFAULTS["report_port"], help="port on 127.0.0.1")
     parser.add_argument("--dir", type=Path, default=Path("reports"), help="reports/")
     parser.add_argument("--no-browser", action="store_true")
     args = parser.parse_args(argv)

@@ -9,7 +9,7 @@ import sys
 
 import requests
 
-from loadtest.lab import HOST_APPS, UsageError
+from loadtest.lab import DEFAULTS, HOST_APPS, UsageError
 
 
 def collect(url, attempts):
@@ -21,16 +21,22 @@ def collect(url, attempts):
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
 
 
+class Unanswered(Exception):
+    """Apache did not say what it runs: the run cannot be checked against what was asked."""
+
+
 def running(url, asked):
     """What one interpreter of the running Apache reports: the versions (Python, mod_wsgi,
     Apache, Celery, kombu, Django, librabbitmq) and the Apache container's processes, after
     checking that Apache was started with the code, scenario and process model the run was
-    `asked` for (a UsageError otherwise)."""
+    `asked` for (a UsageError otherwise). Unanswered when /xray/ gives no such answer."""
     try:
         answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
-    except (requests.RequestException, ValueError):
-        answer = {}
-    for name, value in (answer.get("started_with") or {}).items():
+    except (requests.RequestException, ValueError) as exc:
+        raise Unanswered(f"GET /xray/ failed ({type(exc).__name__}), so nothing says which code Apache ran") from None
+    if not isinstance(answer, dict) or not isinstance(answer.get("started_with"), dict):
+        raise Unanswered("GET /xray/ did not say which code Apache was started with")
+    for name, value in answer["started_with"].items():
         if value != asked[name]:
             raise UsageError(f"Apache runs {name} {value!r}, not {asked[name]!r}; start it with make up")
     return answer.get("versions") or {}, answer.get("apache_processes") or []
@@ -42,7 +48,7 @@ def short(module):
 
 def format_rows(rows):
     header = (
-        f"{'pid':<6}{'application group':<25}{'app':<6}{'CELERY_CONFIG_MODULE: at creation':<36}"
+        f"{'pid':<6}{'application group':<25}{'app':<6}{'CELERY_CONFIG_MODULE: inherited':<36}"
         f"{'os.environ now':<20}{'C getenv() now':<20}Celery app -> broker"
     )
     lines = [header]
@@ -51,7 +57,7 @@ def format_rows(rows):
         broker = row["broker"]
         lines.append(
             f"{row['pid']:<6}{row['application_group']:<25}{row['served_by']:<6}"
-            f"{short(row['at_creation'].get(name)):<36}{short(row['os_environ'][name]):<20}"
+            f"{short(row['interpreter']['inherited'].get(name)):<36}{short(row['os_environ'][name]):<20}"
             f"{short(row['c_environ'][name]):<20}{broker['celery_app']!r} -> {broker['user']}@{broker['vhost']}"
         )
     return "\n".join(lines)
@@ -59,7 +65,7 @@ def format_rows(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.xray", description=__doc__)
-    parser.add_argument("--url", default="http://127.0.0.1:8080", help="Apache's address")
+    parser.add_argument("--url", default=f"http://127.0.0.1:{DEFAULTS['http_port']}", help="Apache's address")
     parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
     args = parser.parse_args(argv)
     try:

@@ -118,7 +118,15 @@ def enqueue(request):
         "publisher_vhost": broker["vhost"],
         "publisher_user": broker["user"],
     }
-    answer = {**envelope, "broker": broker, "django_settings": settings.SETTINGS_MODULE, "at_creation": xray.creation()}
+    answer = {
+        **envelope,
+        "broker": broker,
+        "django_settings": settings.SETTINGS_MODULE,
+        "interpreter": xray.interpreter(),
+        # When Apache read this request (microseconds): the first request an interpreter served
+        # started before mod_wsgi created it, so this bounds the creation from below.
+        "request_started_at": int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
+    }
     try:
         result = task.apply_async(args=[envelope])
     except Exception as exc:  # the broker refused us: report it, do not hide it

@@ -1,10 +1,13 @@
-"""What one mod_wsgi sub-interpreter knows about itself, for GET /xray/.
+"""What one mod_wsgi sub-interpreter knows about itself, for POST /enqueue/ and GET /xray/.
 
-Three views of CELERY_CONFIG_MODULE tell the story:
-- at_creation: this interpreter's os.environ when Apache's dispatcher first ran in it,
-  i.e. what it inherited from the process when mod_wsgi created it;
+Three views of each watched variable (envleak.WATCHED: CELERY_CONFIG_MODULE and
+DJANGO_SETTINGS_MODULE) tell the story:
+- inherited: this interpreter's os.environ when mod_wsgi created it (envleak's record, taken
+  by envleak.pth before any code of the lab ran), i.e. what it copied from the process;
 - os_environ: this interpreter's own os.environ dict now;
 - c_environ: the C library's getenv() now, the one environment of the whole Apache child.
+And the times: created (envleak.pth), first ran (apache/dispatch.wsgi), entry loaded, and
+each write of a watched variable (the os.putenv audit event).
 """
 
 import ctypes
@@ -12,25 +15,44 @@ import os
 import time
 from pathlib import Path
 
+import envleak
+
 try:  # only importable inside Apache
     import mod_wsgi
 except ImportError:  # pragma: no cover - manage.py, tests
     mod_wsgi = None
 
-WATCHED = ("CELERY_CONFIG_MODULE", "DJANGO_SETTINGS_MODULE")
+WATCHED = envleak.WATCHED
 _libc = ctypes.CDLL(None)
 _libc.getenv.restype = ctypes.c_char_p
-_at_creation = {}
+_times = {}
 
 
-def remember_creation():
-    """Called by apache/dispatch.wsgi before any project code runs in this interpreter."""
-    if not _at_creation:
-        _at_creation.update(
-            {name: os.environ.get(name) for name in WATCHED},
-            created_at=time.time(),
-            os_environ_id=id(os.environ),
-        )
+def first_ran(at):
+    """Called by apache/dispatch.wsgi with the moment it started, before any project code."""
+    _times.setdefault("first_ran_at", at)
+
+
+def entry_loaded():
+    """Called by apache/dispatch.wsgi once the WSGI entry (and so Django) is loaded."""
+    _times.setdefault("entry_loaded_at", time.time())
+
+
+def interpreter():
+    """When this interpreter was created, first ran and loaded its entry; what it inherited;
+    which watched variables it wrote, and when; what its entry left in os.environ."""
+    created_at = envleak.STARTED["at"]
+    first = _times.get("first_ran_at")
+    return {
+        # envleak was imported at creation (envleak.pth) only if it started before the dispatcher.
+        "created_at": created_at if first is None or created_at < first else None,
+        "first_ran_at": first,
+        "entry_loaded_at": _times.get("entry_loaded_at"),
+        "inherited": dict(envleak.STARTED["inherited"]),
+        "writes": list(envleak.WRITES),
+        "after_entry": dict(envleak.LOADED.get("values") or {}),
+        "os_environ_id": id(os.environ),
+    }
 
 
 def application_group():
@@ -42,28 +64,15 @@ def c_getenv(name):
     return value.decode() if value is not None else None
 
 
-def config_module(celery_app):
-    """The module the Celery app took its configuration from."""
-    source = getattr(celery_app, "_config_source", None)
-    if isinstance(source, str):  # config_from_object("appN.celeryconfig"): the fix
-        return source
-    # Celery's default loader: the module CELERY_CONFIG_MODULE named in this interpreter's
-    # os.environ when it first configured itself (the value cannot change after setdefault).
-    return os.environ.get("CELERY_CONFIG_MODULE")
-
-
-def creation():
-    """When this interpreter was created, and what it inherited then."""
-    return dict(_at_creation)
-
-
 def describe_broker(celery_app):
     """The broker the Celery app resolved, without the password."""
     connection = celery_app.connection_for_write()
     try:
         return {
             "celery_app": celery_app.main,
-            "config_module": config_module(celery_app),
+            # The module the app really imported: named by config_from_object() (the fix),
+            # or the one CELERY_CONFIG_MODULE named when the default app configured itself.
+            "config_module": envleak.celery_config_module(celery_app),
             "loader": type(celery_app.loader).__module__,
             "transport": type(connection.transport).__module__,
             "hostname": connection.hostname,
@@ -125,7 +134,7 @@ def snapshot(celery_app, settings_module):
         "process_group": mod_wsgi.process_group if mod_wsgi else None,
         "pid": os.getpid(),
         "django_settings": settings_module,
-        "at_creation": creation(),
+        "interpreter": interpreter(),
         "os_environ": {name: os.environ.get(name) for name in WATCHED},
         "c_environ": {name: c_getenv(name) for name in WATCHED},
         "broker": describe_broker(celery_app),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import cli, exercises, xray
-from loadtest.lab import STACKS
+from loadtest.lab import DEFAULTS, PROCESS_MODELS, SCENARIOS, STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
@@ -156,44 +156,45 @@ class Lab:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
         return completed
 
-    def fresh_apache(self, code, scenario="default", process_model="embedded", files=(), processes=2):
+    def fresh_apache(self, code, scenario=None, process_model=None, files=(), processes=None, threads=None):
         """New Apache child processes, so mod_wsgi creates every interpreter anew: the
         container is recreated only when its settings change (as `make run` does)."""
-        started_with = {"LAB_CODE": code, "LAB_SCENARIO": scenario, "LAB_PROCESS_MODEL": process_model}
-        started_with["LAB_APACHE_PROCESSES"] = str(processes)
+        started_with = {
+            "LAB_CODE": code,
+            "LAB_SCENARIO": scenario or SCENARIOS[0],
+            "LAB_PROCESS_MODEL": process_model or PROCESS_MODELS[0],
+            "LAB_APACHE_PROCESSES": str(processes or DEFAULTS["apache_processes"]),
+            "LAB_APACHE_THREADS": str(threads or DEFAULTS["apache_threads"]),
+        }
         if (started_with, files) != self.apache_started_with:
             self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
             self.apache_started_with = (started_with, files)
         self.compose("exec", "-T", "apache", "apache-fresh-children", started_with=started_with)
 
     def compose_command(self):
-        """The Compose command line of this project, for the nemesis."""
+        """The Compose command line of this project, for the nemesis and the Apache log."""
         return f"{compose_with(self.settings)} -f {ROOT / 'docker-compose.yml'} -p {self.project}"
 
-    def load(
-        self,
-        code,
-        scenario="default",
-        process_model="embedded",
-        requests=200,
-        seed=None,
-        label="",
-        fault=None,
-        fault_at=0.5,
-        first="any",
-    ):
-        args = [
-            "--code", code, "--process-model", process_model, "--scenario", scenario, "--stack", self.stack,
-            "--requests", str(requests), "--url", self.url, "--mgmt-url", self.mgmt_url,
-            "--mgmt-user", self.env["RABBITMQ_ADMIN_USER"], "--mgmt-password", self.env["RABBITMQ_ADMIN_PASSWORD"],
-            "--receipts-dir", str(self.receipts), "--report-dir", str(REPORTS), "--label", label, "--quiet",
-            "--first", first,
-        ]  # fmt: skip
-        if seed is not None:
-            args += ["--seed", str(seed)]
-        if fault:
-            args += ["--fault", fault, "--fault-at", str(fault_at), "--compose", self.compose_command()]
-        return cli.run(cli.parse_args(args))
+    def run(self, args, label=""):
+        """The load test with `args` (cli.parse_args's namespace: every knob a make command
+        line set), pointed at this project: its ports, receipts, broker credentials, Compose."""
+        args.url, args.mgmt_url = self.url, self.mgmt_url
+        args.mgmt_user, args.mgmt_password = self.env["RABBITMQ_ADMIN_USER"], self.env["RABBITMQ_ADMIN_PASSWORD"]
+        args.receipts_dir, args.report_dir, args.label, args.quiet = self.receipts, REPORTS, label, True
+        args.compose = self.compose_command()
+        document = cli.run(args)
+        # Every run the suite makes: the time axis agrees with what each interpreter inherited.
+        assert document["inheritance_conflicts"] == [], document["inheritance_conflicts"]
+        return document
+
+    def load(self, code, label="", **knobs):
+        """One run of the load test: `knobs` are its options (scenario, requests, seed,
+        fault, fault_at, first, ...), as `make` would pass them."""
+        argv = ["--code", code, "--stack", self.stack]
+        for name, value in knobs.items():
+            if value is not None:
+                argv += [f"--{name.replace('_', '-')}", str(value)]
+        return self.run(cli.parse_args(argv, env={}), label)
 
     def xray(self):
         """GET /xray/ from every (Apache child, application group) the lab has now."""
@@ -265,8 +266,8 @@ def exercise_command(exercise_id):
 
 
 def expand(command):
-    """What `make` would run for an exercise's command: the load test's arguments, and the
-    Apache children the lab would be started with."""
+    """What `make` would run for an exercise's command: the load test's arguments (every knob
+    it sets), and the Apache children and threads the lab would be started with."""
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     completed = subprocess.run(
         ["make", "-n", "--no-print-directory", *shlex.split(command)[1:]],
@@ -277,7 +278,9 @@ def expand(command):
     words = shlex.split(line)
     args = cli.parse_args(words[words.index("loadtest") + 1 :], env={})
     compose_env = dict(word.split("=", 1) for word in shlex.split(args.compose) if "=" in word)
-    return args, int(compose_env.get("LAB_APACHE_PROCESSES", 2))
+    processes = int(compose_env.get("LAB_APACHE_PROCESSES", DEFAULTS["apache_processes"]))
+    threads = int(compose_env.get("LAB_APACHE_THREADS", DEFAULTS["apache_threads"]))
+    return args, processes, threads
 
 
 class ExerciseRuns:
@@ -290,17 +293,14 @@ class ExerciseRuns:
     def run(self, exercise_id):
         if exercise_id not in self.documents:
             exercise = next(exercise for exercise in EXERCISES if exercise["id"] == exercise_id)
-            args, processes = expand(exercise["command"])
+            args, processes, threads = expand(exercise["command"])
             main = self.request.getfixturevalue("lab")
             lab = main if args.stack == main.stack else self.request.getfixturevalue("other_stack_lab")
             if "fix" in exercise:
                 for entry in (exercises.FIXES_DIR / exercise["fix"]).glob("*_wsgi.py"):
                     shutil.copy(entry, lab.workspace / entry.name)
-            lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes)
-            self.documents[exercise_id] = lab.load(
-                args.code, args.scenario, args.process_model, requests=args.requests, first=args.first,
-                label=exercise_id,
-            )  # fmt: skip
+            lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes, threads=threads)
+            self.documents[exercise_id] = lab.run(args, label=exercise_id)
         return self.documents[exercise_id]
 
 

@@ -23,7 +23,7 @@ def test_buggy_interpreters_inherit_a_module_they_did_not_set(lab):
     inherited = {
         (row["pid"], row["application_group"])
         for row in rows
-        if row["at_creation"]["CELERY_CONFIG_MODULE"]
+        if row["interpreter"]["inherited"]["CELERY_CONFIG_MODULE"]
         not in (None, f"{app_for_group(row['application_group'])}.celeryconfig")
     }
     assert inherited, rows

@@ -90,9 +90,10 @@ def check_page(document, json_path):
     assert png_path.stat().st_size > 10_000
     drawn = open_in_browser(html_path)
 
-    # Every interpreter of the timeline, with its pid and group; poisoned exactly when foreign_config.
+    # Every interpreter of the timeline, with its pid and group; poisoned exactly when it used
+    # another app's config or settings.
     expected = Counter(
-        (str(child["pid"]), entry["application_group"], "true" if entry["foreign_config"] else "false")
+        (str(child["pid"]), entry["application_group"], "true" if entry["poisoned"] else "false")
         for child in document["timeline"]
         for entry in child["interpreters"]
     )

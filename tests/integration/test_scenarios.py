@@ -24,7 +24,7 @@ def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs
 
 def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
     lab.fresh_apache("fixed", "bad-credentials")
-    document = lab.load("fixed", "bad-credentials", requests=100, label="badcreds")
+    document = lab.load("fixed", scenario="bad-credentials", requests=100, label="badcreds")
     per_app = document["summary"]["per_app"]
     assert per_app["app1"]["failed"] == per_app["app1"]["misrouted"] == 0
     assert per_app["app1"]["consumed_own"] == per_app["app1"]["sent"]
@@ -36,18 +36,18 @@ def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
 
 def test_django_settings_buggy_serves_one_app_with_the_others_settings(lab):
     lab.fresh_apache("buggy", "django-settings")
-    document = lab.load("buggy", "django-settings", requests=200, label="settings")
+    document = lab.load("buggy", scenario="django-settings", requests=200, label="settings")
     assert document["summary"]["totals"]["wrong_settings"] > 0, document["verdict"]
     wrong = [row for row in lab.xray() if row["served_by"] != app_for_group(row["application_group"])]
     assert wrong
     for row in wrong:
         assert row["django_settings"] == f"{row['served_by']}.settings"
-        assert row["at_creation"]["DJANGO_SETTINGS_MODULE"] == row["django_settings"]
+        assert row["interpreter"]["inherited"]["DJANGO_SETTINGS_MODULE"] == row["django_settings"]
 
 
 def test_django_settings_fixed_serves_each_app_with_its_own(lab):
     lab.fresh_apache("fixed", "django-settings")
-    document = lab.load("fixed", "django-settings", requests=200, label="settings")
+    document = lab.load("fixed", scenario="django-settings", requests=200, label="settings")
     assert document["summary"]["totals"]["wrong_settings"] == 0
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
 

@@ -2,8 +2,10 @@
 
 import pytest
 
-from loadtest import checker, client, report
+from loadtest import checker, client, history, report
 from loadtest.history import receipts_by_vhost
+from loadtest.lab import APP1_GROUP
+from tests.unit import answers
 
 
 def result(request_id, app, ok=True, error_kind=None):
@@ -155,7 +157,7 @@ def test_what_a_run_expects(code, process_model, expected):
 
 
 def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
-    own = answer(7, "app2", "app2", "app2", 1.0)
+    own = answers.buggy(7, "app2", 1.0)
     results = [{"request_id": "a", "app": "app2", "ok": False, "error_kind": "login_refused", "response": own}]
     totals = checker.summarize(results, [])["totals"]
     assert (totals["refused_own_config"], totals["foreign_failures"]) == (1, 0)
@@ -167,59 +169,87 @@ def test_receipts_by_vhost():
     assert receipts_by_vhost([receipt("a", "app1"), receipt("a", "app1")]) == {"app1": 1, "app2": 0}
 
 
-def answer(pid, group, served_by, config, created_at, inherited=None):
-    return {
-        "pid": pid,
-        "application_group": group,
-        "served_by": served_by,
-        "django_settings": f"{served_by}.settings",
-        "publisher_user": config,
-        "publisher_vhost": config,
-        "broker": {"config_module": f"{config}.celeryconfig"},
-        "at_creation": {"created_at": created_at, "CELERY_CONFIG_MODULE": inherited, "DJANGO_SETTINGS_MODULE": None},
-    }
-
-
-def test_timeline_orders_interpreters_by_creation_and_marks_inherited_config():
+def test_timeline_orders_interpreters_by_creation_and_tells_each_variables_story():
+    # Child 7: app2 created first; app1 created 0.5 s later copies app2's values, keeps the
+    # Celery one (setdefault) and overwrites the Django one (assignment).
+    poisoned = answers.buggy(7, "app1", 100.5, inherited_from="app2")
     results = [
-        {
-            "request_id": "a",
-            "app": "app1",
-            "ok": True,
-            "response": answer(7, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 100.5, "app2.celeryconfig"),
-        },
-        {"request_id": "b", "app": "app2", "ok": True, "response": answer(7, "app2", "app2", "app2", 100.0)},
-        {
-            "request_id": "c",
-            "app": "app1",
-            "ok": False,
-            "error_kind": "login_refused",
-            "error": "403",
-            "response": answer(7, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 100.5, "app2.celeryconfig"),
-        },
+        answers.result("a", "app1", poisoned),
+        answers.result("b", "app2", answers.buggy(7, "app2", 100.0)),
+        answers.result("c", "app1", poisoned, ok=False, error_kind="login_refused", error="403"),
     ]
     (child,) = checker.timeline(results)
     first, second = child["interpreters"]
-    assert (first["application_group"], first["foreign_config"], first["inherited"]) == ("app2", False, {})
-    assert second["application_group"] == "%{ENV:WSGI_APP_GROUP}" and second["foreign_config"]
-    assert second["inherited"] == {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
+    assert (first["application_group"], first["poisoned"], first["inherited"]) == ("app2", False, {})
+    assert first["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "own"
+    assert second["application_group"] == APP1_GROUP and second["foreign_config"] and second["poisoned"]
+    assert second["inherited"] == {
+        "CELERY_CONFIG_MODULE": "app2.celeryconfig",
+        "DJANGO_SETTINGS_MODULE": "app2.settings",
+    }
+    assert second["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "kept"
+    assert second["variables"]["DJANGO_SETTINGS_MODULE"]["outcome"] == "overwrote"
+    assert not second["wrong_settings"]
     assert second["published_to"] == {"app2@app2": 1} and second["errors"] == {"login_refused": 1}
     lines = report.format_timeline([child]).splitlines()
-    assert "+ 0.500s" in lines[3] and "ANOTHER APP'S CONFIG" in lines[4]
-    assert "ANOTHER APP'S CONFIG" not in lines[2]
+    assert "created +0.500s" in lines[4] and "first ran +0.504s" in lines[4]
+    assert "CELERY_CONFIG_MODULE=app2.celeryconfig (kept it)" in lines[5]
+    assert "DJANGO_SETTINGS_MODULE=app2.settings (overwrote it)" in lines[5]
+    assert "ANOTHER APP'S CONFIG" in lines[6] and "ANOTHER APP'S CONFIG" not in lines[3]
+    assert checker.inheritance_conflicts([child]) == []
+
+
+def test_an_interpreter_created_before_the_first_write_inherits_nothing_and_that_is_consistent():
+    # app2's interpreter was created 1 ms before app1's writes, then waited for the module lock:
+    # it first ran 1.5 s later. The time axis is the creation, and it agrees.
+    late_runner = answers.buggy(8, "app2", 100.009)
+    late_runner["interpreter"]["first_ran_at"] = 101.5
+    results = [answers.result("a", "app1", answers.buggy(8, "app1", 100.0)), answers.result("b", "app2", late_runner)]
+    (child,) = checker.timeline(results)
+    assert [entry["host_app"] for entry in child["interpreters"]] == ["app1", "app2"]
+    assert child["interpreters"][1]["inherited"] == {}
+    assert checker.inheritance_conflicts([child]) == []
+
+
+def test_an_interpreter_that_did_not_inherit_an_earlier_write_is_a_conflict():
+    # app1 wrote at 100.01; app2's first request began at 100.5, yet it says it inherited nothing.
+    clean_but_late = answers.buggy(9, "app2", 100.6)
+    results = [
+        answers.result("a", "app1", answers.buggy(9, "app1", 100.0)),
+        answers.result("b", "app2", clean_but_late),
+    ]
+    conflicts = checker.inheritance_conflicts(checker.timeline(results))
+    assert conflicts and all("before this interpreter existed" in conflict for conflict in conflicts)
+
+
+def test_a_value_nobody_had_written_yet_is_a_conflict():
+    early = answers.buggy(9, "app2", 99.0, inherited_from="app1")  # created before app1 wrote anything
+    results = [answers.result("a", "app1", answers.buggy(9, "app1", 100.0)), answers.result("b", "app2", early)]
+    conflicts = checker.inheritance_conflicts(checker.timeline(results))
+    assert any("which no interpreter had written yet" in conflict for conflict in conflicts)
+
+
+def test_mod_wsgis_log_lines_are_read_and_shown_beside_the_interpreters_record():
+    log = (
+        "[2026-11-30 20:47:02.045828] [wsgi:info] [pid 7:tid 12] mod_wsgi (pid=7): Create interpreter 'app2'.\n"
+        "[2026-11-30 20:47:02.046000] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache configured\n"
+        "[2026-11-30 20:47:01.000001] [wsgi:info] [pid 7:tid 7] mod_wsgi (pid=7): Attach interpreter ''.\n"
+    )
+    lines = history.interpreter_lines(log)
+    assert [(line["pid"], line["group"], line["action"]) for line in lines] == [
+        (7, "app2", "create"),
+        (7, "", "attach"),
+    ]
+    assert lines[0]["at"] == 1796071622.045828
+    created = lines[0]["at"] - 0.0005
+    (child,) = checker.timeline([answers.result("a", "app2", answers.buggy(7, "app2", created))], lines)
+    assert child["interpreters"][0]["logged_at"] == lines[0]["at"]
 
 
 def test_failures_are_attributed_to_host_interpreter_and_config():
-    response = answer(8, "%{ENV:WSGI_APP_GROUP}", "app1", "app2", 1.0, "app2.celeryconfig")
+    response = answers.buggy(8, "app1", 1.0, inherited_from="app2")
     results = [
-        {
-            "request_id": str(i),
-            "app": "app1",
-            "ok": False,
-            "error_kind": "login_refused",
-            "error": "Couldn't log in: server connection error 403",
-            "response": response,
-        }
+        answers.result(str(i), "app1", response, ok=False, error_kind="login_refused", error="Couldn't log in: 403")
         for i in range(3)
     ]
     (cause,) = checker.failure_causes(results)
@@ -297,43 +327,75 @@ def test_a_task_redelivered_after_the_fault_is_not_a_mystery():
     assert checker.verdict("FIXED", checker.summarize(results, twice), True).kind == "INCONCLUSIVE"
 
 
-def interpreter(host_app, used, inherited=None, celery_apps=None):
-    """One timeline entry, as checker.timeline() builds it."""
-    return {
-        "host_app": host_app,
-        "config_module": used,
-        "foreign_config": checker.config_app(used) not in (None, host_app),
-        "inherited": {"CELERY_CONFIG_MODULE": inherited} if inherited else {},
-        "celery_apps": celery_apps or {"default": 10},
-    }
+def why(*responses):
+    """The explanation of a run whose interpreters gave these answers (one request each)."""
+    results = [answers.result(str(i), response["served_by"], response) for i, response in enumerate(responses)]
+    return checker.explanation(checker.timeline(results))
 
 
-def test_explanation_names_the_poisoned_interpreters():
-    poisoned = interpreter("app1", "app2.celeryconfig", "app2.celeryconfig")
-    children = [{"pid": 1, "interpreters": [interpreter("app2", "app2.celeryconfig"), poisoned]}]
-    (sentence,) = checker.explanation(children)
-    assert sentence.startswith("1 of 2 interpreters used another app's CELERY_CONFIG_MODULE")
+def test_explanation_of_the_buggy_run_names_both_variables():
+    sentences = why(answers.buggy(1, "app2", 10.0), answers.buggy(1, "app1", 10.5, inherited_from="app2"))
+    assert sentences[0].startswith("1 of 2 interpreters used another app's CELERY_CONFIG_MODULE: they inherited it")
+    assert sentences[1].startswith("1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it")
+    assert len(sentences) == 2
 
 
-def test_explanation_of_an_app_that_only_some_threads_used():
-    split = interpreter("app2", "app2.celeryconfig", celery_apps={"app2": 148, "default": 16})
-    sentences = checker.explanation([{"pid": 1, "interpreters": [split]}])
-    assert any("app.set_default() makes it every thread's" in sentence for sentence in sentences)
+def test_explanation_of_the_fixed_run_says_what_still_passes_through_the_environment():
+    sentences = why(answers.fixed(1, "app2", 10.0), answers.fixed(1, "app1", 10.5, inherited_from="app2"))
+    assert sentences == [
+        "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it before Django read it: the "
+        "entries still write DJANGO_SETTINGS_MODULE into the process environment (os.environ[...] = ... calls "
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies.",
+        "Every Celery app in all 2 interpreters took its configuration from a named module (config_from_object()): "
+        "CELERY_CONFIG_MODULE was never read.",
+    ]
 
 
 def test_explanation_of_an_assignment_that_overwrote_what_it_inherited():
-    overwrote = interpreter("app1", "app1.celeryconfig", "app2.celeryconfig")
-    (sentence,) = checker.explanation(
-        [{"pid": 1, "interpreters": [interpreter("app2", "app2.celeryconfig"), overwrote]}]
+    overwrote = answers.answer(
+        1,
+        "app1",
+        10.5,
+        {"CELERY_CONFIG_MODULE": "app2.celeryconfig"},
+        (("CELERY_CONFIG_MODULE", "app1.celeryconfig", 0.01),),
     )
-    assert sentence.startswith("1 interpreter inherited another app's CELERY_CONFIG_MODULE but did not use it")
+    sentences = why(answers.buggy(1, "app2", 10.0), overwrote)
+    assert sentences == [
+        "1 interpreter inherited another app's CELERY_CONFIG_MODULE and overwrote it before Celery read it: the "
+        "entries still write CELERY_CONFIG_MODULE into the process environment (os.environ[...] = ... calls "
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies."
+    ]
 
 
-def test_explanation_of_a_clean_run_and_of_no_run():
-    clean = [interpreter("app1", "app1.celeryconfig", celery_apps={"app1": 5})]
-    assert checker.explanation([{"pid": 1, "interpreters": clean}]) == [
-        "All 1 interpreters used their own app's Celery config and none inherited another app's: "
-        "nothing passed through the process environment."
+def test_explanation_of_django_settings_kept_from_another_app():
+    kept = answers.answer(
+        1,
+        "app1",
+        10.5,
+        {"DJANGO_SETTINGS_MODULE": "app2.settings", "CELERY_CONFIG_MODULE": "app2.celeryconfig"},
+        settings="app2.settings",
+        config="app2.celeryconfig",
+    )
+    sentences = why(answers.buggy(1, "app2", 10.0), kept)
+    assert any(s.startswith("1 of 2 interpreters used another app's DJANGO_SETTINGS_MODULE") for s in sentences)
+
+
+def test_explanation_of_an_app_that_only_some_threads_used():
+    own = answers.answer(1, "app2", 10.0, loader="celery.loaders.app", celery_app="app2")
+    fallback = answers.answer(1, "app2", 10.0, config=None)
+    fallback["broker"]["config_module"] = None
+    results = [answers.result(str(i), "app2", own) for i in range(3)] + [answers.result("x", "app2", fallback)]
+    sentences = checker.explanation(checker.timeline(results))
+    assert any("app.set_default() makes it every thread's" in sentence for sentence in sentences)
+    assert any(
+        sentence.startswith("1 requests in 1 interpreter published with no Celery config") for sentence in sentences
+    )
+
+
+def test_explanation_of_a_run_where_nothing_was_inherited_and_of_no_run():
+    assert why(answers.buggy(1, "app1", 10.0)) == [
+        "None of the 1 interpreters inherited another app's value of a watched variable (CELERY_CONFIG_MODULE, "
+        "DJANGO_SETTINGS_MODULE): nothing passed from one app to the other through the process environment."
     ]
     assert checker.explanation([]) == []
 

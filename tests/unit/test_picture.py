@@ -1,94 +1,42 @@
 """What a run's page draws (loadtest.picture), from small hand-made run documents; and the page,
 its PNG and the index, written to tmp_path. No lab, no browser."""
 
-import copy
 import json
 import re
 
 import pytest
 
-from loadtest import picture, report_html
+from loadtest import checker, picture, report_html
 from loadtest.lab import APP1_GROUP
-
-
-def interpreter(pid, group, app, created_at, config, published_to, errors=None, inherited=None, foreign=False):
-    return {
-        "pid": pid,
-        "application_group": group,
-        "host_app": app,
-        "served_by": app,
-        "django_settings": f"{app}.settings",
-        "created_at": created_at,
-        "inherited": inherited or {},
-        "config_module": config,
-        "published_to": published_to,
-        "errors": errors or {},
-        "foreign_config": foreign,
-    }
-
-
-def result(index, app, pid=None, group=None, publisher=None, error_kind=None):
-    response = {} if pid is None else {"pid": pid, "application_group": group, "served_by": app}
-    if publisher:
-        response.update(publisher_user=publisher, publisher_vhost=publisher)
-    row = {"request_id": f"f8415bcb98cd-{index}", "app": app, "ok": error_kind is None, "response": response}
-    if error_kind:
-        row.update(error_kind=error_kind, error=f"{error_kind} text")
-    return row
+from tests.unit import answers
 
 
 def receipt(index, worker):
     return {"request_id": f"f8415bcb98cd-{index}", "worker_app": worker, "worker_vhost": worker, "worker_user": worker}
 
 
-def converted_run():
-    """The children of reports/20261124T222631Z-buggy-f8415bcb98cd.json (old format), by hand in
-    the new format (code, process_model, stack, versions, the verdict an object, no top-level
-    success), with 10 requests: every outcome once at least.
+def run_document():
+    """A hand-made run of 10 requests, every outcome once at least, its timeline built by the
+    checker from the interpreters' answers.
 
     Child 8: app2 first; app1 then inherits app2's CELERY_CONFIG_MODULE and publishes to app2's
-    vhost (poisoned). Child 7: app2, then app1, nothing inherited. The interpreters of child 8
-    are listed newest first on purpose: the picture sorts them by creation time."""
-    timeline = [
-        {
-            "pid": 7,
-            "interpreters": [
-                interpreter(7, "app2", "app2", 1795559186.6991482, "app2.celeryconfig", {"app2@app2": 2}),
-                interpreter(
-                    7, APP1_GROUP, "app1", 1795559187.1418939, "app1.celeryconfig", {"app1@app1": 1}, {"timeout": 1}
-                ),
-            ],
-        },
-        {
-            "pid": 8,
-            "interpreters": [
-                interpreter(
-                    8,
-                    APP1_GROUP,
-                    "app1",
-                    1795559187.6839616,
-                    "app2.celeryconfig",
-                    {"app2@app2": 3},
-                    inherited={"CELERY_CONFIG_MODULE": "app2.celeryconfig", "DJANGO_SETTINGS_MODULE": "app2.settings"},
-                    foreign=True,
-                ),
-                interpreter(
-                    8, "app2", "app2", 1795559186.3289096, "app2.celeryconfig", {"app2@app2": 1}, {"socket_error": 1}
-                ),
-            ],
-        },
-    ]
+    vhost (poisoned). Child 7: app2, then app1 created before app2 wrote anything: nothing
+    inherited. Child 8's answers come newest first on purpose: the picture sorts by creation."""
+    c7_app2, c7_app1 = answers.buggy(7, "app2", 1795559186.6991482), answers.buggy(7, "app1", 1795559186.701)
+    c7_app1["request_started_at"] = 1795559186.700
+    c8_app1 = answers.buggy(8, "app1", 1795559187.6839616, inherited_from="app2")
+    c8_app2 = answers.buggy(8, "app2", 1795559186.3289096)
     results = [
-        result(0, "app2", 8, "app2", "app2"),  # consumed by app2: own
-        result(1, "app2", 7, "app2", "app2"),  # own
-        result(2, "app1", 7, APP1_GROUP, "app1"),  # own
-        result(3, "app1", 8, APP1_GROUP, "app2"),  # misrouted: consumed by app2's worker
-        result(4, "app1", 8, APP1_GROUP, "app2"),  # misrouted
-        result(5, "app1", 8, APP1_GROUP, "app2"),  # misrouted
-        result(6, "app2", 8, "app2", "app2", error_kind="socket_error"),  # failed, no receipt
-        result(7, "app1", error_kind="timeout"),  # failed before any interpreter answered
-        result(8, "app2", 7, "app2", "app2"),  # answered 200, never consumed: lost
-        result(9, "app1", 7, APP1_GROUP, "app1", error_kind="timeout"),  # timed out, yet consumed: own
+        answers.result("f8415bcb98cd-3", "app1", c8_app1),  # misrouted: consumed by app2's worker
+        answers.result("f8415bcb98cd-0", "app2", c8_app2),  # consumed by app2: own
+        answers.result("f8415bcb98cd-1", "app2", c7_app2),  # own
+        answers.result("f8415bcb98cd-2", "app1", c7_app1),  # own
+        answers.result("f8415bcb98cd-4", "app1", c8_app1),  # misrouted
+        answers.result("f8415bcb98cd-5", "app1", c8_app1),  # misrouted
+        answers.result("f8415bcb98cd-6", "app2", c8_app2, ok=False, error_kind="socket_error"),  # failed
+        answers.result("f8415bcb98cd-7", "app1", {}, ok=False, error_kind="timeout"),  # failed before any answer
+        answers.result("f8415bcb98cd-8", "app2", c7_app2),  # answered 200, never consumed: lost
+        answers.result("f8415bcb98cd-9", "app1", c7_app1, ok=False, error_kind="timeout"),  # timed out, yet consumed
     ]
     receipts = [receipt(0, "app2"), receipt(1, "app2"), receipt(2, "app1"), receipt(9, "app1")]
     receipts += [receipt(i, "app2") for i in (3, 4, 5)] + [receipt(3, "app2")]  # 3 delivered twice
@@ -108,7 +56,7 @@ def converted_run():
             "success": True,
             "line": "REPRODUCED: 3 of 10 tasks misrouted, 2 requests failed, 1 lost",
         },
-        "timeline": timeline,
+        "timeline": checker.timeline(results),
         "results": results,
         "receipts": receipts,
         "summary": {"totals": totals, "per_app": {}},
@@ -117,34 +65,8 @@ def converted_run():
             "publishes_by_vhost": {"app1": 2, "app2": 6},
             "receipts_by_vhost": {"app1": 2, "app2": 5},
         },
-        "failure_causes": [
-            {
-                "app": "app1",
-                "pid": None,
-                "application_group": None,
-                "config_module": None,
-                "error_kind": "timeout",
-                "count": 1,
-                "error": "timeout text",
-            },
-            {
-                "app": "app2",
-                "pid": 8,
-                "application_group": "app2",
-                "config_module": "app2.celeryconfig",
-                "error_kind": "socket_error",
-                "count": 1,
-                "error": "Error opening socket: a socket error occurred",
-            },
-        ],
+        "failure_causes": checker.failure_causes(results),
     }
-
-
-def old_format(document):
-    """The same run as the old format stored it: mode, top-level success, the verdict a string."""
-    old = {k: v for k, v in document.items() if k not in ("code", "process_model", "stack", "versions")}
-    old.update(mode=document["code"], success=document["verdict"]["success"], verdict=document["verdict"]["line"])
-    return old
 
 
 def drawn(document):
@@ -152,44 +74,68 @@ def drawn(document):
 
 
 def test_interpreters_in_creation_order_with_offsets_from_the_childs_first():
-    children = picture.children(converted_run())
+    children = picture.children(run_document())
     assert [child["pid"] for child in children] == [7, 8]
     assert [(i["group"], i["offset"]) for i in children[1]["interpreters"]] == [("app2", 0.0), (APP1_GROUP, 1.355)]
-    assert [(i["group"], i["offset"]) for i in children[0]["interpreters"]] == [("app2", 0.0), (APP1_GROUP, 0.443)]
+    assert [(i["group"], i["offset"]) for i in children[0]["interpreters"]] == [("app2", 0.0), (APP1_GROUP, 0.002)]
+    # The first run and the writes are on the same axis.
+    first = children[1]["interpreters"][0]
+    assert first["first_ran_offset"] == 0.004 and {w["offset"] for w in first["writes"]} == {0.01}
 
 
-def test_the_arrow_comes_from_the_earlier_interpreter_whose_config_was_inherited():
-    arrows = {key: i["inherited_from"] for key, i in drawn(converted_run()).items()}
-    assert arrows == {(7, "app2"): None, (7, APP1_GROUP): None, (8, "app2"): None, (8, APP1_GROUP): (8, "app2")}
-
-
-def test_no_arrow_when_no_earlier_interpreter_of_that_child_has_the_inherited_config():
-    document = converted_run()
-    child8 = document["timeline"][1]["interpreters"]
-    child8[1]["created_at"] = child8[0]["created_at"] + 1  # app2 now created after app1: no earlier source
-    child8[0]["inherited"] = {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
-    document["timeline"][0]["interpreters"][1]["inherited"] = {"CELERY_CONFIG_MODULE": "app1.celeryconfig"}
-    interpreters = drawn(document)
-    assert interpreters[(8, APP1_GROUP)]["inherited"] == "app2.celeryconfig"
-    assert interpreters[(8, APP1_GROUP)]["inherited_from"] is None  # app2 of child 8 came later
-    assert interpreters[(7, APP1_GROUP)]["inherited_from"] is None  # app1's own config: not from app2
-    # Poisoned is what Celery used (foreign_config), not what was inherited.
-    assert [interpreters[key]["poisoned"] for key in ((7, APP1_GROUP), (8, "app2"), (8, APP1_GROUP))] == [
-        False,
-        False,
-        True,
+def test_the_arrows_come_from_the_interpreter_whose_write_was_inherited():
+    interpreters = drawn(run_document())
+    poisoned = interpreters[(8, APP1_GROUP)]
+    assert [(a["name"], a["from"], a["used"]) for a in poisoned["arrows"]] == [
+        ("CELERY_CONFIG_MODULE", (8, "app2"), True),
+        ("DJANGO_SETTINGS_MODULE", (8, "app2"), False),
     ]
+    assert poisoned["inherited_from"] == (8, "app2")
+    assert all(not interpreters[key]["arrows"] for key in ((7, "app2"), (7, APP1_GROUP), (8, "app2")))
 
 
-def test_exactly_the_foreign_config_interpreters_are_poisoned():
-    interpreters = drawn(converted_run())
+def test_exactly_the_interpreters_that_used_another_apps_value_are_poisoned_and_failures_are_shown():
+    interpreters = drawn(run_document())
     assert sorted(key for key, i in interpreters.items() if i["poisoned"]) == [(8, APP1_GROUP)]
     assert interpreters[(8, APP1_GROUP)]["config_module"] == "app2.celeryconfig"
-    assert len(interpreters) == 4
+    assert {key: i["state"] for key, i in interpreters.items()} == {
+        (7, "app2"): "ok",
+        (7, APP1_GROUP): "failures",  # a timeout: never a green box with a failure in it
+        (8, "app2"): "failures",
+        (8, APP1_GROUP): "poisoned",
+    }
+
+
+def test_a_split_between_configs_is_drawn_with_its_counts():
+    document = run_document()
+    own = answers.answer(7, "app2", 1795559186.6991482, loader="celery.loaders.app", celery_app="app2")
+    fallback = answers.answer(7, "app2", 1795559186.6991482)
+    fallback["broker"]["config_module"] = None
+    results = [answers.result(f"s-{i}", "app2", own) for i in range(3)] + [answers.result("s-x", "app2", fallback)]
+    document["timeline"] = checker.timeline(results)
+    (interpreter,) = [i for child in picture.children(document) for i in child["interpreters"]]
+    assert interpreter["variables"][0]["used"] == "app2.celeryconfig x3, none x1"
+
+
+def test_the_canvas_is_wide_enough_for_any_title():
+    document = run_document()
+    narrow = picture.picture(document)["width"]
+    document["scenario"] = "a-scenario-with-a-very-long-name-" * 4
+    wide = picture.picture(document)
+    assert wide["width"] > narrow and wide["width"] >= picture.text_width(wide["title"], 20, "bold")
+
+
+def test_daemon_processes_are_named_as_such_and_verdicts_have_one_spelling():
+    document = run_document()
+    document["process_model"] = "daemon"
+    document["verdict"] = {"kind": "NOT_ISOLATED", "success": False, "line": "NOT ISOLATED: 3 of 10 tasks misrouted"}
+    drawn_page = picture.picture(document)
+    assert drawn_page["process_label"] == ("mod_wsgi daemon", "process")
+    assert drawn_page["verdict"]["words"] == "NOT ISOLATED" and drawn_page["title"].startswith("NOT ISOLATED: ")
 
 
 def test_every_request_sent_is_in_exactly_one_flow_classified_as_the_checker_does():
-    document = converted_run()
+    document = run_document()
     flows = picture.flows(document)
     assert sum(flow["count"] for flow in flows) == len(document["results"]) == document["summary"]["totals"]["sent"]
     by_outcome = {}
@@ -211,7 +157,7 @@ def test_every_request_sent_is_in_exactly_one_flow_classified_as_the_checker_doe
 
 
 def test_accounting_adds_up_and_the_flows_agree_with_the_totals():
-    accounting = picture.accounting(converted_run())
+    accounting = picture.accounting(run_document())
     assert (accounting["sent"], accounting["consumed_own"], accounting["misrouted"]) == (10, 4, 3)
     assert (accounting["failed"], accounting["lost"], accounting["adds_up"], accounting["flows_agree"]) == (
         2,
@@ -227,21 +173,14 @@ def test_accounting_adds_up_and_the_flows_agree_with_the_totals():
 
 
 def test_accounting_says_when_the_totals_do_not_add_up():
-    document = converted_run()
+    document = run_document()
     document["summary"]["totals"]["lost"] = 0  # 4 + 3 + 2 + 0 != 10, and the flows count 1 lost
     accounting = picture.accounting(document)
     assert (accounting["adds_up"], accounting["flows_agree"]) == (False, False)
 
 
-def test_the_old_format_reads_as_the_new():
-    new, old = picture.picture(converted_run()), picture.picture(old_format(converted_run()))
-    assert old["verdict"] == new["verdict"] == converted_run()["verdict"]
-    assert (old["run"]["code"], old["run"]["process_model"]) == ("buggy", "embedded")
-    assert old["children"] == new["children"] and old["flows"] == new["flows"]
-
-
 def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_written(tmp_path):
-    document = converted_run()
+    document = run_document()
     html_path, png_path = report_html.write_run_page(document, tmp_path / "run.json")
     assert (html_path.name, png_path.name) == ("run.html", "run.png")
     page = html_path.read_text()
@@ -263,7 +202,7 @@ def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_writt
 
 
 def test_values_are_escaped(tmp_path):
-    document = converted_run()
+    document = run_document()
     document["timeline"][0]["interpreters"][0]["application_group"] = "<script>alert(1)</script>"
     html_path, _ = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
@@ -271,7 +210,7 @@ def test_values_are_escaped(tmp_path):
 
 
 def test_the_index_lists_every_run_report_of_the_directory_newest_first(tmp_path):
-    newer, older = converted_run(), old_format(converted_run())
+    newer, older = run_document(), run_document()
     newer.update(run_id="newer", started_at="2026-11-25T10:00:00+00:00")
     older.update(run_id="older", started_at="2026-11-24T10:00:00+00:00")
     for name, document in (("a-newer.json", newer), ("b-older.json", older)):
@@ -284,6 +223,8 @@ def test_the_index_lists_every_run_report_of_the_directory_newest_first(tmp_path
     page = report_html.write_index(tmp_path).read_text()
     assert re.findall(r'data-run-id="([^"]+)"', page) == ["newer", "older"]
     assert 'href="a-newer.html"' in page and "(no page: b-older.json)" in page
+    (tmp_path / "c-old-format.json").write_text(json.dumps(older | {"verdict": "REPRODUCED: a string"}))
+    assert re.findall(r'data-run-id="([^"]+)"', report_html.write_index(tmp_path).read_text()) == ["newer", "older"]
     # Cached rows are refreshed when a report changes.
     (tmp_path / "b-older.json").write_text(json.dumps(older | {"started_at": "2026-11-26T10:00:00+00:00"}))
     page = report_html.write_index(tmp_path).read_text()
@@ -291,14 +232,17 @@ def test_the_index_lists_every_run_report_of_the_directory_newest_first(tmp_path
 
 
 @pytest.mark.parametrize("kind", ["FIXED", "ISOLATED", "INCONCLUSIVE"])
-def test_a_run_with_no_poisoned_interpreter_draws_no_arrow_and_no_poisoned_label(tmp_path, kind):
-    document = copy.deepcopy(converted_run())
-    child8 = document["timeline"][1]["interpreters"]
-    child8[0].update(inherited={}, foreign_config=False, config_module="app1.celeryconfig")
+def test_a_run_with_no_poisoned_interpreter_draws_no_red_arrow_and_no_poisoned_label(tmp_path, kind):
+    document = run_document()
+    results = [answers.result("a", "app2", answers.fixed(8, "app2", 10.0))]
+    results.append(answers.result("b", "app1", answers.fixed(8, "app1", 10.5, inherited_from="app2")))
+    document["timeline"] = checker.timeline(results)
     document["verdict"] = {"kind": kind, "success": kind != "INCONCLUSIVE", "line": f"{kind}: hand-made"}
     html_path, _ = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
-    assert page.count('class="interpreter"') == 4
-    for marker in ('data-poisoned="true"', ">POISONED<", 'class="inherited-arrow"'):
+    assert page.count('class="interpreter"') == 2
+    for marker in ('data-poisoned="true"', ">POISONED<", 'data-used="true"'):
         assert marker not in page
+    # The copied-then-overwritten DJANGO_SETTINGS_MODULE is still drawn, in grey.
+    assert page.count('class="inherited-arrow" data-name="DJANGO_SETTINGS_MODULE" data-used="false"') == 1
     assert f'data-kind="{kind}"' in page
