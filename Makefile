@@ -14,9 +14,11 @@ PROCESS_MODEL ?= $(firstword $(PROCESS_MODELS))
 SCENARIO      ?= $(firstword $(SCENARIOS))
 FAULT         ?= $(firstword $(FAULTS))
 FIRST         ?= $(firstword $(FIRSTS))
+TRANSPORT     ?= $(firstword $(TRANSPORTS))
 SEED          ?=
 BUNDLE_STACKS ?= $(STACKS)
 BUNDLE        ?=
+BROWSER       ?=
 PROCESSES     ?=
 THREADS       ?=
 
@@ -28,6 +30,7 @@ $(call one_of,PROCESS_MODEL,PROCESS_MODELS)
 $(call one_of,SCENARIO,SCENARIOS)
 $(call one_of,FAULT,FAULTS)
 $(call one_of,FIRST,FIRSTS)
+$(call one_of,TRANSPORT,TRANSPORTS)
 $(if $(shell [[ '$(FAULT_AT)' =~ ^0?\.[0-9]*[1-9][0-9]*$$ ]] && echo ok),,$(error FAULT_AT must be a fraction between 0 and 1, not '$(FAULT_AT)'))
 whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
 $(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
@@ -47,7 +50,7 @@ LAB_MGMT_PORT ?= $(MGMT_PORT)
 # What `make env` adds to .env when missing: the defaults of choices.mk, for a bare
 # `docker compose up` (make passes its own values on every command line).
 ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
-	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) \
+	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) LAB_TRANSPORT=$(firstword $(TRANSPORTS)) \
 	LAB_APACHE_PROCESSES=$(APACHE_PROCESSES) LAB_APACHE_THREADS=$(APACHE_THREADS) \
 	LAB_HTTP_PORT=$(HTTP_PORT) LAB_MGMT_PORT=$(MGMT_PORT)
 
@@ -58,7 +61,7 @@ IMAGES := mod-wsgi-leak-lab/python-apps:$(STACK) mod-wsgi-leak-lab/rabbitmq:$(ST
 IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml choices.mk \
 	wheelhouse/$(STACK)/.complete
 # Compose reads .env itself; these say what this make run asks for.
-LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) \
+LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
 	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
 COMPOSE = $(LAB_ENV) docker compose
 
@@ -70,14 +73,14 @@ quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 # interpreter anew. `up` recreates Apache only when its settings changed; otherwise a
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
-	@echo "Stack $(STACK): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO); fresh Apache children..."
-	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq worker-app1 worker-app2 apache)
+	@echo "Stack $(STACK): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
+	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq firehose worker-app1 worker-app2 apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
 # The ports and the management API's credentials come from .env as it is when the load
 # starts: on a fresh clone `setup` writes .env after make has read its makefiles.
-LOADTEST = set -a && . ./.env && set +a && $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) \
+LOADTEST = set -a && . ./.env && set +a && $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) --transport $(TRANSPORT) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
 	--url "http://127.0.0.1:$$LAB_HTTP_PORT" --mgmt-url "http://127.0.0.1:$$LAB_MGMT_PORT" \
 	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST)
@@ -94,11 +97,13 @@ help: ## List the targets and the knobs
 	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
-	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the app whose Host gets the first request, alone"
+	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the Host of the first request, sent alone (burst: none, all at once)"
+	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
 	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
+	@echo "  BROWSER=<path>  the browser make test opens the run page in (default: Chromium or Google Chrome on PATH)"
 	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT (default $(HTTP_PORT), $(MGMT_PORT)) and the passwords live in .env (make env writes it)"
 
 .PHONY: reproduce
@@ -145,10 +150,8 @@ down: ## Stop and remove the lab's containers and network
 	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
 
 .PHONY: diff
-diff: ## The fix, as a diff short enough for a slide
-	@diff -u --label apps/app1/app1/wsgi_buggy.py --label apps/app1/app1/wsgi_fixed.py \
-		apps/app1/app1/wsgi_buggy.py apps/app1/app1/wsgi_fixed.py || true
-	@diff -u --label /dev/null --label apps/app1/app1/celery.py /dev/null apps/app1/app1/celery.py || true
+diff: venv ## The fix, as a diff short enough for a slide
+	@$(PYTHON) -m loadtest.docs --diff
 
 .PHONY: xray
 xray: venv ## What every interpreter of every Apache child sees now (GET /xray/)
@@ -161,26 +164,27 @@ logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
 .PHONY: test
 test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
 	@$(MAKE) --no-print-directory images STACK=$(filter-out $(STACK),$(STACKS))
-	@bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
-	$(PYTHON) -m pytest --stack $(STACK)
+	@LAB_BROWSER=$(BROWSER) bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
+	LAB_BROWSER=$(BROWSER) $(PYTHON) -m pytest --stack $(STACK)
 
 .PHONY: test-unit
 test-unit: dev ## Unit tests only (no Docker)
 	$(PYTHON) -m pytest tests/unit
 
 .PHONY: lint
-lint: dev ## ruff, shellcheck, hadolint, the workflow's schema and `docker compose config`
+lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose config` and the docs' citations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PYTHON) scripts/check_docs.py
 	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
 	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
 	@env APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
 		$(ENV_DEFAULTS) docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
-.PHONY: guide
-guide: dev ## Write docs/workshop.md's exercises from docs/exercises.yml
-	$(PYTHON) -m loadtest.exercises --write
+.PHONY: docs
+docs: dev ## Write the docs' generated sections: exercises, real outputs (docs/runs/), measurements (docs/measured/)
+	$(PYTHON) -m loadtest.docs --write
 
 .PHONY: bundle
 bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS, for offline venues
@@ -190,6 +194,10 @@ bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BU
 .PHONY: load-bundle
 load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); then make reproduce builds nothing
 	@$(if $(BUNDLE),bash scripts/load-bundle.sh "$(BUNDLE)",echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2)
+
+.PHONY: ci-as-runner
+ci-as-runner: dev ## As root: the CI workflow's run steps as GitHub's non-root runner, in a fresh clone (scripts/ci-as-runner.sh)
+	bash scripts/ci-as-runner.sh $(STACK)
 
 .PHONY: bench
 bench: setup ## Time what workshops wait on, both stacks and make test (scripts/bench.sh; --cold for cold)

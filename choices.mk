@@ -7,7 +7,8 @@ PROCESS_MODELS := embedded daemon
 SCENARIOS      := default bad-credentials django-settings
 STACKS         := trixie bookworm
 FAULTS         := none broker-restart worker-kill apache-recycle
-FIRSTS         := any app1 app2
+FIRSTS         := random app1 app2 burst
+TRANSPORTS     := librabbitmq pyamqp
 
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).

@@ -7,7 +7,7 @@ fail() { echo "apache: $*" >&2; exit 1; }
 choices() { sed -n "s/^$1 *:= *//p" /srv/choices.mk; }
 default() { choices "$1" | cut -d' ' -f1; }
 : "${LAB_CODE:=$(default CODES)}" "${LAB_SCENARIO:=$(default SCENARIOS)}"
-: "${LAB_PROCESS_MODEL:=$(default PROCESS_MODELS)}"
+: "${LAB_PROCESS_MODEL:=$(default PROCESS_MODELS)}" "${LAB_TRANSPORT:=$(default TRANSPORTS)}"
 : "${LAB_APACHE_PROCESSES:=$(default APACHE_PROCESSES)}" "${LAB_APACHE_THREADS:=$(default APACHE_THREADS)}"
 check() {  # check NAME VALUE LIST
   case " $(choices "$3") " in *" $2 "*) ;; *) fail "$1 must be one of: $(choices "$3"); not '$2'" ;; esac
@@ -15,6 +15,7 @@ check() {  # check NAME VALUE LIST
 check LAB_CODE "$LAB_CODE" CODES
 check LAB_SCENARIO "$LAB_SCENARIO" SCENARIOS
 check LAB_PROCESS_MODEL "$LAB_PROCESS_MODEL" PROCESS_MODELS
+check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
 for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
   case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac
 done
@@ -23,6 +24,7 @@ defines=""
 [ "$LAB_PROCESS_MODEL" = daemon ] && defines="-DLAB_DAEMON"
 LAB_APACHE_MAX_WORKERS=$((LAB_APACHE_PROCESSES * LAB_APACHE_THREADS))
 export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO LAB_PROCESS_MODEL
+export LAB_TRANSPORT
 set +u
 # Debian's own file, present only inside the image.
 # shellcheck source=/dev/null

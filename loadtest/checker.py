@@ -1,6 +1,6 @@
-"""The checker: pure functions of the history (the requests sent, the receipts, the broker's
-counters) that account for every request and reach the verdict. No network, no Docker:
-everything here is unit-tested directly.
+"""The checker: pure functions of the history (the requests sent, the workers' receipts, the
+broker's records, the nemesis's events) that account for every request and reach the verdict.
+No network, no Docker: everything here is unit-tested directly.
 """
 
 from collections import Counter
@@ -8,21 +8,73 @@ from dataclasses import asdict, dataclass
 
 from loadtest.lab import APPS, READERS, WATCHED, app_for_group, config_app
 
-# Seconds around a fault's window within which a failure or a loss is put down to it: a
-# request in flight when the fault began, or on a connection that had not yet come back.
-FAULT_GRACE = 2.0
+
+def interpreter_of(result):
+    response = result.get("response") or {}
+    return (response.get("pid"), response.get("application_group")) if "pid" in response else None
 
 
-def in_fault(at, fault, open_ended=False):
-    """Did this moment fall while the nemesis's fault was under way (or just after)?
-    open_ended: any time after the fault began (a redelivery comes once the broker is back)."""
+def fault_span(fault, results):
+    """When the nemesis's fault was under way, from the run's own events (as Jepsen records
+    faults as operations): from its first step's start until the web side was seen working
+    again, i.e. per interpreter (pid, group) the first success of a request sent after the
+    last step ended (requests that reached no interpreter: the first such success anywhere).
+    Returns (began_at, {interpreter or None: recovered_at}), or None without a fault."""
     if not fault or fault.get("began_at") is None:
+        return None
+    ended = fault.get("ended_at") or float("inf")
+    recovered = {}
+    for result in sorted(results, key=lambda r: r.get("answered_at") or 0):
+        if result["ok"] and (result.get("sent_at") or 0) >= ended:
+            for key in (interpreter_of(result), None):
+                recovered.setdefault(key, result["answered_at"])
+    return fault["began_at"], recovered
+
+
+def in_fault(result, span):
+    """Was this request answered while the fault was under way (see fault_span)?"""
+    if span is None:
         return False
-    end = float("inf") if open_ended else (fault.get("ended_at") or at) + FAULT_GRACE
-    return fault["began_at"] - FAULT_GRACE <= at <= end
+    began, recovered = span
+    at = result.get("answered_at") or 0
+    until = recovered.get(interpreter_of(result), recovered.get(None, float("inf")))
+    return began <= at <= until
 
 
-def summarize(results, receipts, fault=None):
+def broker_witness(results, receipts, traces, span=None):
+    """The broker's record (the firehose: which vhost and user published each task) against
+    the workers' receipts, task by task: outside the fault, a task is recorded by the broker
+    exactly when a worker received it, and in the same vhost."""
+    traced, received = {}, {}
+    for trace in traces:
+        traced.setdefault(trace["request_id"], trace)
+    for receipt in receipts:
+        received.setdefault(receipt["request_id"], receipt)
+    disagree = 0
+    for result in results:
+        if in_fault(result, span):
+            continue
+        trace, receipt = traced.get(result["request_id"]), received.get(result["request_id"])
+        if (trace is None) != (receipt is None) or (trace and receipt and trace["vhost"] != receipt["worker_vhost"]):
+            disagree += 1
+    publishes = Counter(trace["vhost"] for trace in traced.values())
+    return {
+        "publishes_by_vhost": {app: publishes.get(app, 0) for app in APPS},
+        "receipts_by_vhost": receipts_by_vhost(received.values()),
+        "publishers": dict(Counter(f"{t['user']}@{t['vhost']}" for t in traced.values())),
+        "unrouted": sum(1 for t in traced.values() if not t.get("routed_queues")),
+        "disagreements": disagree,
+        "agrees": disagree == 0,
+    }
+
+
+def receipts_by_vhost(receipts):
+    """Tasks received per vhost, each task once (pass one receipt per task)."""
+    counts = Counter(receipt["worker_vhost"] for receipt in receipts)
+    return {app: counts.get(app, 0) for app in APPS}
+
+
+def summarize(results, receipts, fault=None, traces=()):
     """Account for every request.
 
     results: one dict per request sent: request_id, app (by Host), ok (bool), error_kind,
@@ -34,15 +86,19 @@ def summarize(results, receipts, fault=None):
     received it and the client recorded an error, and *lost* otherwise. Failures are
     *foreign* when the interpreter had another app's Celery config; *wrong_settings* counts
     answers served with another app's Django settings. With a fault (the nemesis's record),
-    failures and losses of requests answered during it are counted apart: *_in_fault.
+    failures and losses of requests answered during it (fault_span) are counted apart:
+    *_in_fault; a lost task is *lost_before_broker* when the broker never recorded it
+    (`traces`: the firehose's records).
     """
+    span = fault_span(fault, results)
+    traced = {trace["request_id"] for trace in traces}
     received = {}
     duplicates = redelivered = 0
     for receipt in receipts:
         if receipt["request_id"] in received:
             duplicates += 1
-            # Delivered again once the fault began: its first ack never reached the broker.
-            redelivered += in_fault(receipt.get("received_at", 0), fault, open_ended=True)
+            # Delivered again after the fault began: its first ack never reached the broker.
+            redelivered += span is not None and receipt.get("received_at", 0) >= span[0]
         received[receipt["request_id"]] = receipt
 
     per_app = {app: _empty_row() for app in APPS}
@@ -62,7 +118,7 @@ def summarize(results, receipts, fault=None):
                 row["misrouted_to"][receipt["worker_vhost"]] += 1
         elif result.get("error_kind"):
             row["failed"] += 1
-            row["failed_in_fault"] += in_fault(result.get("answered_at", 0), fault)
+            row["failed_in_fault"] += in_fault(result, span)
             row["errors"][result["error_kind"]] += 1
             if used_config not in (None, result["app"]):
                 row["foreign_failures"] += 1
@@ -70,7 +126,8 @@ def summarize(results, receipts, fault=None):
                 row["refused_own_config"] += 1
         else:
             row["lost"] += 1
-            row["lost_in_fault"] += in_fault(result.get("answered_at", 0), fault)
+            row["lost_in_fault"] += in_fault(result, span)
+            row["lost_before_broker"] += result["request_id"] not in traced
     for row in per_app.values():
         row["errors"] = dict(row["errors"])
         row["misrouted_to"] = dict(row["misrouted_to"])
@@ -99,6 +156,7 @@ COUNTS = (
     "wrong_settings",  # answered with another app's Django settings
     "failed_in_fault",  # failed while the nemesis's fault was under way
     "lost_in_fault",  # answered 200 while the fault was under way, never consumed
+    "lost_before_broker",  # answered 200, never consumed, and the broker never recorded it
 )
 
 
@@ -148,13 +206,47 @@ def fault_costs(totals):
     if totals.get("failed_in_fault"):
         costs.append(f"{totals['failed_in_fault']} failed with the error they got")
     if totals.get("lost_in_fault"):
+        before = totals.get("lost_before_broker", 0)
         costs.append(
-            f"{totals['lost_in_fault']} answered 200 but never consumed (published as the broker went down: "
-            "librabbitmq has no publisher confirms)"
+            f"{totals['lost_in_fault']} answered 200 but never consumed ({before} never recorded by the broker)"
         )
     if totals.get("redelivered_in_fault"):
         costs.append(f"{totals['redelivered_in_fault']} consumed twice (redelivered: the ack never reached the broker)")
     return f"; during the fault {', '.join(costs)}" if costs else ""
+
+
+def fault_explanation(totals, fault, transport):
+    """Why the fault cost what it did, from the counts and the transport: sentences for the
+    run's "Why" lines."""
+    if not fault:
+        return []
+    sentences = []
+    if totals.get("failed_in_fault"):
+        sentences.append(
+            f"{totals['failed_in_fault']} requests failed during the {fault['fault']} fault, each with the error the "
+            "web side got (failures by cause, above)."
+        )
+    before = totals.get("lost_before_broker", 0)
+    if before:
+        cause = (
+            "librabbitmq publishes without confirms, so the web side could not know (TRANSPORT=pyamqp, with "
+            "publisher confirms, turns them into failures)"
+            if transport == "librabbitmq"
+            else "yet the publisher confirmed them"
+        )
+        sentences.append(
+            f"{before} requests answered 200 were never recorded by the broker: they were published as it went "
+            f"down; {cause}."
+        )
+    after = totals.get("lost_in_fault", 0) - before
+    if after > 0:
+        sentences.append(f"{after} tasks the broker recorded during the fault never reached a worker.")
+    if totals.get("redelivered_in_fault"):
+        sentences.append(
+            f"{totals['redelivered_in_fault']} tasks were delivered twice: their first ack never reached the broker "
+            "(tasks are acked after they ran: a task may run twice, none is lost)."
+        )
+    return sentences
 
 
 def what_is_missing(totals, broker_agrees):
@@ -170,7 +262,7 @@ def what_is_missing(totals, broker_agrees):
     if totals.get("unexpected_receipts"):
         reasons.append(f"{totals['unexpected_receipts']} receipts are for requests this run did not send")
     if not broker_agrees:
-        reasons.append("the broker's publish counters disagree with the workers' receipts")
+        reasons.append("the broker's record of the tasks (its firehose) disagrees with the workers' receipts")
     return "; ".join(reasons) or "the counts do not add up"
 
 

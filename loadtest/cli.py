@@ -2,6 +2,7 @@
 A short pipeline, as Jepsen's: plan, client (and nemesis), history, checker, report."""
 
 import argparse
+import concurrent.futures
 import datetime
 import os
 import sys
@@ -14,7 +15,10 @@ from loadtest.lab import DEFAULTS, UsageError
 from loadtest.nemesis import Nemesis
 
 # What a run's report records of what was asked.
-RECORDED = ("code", "process_model", "scenario", "stack", "fault", "first", "requests", "concurrency", "ramp_up", "url")
+RECORDED = (
+    "code", "process_model", "scenario", "stack", "transport", "fault", "first", "requests", "concurrency", "ramp_up",
+    "url",
+)  # fmt: skip
 
 
 def number(kind, zero=False, below=None):
@@ -44,6 +48,7 @@ def parse_args(argv=None, env=os.environ):
     add("--process-model", choices=lab.PROCESS_MODELS, default=lab.PROCESS_MODELS[0], help="mod_wsgi's process model")
     add("--scenario", choices=lab.SCENARIOS, default=lab.SCENARIOS[0], help="what Apache was started with")
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
+    add("--transport", choices=lab.TRANSPORTS, default=lab.TRANSPORTS[0], help="how the web side publishes")
     add("--requests", type=number(int), default=DEFAULTS["requests"], help="requests to send")
     add("--concurrency", type=number(int), default=DEFAULTS["concurrency"], help="client threads")
     add(
@@ -61,7 +66,7 @@ def parse_args(argv=None, env=os.environ):
     add("--report-dir", type=Path, default=Path("reports"), help="where reports are written (reports/)")
     add("--label", default="", help="extra word for the report's file name")
     add("--timeout", type=number(float), default=15.0, help="seconds per HTTP request (15)")
-    add("--settle", type=number(float), default=30.0, help="seconds to wait for the workers and the broker (30)")
+    add("--settle", type=number(float), default=30.0, help="seconds to wait at most for the workers and the broker")
     add("--fault", choices=lab.FAULTS, default=lab.FAULTS[0], help="what the nemesis does during the load")
     add(
         "--fault-at",
@@ -69,8 +74,8 @@ def parse_args(argv=None, env=os.environ):
         default=DEFAULTS["fault_at"],
         help="when: the fraction of requests sent",
     )
-    add("--compose", default="docker compose", help="how the nemesis reaches the lab's Compose project")
-    add("--first", choices=lab.FIRSTS, default=lab.FIRSTS[0], help="the app whose Host is asked first, alone")
+    add("--compose", default="docker compose", help="the lab's Compose project (the nemesis, Apache's log)")
+    add("--first", choices=lab.FIRSTS, default=lab.FIRSTS[0], help="the Host asked first, alone (burst: none)")
     add("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
     args.url, args.mgmt_url = args.url.rstrip("/"), args.mgmt_url.rstrip("/")
@@ -83,49 +88,55 @@ def run(args):
     client.check_reachable(args.url)
     mgmt = history.ManagementAPI(args.mgmt_url, args.mgmt_user, args.mgmt_password)
     seed = args.seed if args.seed is not None else generator.new_seed()
-    first = None if args.first == "any" else next(h for h, app in lab.HOST_APPS.items() if app == args.first)
+    first = generator.first_host(args.first, lab.HOST_APPS, seed)
     plan = generator.plan(list(lab.HOST_APPS), args.requests, seed, first)
     run = {name: getattr(args, name) for name in RECORDED}
     run.update(seed=seed, run_id=uuid.uuid4().hex[:12], expected=checker.expected_kind(args.code, args.process_model))
+    run["first_host"] = first
     if not args.quiet:
         print(report.format_header(run), file=sys.stderr, flush=True)
 
-    baseline = history.Baseline(mgmt)
-    receipts_reader = history.ReceiptReader(args.receipts_dir, run["run_id"])
+    records = history.Records(args.receipts_dir, run["run_id"])
     nemesis = Nemesis(args.fault, args.requests, args.fault_at, args.compose)
     run["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     load_began_at = time.time()
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
     results = client.send_all(
-        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.tick, bool(first)
+        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.gate, bool(first)
     )
     run["load_seconds"] = round(time.monotonic() - started, 3)
     nemesis.join()
     fault = nemesis.record()
-    receipts, broker = history.settle(receipts_reader, results, mgmt, baseline, args.settle)
-    problems = []
-    # Asked after the load: asking before would create interpreters in the fresh children.
-    try:
-        versions, run["apache_processes"] = xray.running(args.url, run)
-    except xray.Unanswered as exc:
-        versions, run["apache_processes"] = {}, []
-        problems.append(str(exc))
-    # mod_wsgi's own "Create interpreter" lines: a second clock beside each interpreter's record.
-    try:
-        logged = history.interpreter_lines(history.apache_log(args.compose, load_began_at - 1))
-    except UsageError as exc:
-        logged, run["apache_log"] = [], str(exc)
+    # While the witnesses settle: mod_wsgi's own "Create interpreter" lines (a second clock
+    # beside each interpreter's record) and the broker's version, asked in the background.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        log = pool.submit(history.apache_log, args.compose, load_began_at - 1)
+        broker_versions = pool.submit(mgmt.versions)
+        receipts, traces, run["witnesses_complete_after"] = history.settle(records, results, args.settle)
+        problems = []
+        # Asked after the load: asking before would create interpreters in the fresh children.
+        try:
+            versions, run["apache_processes"] = xray.running(args.url, run)
+        except xray.Unanswered as exc:
+            versions, run["apache_processes"] = {}, []
+            problems.append(str(exc))
+        try:
+            logged = history.interpreter_lines(log.result())
+        except UsageError as exc:
+            logged, run["apache_log"] = [], str(exc)
+        versions.update(broker_versions.result())
 
-    summary = checker.summarize(results, receipts, fault)
+    summary = checker.summarize(results, receipts, fault, traces)
+    broker = checker.broker_witness(results, receipts, traces, checker.fault_span(fault, results))
     timeline = checker.timeline(results, logged)
     verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario, problems)
     doc = report.document(
-        {**run, "fault": fault}, {**versions, **mgmt.versions()}, results, receipts, summary, broker, verdict,
-        timeline, checker.failure_causes(results), checker.explanation(timeline),
+        {**run, "fault": fault}, versions, results, receipts, summary, broker, verdict,
+        timeline, checker.failure_causes(results),
+        checker.explanation(timeline) + checker.fault_explanation(summary["totals"], fault, args.transport),
     )  # fmt: skip
-    doc["interpreter_log"] = logged
-    doc["inheritance_conflicts"] = checker.inheritance_conflicts(timeline)
+    doc.update(traces=traces, interpreter_log=logged, inheritance_conflicts=checker.inheritance_conflicts(timeline))
     doc["report_path"] = report.write_and_print(doc, args.report_dir, args.label)
     return doc
 

@@ -86,36 +86,39 @@ def _post(url, run_id, request_id, host, timeout):
     return result
 
 
-def send_all(
-    url, run_id, plan, concurrency, ramp_up, timeout, progress, after_each=lambda done: None, first_alone=False
-):
+def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=lambda index: None, first_alone=False):
     """Every request of the plan, from `concurrency` client threads that start one after
     another over `ramp_up` seconds (the ramp-up of JMeter and Locust), the way traffic comes
-    back after a restart, instead of all in the same millisecond. `after_each(done)` is
-    called after every request (the nemesis waits for its moment there). `first_alone`: the
-    plan's first request is sent and answered before any other starts (FIRST=app2: its
-    interpreter is the first one created, in whichever child takes it)."""
+    back after a restart, instead of all in the same millisecond. `gate(index)` is called
+    before each request is sent (the nemesis starts its fault and shapes the load there).
+    `first_alone`: the plan's first request is sent and answered before any other starts, as
+    the first request a fresh Apache child gets usually is: its interpreter is the first one
+    created in whichever child takes it."""
     work = queue.SimpleQueue()
     for item in enumerate(plan):
         work.put(item)
     results = [None] * len(plan)
-    if first_alone:
-        index, host = work.get()
+
+    def send_one(index, host):
+        gate(index)
         results[index] = {**send(url, run_id, index, host, timeout), "index": index}
-        after_each(progress.advance(results[index]["ok"]))
+        progress.advance(results[index]["ok"])
 
-    def client(number):
-        time.sleep(ramp_up * number / concurrency)
-        while True:
-            try:
-                index, host = work.get_nowait()
-            except queue.Empty:
-                return
-            results[index] = {**send(url, run_id, index, host, timeout), "index": index}
-            after_each(progress.advance(results[index]["ok"]))
+    with progress:
+        if first_alone:
+            send_one(*work.get())
 
-    with progress, concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(client, range(concurrency)))
+        def client(number):
+            time.sleep(ramp_up * number / concurrency)
+            while True:
+                try:
+                    index, host = work.get_nowait()
+                except queue.Empty:
+                    return
+                send_one(index, host)
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+            list(pool.map(client, range(concurrency)))
     return results
 
 

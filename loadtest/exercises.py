@@ -1,19 +1,14 @@
-"""python -m loadtest.exercises: the workshop's exercises (docs/exercises.yml) as the
-Markdown section of docs/workshop.md. `make guide` writes that section; the unit tests fail
-when the guide and the list disagree, and the integration tests run every exercise."""
+"""The workshop's exercises (docs/exercises.yml), checked, and rendered as the Markdown section
+of docs/workshop.md (`make docs` writes it: loadtest.docs); the unit tests fail when the guide
+and the list disagree, and the integration tests run every exercise."""
 
-import argparse
-import sys
 from pathlib import Path
 
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parents[1]
 EXERCISES_FILE = ROOT / "docs" / "exercises.yml"
-GUIDE_FILE = ROOT / "docs" / "workshop.md"
 FIXES_DIR = ROOT / "docs" / "fixes"
-BEGIN = "<!-- exercises: written by `make guide` from docs/exercises.yml; edit that file, not this section -->"
-END = "<!-- end of exercises -->"
 FIELDS = {"id", "title", "minutes", "predict", "command", "look_at", "expect", "why", "check"}
 
 
@@ -36,9 +31,9 @@ def load(path=EXERCISES_FILE):
 
 
 def render(exercises):
-    """The guide's exercise section, between its markers."""
+    """The guide's exercise section (docs/workshop.md, between its `generated: exercises` markers)."""
     total = sum(exercise["minutes"] for exercise in exercises)
-    lines = [BEGIN, "", f"{len(exercises)} exercises, {total} minutes in the room (times measured: see below).", ""]
+    lines = [f"{len(exercises)} exercises, {total} minutes in the room (times measured: see below).", ""]
     for number, exercise in enumerate(exercises, 1):
         fix = exercise.get("fix")
         copy = [f"cp docs/fixes/{fix}/*_wsgi.py workspace/"] if fix and not exercise.get("fix_by_hand") else []
@@ -64,34 +59,4 @@ def render(exercises):
             f"**Why:** {exercise['why']}",
             "",
         ]
-    lines.append(END)
-    return "\n".join(lines)
-
-
-def guide_with(section, guide_text):
-    """The guide's text with its exercise section replaced."""
-    head, begin, rest = guide_text.partition(BEGIN)
-    _, end, tail = rest.partition(END)
-    if not (begin and end):
-        raise ValueError(f"{GUIDE_FILE.name} lacks the exercise markers")
-    return head + section + tail
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m loadtest.exercises", description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite docs/workshop.md's exercise section")
-    args = parser.parse_args(argv)
-    try:
-        guide = guide_with(render(load()), GUIDE_FILE.read_text())
-    except ValueError as exc:
-        print(f"exercises: {exc}", file=sys.stderr)
-        return 2
-    if args.write:
-        GUIDE_FILE.write_text(guide)
-    else:
-        print(guide, end="")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return "\n".join(lines).rstrip()

@@ -32,7 +32,8 @@ PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon 
 SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
-FIRSTS = _CHOICES["FIRSTS"]  # which app's Host the first request goes to, alone (any: the mix decides)
+FIRSTS = _CHOICES["FIRSTS"]  # the Host of the first request, sent alone (random: one of the two; burst: none)
+TRANSPORTS = _CHOICES["TRANSPORTS"]  # how the web side publishes: librabbitmq, or py-amqp with publisher confirms
 # The numbers' defaults (choices.mk): the load, Apache's processes and threads, the ports.
 DEFAULTS = {
     name.lower(): (float if "." in _CHOICES[name][0] else int)(_CHOICES[name][0])

@@ -117,19 +117,25 @@ def children(document):
 
 
 def flows(document):
-    """Counts of (Host app, pid, group, published to, outcome): every request sent exactly once.
+    """Counts of (Host app, pid, group, published to, recorded by the broker as, outcome): every
+    request sent exactly once. "Published to" is what the web side's Celery app said;
+    "recorded" is the broker's own record of the publish (user@vhost, from its firehose).
 
     Outcome, as the checker counts: the worker app of its receipt (misrouted when that
     worker's vhost is not the Host's app), else failed:<error kind> when the client recorded
     an error, else lost."""
-    receipts = {}
+    receipts, traced = {}, {}
     for receipt in document["receipts"]:
         receipts.setdefault(receipt["request_id"], receipt)
+    for trace in document.get("traces") or []:
+        traced.setdefault(trace["request_id"], trace)
     counts = Counter()
     for result in document["results"]:
         response = result.get("response") or {}
         user, vhost = response.get("publisher_user"), response.get("publisher_vhost")
         published = f"{user}@{vhost}" if user or vhost else "-"
+        trace = traced.get(result["request_id"])
+        recorded = f"{trace['user']}@{trace['vhost']}" if trace else "-"
         receipt = receipts.get(result["request_id"])
         if receipt is not None:
             worker = receipt.get("worker_app") or receipt["worker_vhost"]
@@ -138,20 +144,30 @@ def flows(document):
             outcome, kind = f"failed:{result['error_kind']}", "failed"
         else:
             outcome, kind = "lost", "lost"
-        counts[(result["app"], response.get("pid"), response.get("application_group"), published, outcome, kind)] += 1
+        key = (
+            result["app"],
+            response.get("pid"),
+            response.get("application_group"),
+            published,
+            recorded,
+            outcome,
+            kind,
+        )
+        counts[key] += 1
     rows = [
         {
             "host_app": app,
             "pid": pid,
             "group": group,
             "published": published,
+            "recorded": recorded,
             "consumed_by": outcome,
             "outcome": kind,
             "misrouted": kind == "misrouted",
             "count": count,
-            "key": f"{app}|{pid}|{group}|{published}|{outcome}",
+            "key": f"{app}|{pid}|{group}|{published}|{recorded}|{outcome}",
         }
-        for (app, pid, group, published, outcome, kind), count in counts.items()
+        for (app, pid, group, published, recorded, outcome, kind), count in counts.items()
     ]
     # Grouped by Host app (in the lab's order), then the largest flows first.
     order = {app: i for i, app in enumerate(APPS)}
@@ -196,7 +212,7 @@ def accounting(document, drawn_flows=None):
             for vhost in sorted(set(publishes) | set(receipts))
         ],
         "broker_agrees": broker.get("agrees"),
-        "broker_restarted": broker.get("restarted"),
+        "publishers": broker.get("publishers") or {},
     }
 
 

@@ -65,8 +65,9 @@ def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
     return (
         f"loadtest: {run['code']} code, {run['process_model']} mod_wsgi, scenario {run['scenario']}, "
-        f"stack {run['stack']}{fault}, {run['requests']} requests, {run['concurrency']} threads, seed {run['seed']}, "
-        f"run {run['run_id']}; expecting {run['expected']}"
+        f"stack {run['stack']}, {run['transport']}{fault}, {run['requests']} requests, {run['concurrency']} threads, "
+        f"seed {run['seed']}, first {run.get('first_host') or 'none (burst)'}, run {run['run_id']}; "
+        f"expecting {run['expected']}"
     )
 
 
@@ -85,22 +86,28 @@ def format_text(doc):
     if doc["failure_causes"]:
         lines.append("Failures, by Host, interpreter and Celery config:")
         lines.append(format_failures(doc["failure_causes"]))
+    publishers = ", ".join(f"{where} x{n}" for where, n in sorted(broker["publishers"].items())) or "nothing"
     lines.append(
-        f"Broker publish counters by vhost: {broker['publishes_by_vhost']}; worker receipts by vhost: "
+        f"The broker recorded (its firehose, task by task): {publishers}; the workers received by vhost: "
         f"{broker['receipts_by_vhost']} ({'agree' if broker['agrees'] else 'DISAGREE'})"
     )
-    if broker.get("restarted"):
-        lines.append("The broker restarted during the run: its counters were compared for what came after.")
     if doc.get("fault"):
-        fault = doc["fault"]
-        took = (fault["ended_at"] or fault["began_at"]) - fault["began_at"]
-        steps = "; ".join(f"{step['command']} (exit {step['exit']})" for step in fault["steps"])
-        lines.append(f"Fault {fault['fault']}: {took:.1f} s, {steps}")
+        lines.append(f"Fault {format_fault(doc['fault'])}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
     if doc.get("apache_processes"):
         lines.append(f"Apache container: {format_processes(doc['apache_processes'])}")
     lines += [f"Why: {sentence}" for sentence in doc.get("explanation", [])]
     return "\n".join(lines)
+
+
+def format_fault(fault):
+    """'broker-restart: restart rabbitmq +0.0 s to +1.6 s (exit 0); up -d --wait ... +1.6 s to +9.8 s (exit 0)'."""
+    began = fault["began_at"] or 0
+    steps = "; ".join(
+        f"{s['command']} +{s['began_at'] - began:.1f} s to +{s['ended_at'] - began:.1f} s (exit {s['exit']})"
+        for s in fault["steps"]
+    )
+    return f"{fault['fault']}: {steps or 'no step ran'}"
 
 
 def format_processes(processes):

@@ -1,5 +1,15 @@
 """Celery settings both apps share; each app's celeryconfig adds its own broker_url."""
 
+import os
+
+# How the web side publishes (the TRANSPORT knob, set once for the whole container and never
+# written, so it cannot leak): librabbitmq, the incident's transport, which kombu picks for an
+# amqp:// URL, publishing without confirms; or py-amqp with publisher confirms, where a publish
+# the broker did not take raises instead of being answered 200.
+broker_scheme = {"librabbitmq": "amqp", "pyamqp": "pyamqp"}[os.environ.get("LAB_TRANSPORT") or "librabbitmq"]
+if broker_scheme == "pyamqp":
+    broker_transport_options = {"confirm_publish": True}
+
 imports = ["labcore.tasks"]
 task_serializer = "json"
 accept_content = ["json"]

@@ -141,5 +141,7 @@ def snapshot(celery_app, settings_module):
         "versions": versions(),
         "apache_processes": apache_processes(),
         # What Apache was started with (set once for the container; never written).
-        "started_with": {name: os.environ.get(f"LAB_{name.upper()}") for name in ("code", "scenario", "process_model")},
+        "started_with": {
+            name: os.environ.get(f"LAB_{name.upper()}") for name in ("code", "scenario", "process_model", "transport")
+        },
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import cli, exercises, xray
-from loadtest.lab import DEFAULTS, PROCESS_MODELS, SCENARIOS, STACKS
+from loadtest.lab import DEFAULTS, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
@@ -156,7 +156,9 @@ class Lab:
             raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
         return completed
 
-    def fresh_apache(self, code, scenario=None, process_model=None, files=(), processes=None, threads=None):
+    def fresh_apache(
+        self, code, scenario=None, process_model=None, files=(), processes=None, threads=None, transport=None
+    ):
         """New Apache child processes, so mod_wsgi creates every interpreter anew: the
         container is recreated only when its settings change (as `make run` does)."""
         started_with = {
@@ -165,6 +167,7 @@ class Lab:
             "LAB_PROCESS_MODEL": process_model or PROCESS_MODELS[0],
             "LAB_APACHE_PROCESSES": str(processes or DEFAULTS["apache_processes"]),
             "LAB_APACHE_THREADS": str(threads or DEFAULTS["apache_threads"]),
+            "LAB_TRANSPORT": transport or TRANSPORTS[0],
         }
         if (started_with, files) != self.apache_started_with:
             self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
@@ -299,7 +302,14 @@ class ExerciseRuns:
             if "fix" in exercise:
                 for entry in (exercises.FIXES_DIR / exercise["fix"]).glob("*_wsgi.py"):
                     shutil.copy(entry, lab.workspace / entry.name)
-            lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes, threads=threads)
+            lab.fresh_apache(
+                args.code,
+                args.scenario,
+                args.process_model,
+                processes=processes,
+                threads=threads,
+                transport=args.transport,
+            )
             self.documents[exercise_id] = lab.run(args, label=exercise_id)
         return self.documents[exercise_id]
 

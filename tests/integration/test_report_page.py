@@ -26,10 +26,25 @@ PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
 STORED = [Path(p).resolve() for pattern in PATTERNS for p in sorted(glob.glob(pattern))]
 
 
+# The browsers the test looks for, in order, when LAB_BROWSER (make test BROWSER=...) names none:
+# Debian's Chromium, and Google Chrome as GitHub's runners have it (Ubuntu's chromium is a snap
+# stub that does not run there). scripts/ensure-chromium.sh looks for the same names.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def runs(path):
+    try:
+        return subprocess.run([path, "--version"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def browser():
-    found = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    named = os.environ.get("LAB_BROWSER")
+    candidates = [named] if named else [found for found in map(shutil.which, BROWSERS) if found]
+    found = next((path for path in candidates if runs(path)), None)
     if found is None:
-        message = "no Chromium: run scripts/ensure-chromium.sh (on Debian, as root, it installs it)"
+        message = f"no browser that runs: {named or ', '.join(BROWSERS)} (make test BROWSER=/path/to/chrome names one)"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: the browser test must run, not skip ({message})")
         pytest.skip(message)

@@ -3,7 +3,6 @@
 import pytest
 
 from loadtest import checker, client, history, report
-from loadtest.history import receipts_by_vhost
 from loadtest.lab import APP1_GROUP
 from tests.unit import answers
 
@@ -14,6 +13,10 @@ def result(request_id, app, ok=True, error_kind=None):
 
 def receipt(request_id, vhost):
     return {"request_id": request_id, "worker_vhost": vhost}
+
+
+def trace(request_id, vhost, user=None):
+    return {"request_id": request_id, "vhost": vhost, "user": user or vhost, "routed_queues": ["celery"]}
 
 
 @pytest.mark.parametrize(
@@ -163,10 +166,19 @@ def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
     assert (totals["refused_own_config"], totals["foreign_failures"]) == (1, 0)
 
 
-def test_receipts_by_vhost():
-    assert receipts_by_vhost([receipt("a", "app1"), receipt("b", "app1")]) == {"app1": 2, "app2": 0}
-    # A task delivered twice was still published once.
-    assert receipts_by_vhost([receipt("a", "app1"), receipt("a", "app1")]) == {"app1": 1, "app2": 0}
+def test_the_broker_witness_compares_task_by_task():
+    results = [result(rid, "app1") for rid in "abcd"]
+    receipts = [receipt("a", "app1"), receipt("a", "app1"), receipt("b", "app2"), receipt("c", "app1")]
+    traces = [trace("a", "app1"), trace("b", "app2"), trace("c", "app1")]
+    witness = checker.broker_witness(results, receipts, traces)
+    # A task delivered twice was still published once; d never went anywhere: both agree.
+    assert witness["publishes_by_vhost"] == witness["receipts_by_vhost"] == {"app1": 2, "app2": 1}
+    assert witness["agrees"] and witness["publishers"] == {"app1@app1": 2, "app2@app2": 1}
+    # A task the broker recorded in one vhost and a worker received from another: disagreement.
+    moved = checker.broker_witness(results, receipts, [trace("a", "app2"), trace("b", "app2"), trace("c", "app1")])
+    assert (moved["agrees"], moved["disagreements"]) == (False, 1)
+    # A task a worker received that the broker never recorded: disagreement (outside a fault).
+    assert not checker.broker_witness(results, receipts, traces[:2])["agrees"]
 
 
 def test_timeline_orders_interpreters_by_creation_and_tells_each_variables_story():
@@ -267,35 +279,54 @@ def test_table_has_a_row_per_app_and_a_total():
 FAULT = {"fault": "broker-restart", "began_at": 100.0, "ended_at": 110.0, "steps": []}
 
 
-def timed(request_id, app, answered_at, ok=True, error_kind=None):
-    return {**result(request_id, app, ok, error_kind), "answered_at": answered_at}
+def timed(request_id, app, answered_at, ok=True, error_kind=None, sent_at=None, pid=None):
+    row = {**result(request_id, app, ok, error_kind), "answered_at": answered_at, "sent_at": sent_at or answered_at}
+    if pid is not None:
+        row["response"] = {"pid": pid, "application_group": app}
+    return row
 
 
-def test_failures_and_losses_during_a_fault_are_counted_apart():
+def test_failures_and_losses_during_a_fault_are_counted_apart_until_the_web_side_recovers():
     results = [
         timed("a", "app1", 50.0),  # consumed, before the fault
-        timed("b", "app1", 99.0, ok=False, error_kind="socket_error"),  # just before: in flight when it began
+        timed("b", "app1", 100.5, ok=False, error_kind="socket_error"),  # the broker went away
         timed("c", "app2", 105.0),  # answered 200 during the fault, never consumed
-        timed("d", "app2", 111.5, ok=False, error_kind="socket_error"),  # just after, connection not back yet
-        timed("e", "app1", 130.0, ok=False, error_kind="http_5xx"),  # long after: not the fault's
+        timed("d", "app2", 111.5, ok=False, error_kind="socket_error", sent_at=110.2),  # after the step, not back yet
+        timed("r", "app1", 112.0, sent_at=111.0),  # the first success sent after the fault ended: recovered
+        timed("e", "app1", 130.0, ok=False, error_kind="http_5xx"),  # after the recovery: not the fault's
     ]
-    totals = checker.summarize(results, [receipt("a", "app1")], FAULT)["totals"]
+    totals = checker.summarize(results, [receipt("a", "app1"), receipt("r", "app1")], FAULT)["totals"]
     assert (totals["failed"], totals["failed_in_fault"]) == (3, 2)
-    assert (totals["lost"], totals["lost_in_fault"]) == (1, 1)
+    assert (totals["lost"], totals["lost_in_fault"], totals["lost_before_broker"]) == (1, 1, 1)
     assert checker.accounted(totals)
     # Without the fault's record, the same loss is unexplained.
-    assert not checker.accounted(checker.summarize(results, [receipt("a", "app1")])["totals"])
+    assert not checker.accounted(checker.summarize(results, [receipt("a", "app1"), receipt("r", "app1")])["totals"])
+
+
+def test_each_interpreter_recovers_on_its_own():
+    results = [
+        timed("x", "app1", 111.0, sent_at=110.5, pid=7),  # child 7 works again at 111
+        timed("y", "app2", 112.0, ok=False, error_kind="socket_error", sent_at=111.5, pid=8),  # child 8 not yet
+        timed("z", "app2", 113.0, sent_at=112.5, pid=8),  # child 8 works again at 113
+        timed("w", "app1", 112.5, ok=False, error_kind="socket_error", sent_at=112.4, pid=7),  # 7 had recovered
+    ]
+    span = checker.fault_span(FAULT, results)
+    assert [checker.in_fault(row, span) for row in results] == [True, True, True, False]
 
 
 def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
-    results = [timed("a", "app1", 50.0), timed("b", "app2", 105.0, ok=False, error_kind="socket_error")]
-    summary_ = checker.summarize(results, [receipt("a", "app1")], FAULT)
-    verdict = checker.verdict("FIXED", summary_, True)
+    results = [
+        timed("a", "app1", 50.0),
+        timed("b", "app2", 105.0, ok=False, error_kind="socket_error"),
+        timed("r", "app1", 112.0, sent_at=111.0),
+    ]
+    receipts = [receipt("a", "app1"), receipt("r", "app1")]
+    verdict = checker.verdict("FIXED", checker.summarize(results, receipts, FAULT), True)
     assert verdict.kind == "FIXED", verdict.line
     assert "during the fault 1 failed with the error they got" in verdict.line
-    # The same failure outside the fault's window is not excused.
-    late = [timed("a", "app1", 50.0), timed("b", "app2", 140.0, ok=False, error_kind="socket_error")]
-    assert checker.verdict("FIXED", checker.summarize(late, [receipt("a", "app1")], FAULT), True).kind == "NOT_FIXED"
+    # The same failure after the web side recovered is not excused.
+    late = [*results[:1], results[2], timed("b", "app2", 140.0, ok=False, error_kind="socket_error")]
+    assert checker.verdict("FIXED", checker.summarize(late, receipts, FAULT), True).kind == "NOT_FIXED"
 
 
 @pytest.mark.parametrize(
@@ -304,7 +335,7 @@ def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
         ({"lost": 2}, True, "2 answered 200 but never reached a worker, outside any fault"),
         ({"duplicate_receipts": 1}, True, "1 tasks were received twice"),
         ({"unexpected_receipts": 3}, True, "3 receipts are for requests this run did not send"),
-        ({}, False, "the broker's publish counters disagree with the workers' receipts"),
+        ({}, False, "the broker's record of the tasks (its firehose) disagrees with the workers' receipts"),
     ],
 )
 def test_an_inconclusive_verdict_says_what_is_missing(counts, broker_agrees, says):

@@ -1,10 +1,11 @@
-"""The history's receipts reader: only this run's receipts, each once, and never half a line."""
+"""The history's records reader: only this run's lines, each once, never half a line; the
+workers' receipts and the broker's records apart."""
 
 import json
 
 import pytest
 
-from loadtest.history import ReceiptReader
+from loadtest.history import Records
 from loadtest.lab import UsageError
 
 
@@ -12,29 +13,43 @@ def line(run_id, request_id, vhost="app1"):
     return (json.dumps({"run_id": run_id, "request_id": request_id, "worker_vhost": vhost}) + "\n").encode()
 
 
+def traced(run_id, request_id, vhost="app1"):
+    record = {"witness": "broker", "run_id": run_id, "request_id": request_id, "vhost": vhost, "user": vhost}
+    return (json.dumps(record) + "\n").encode()
+
+
 def test_reads_only_what_was_appended_for_this_run(tmp_path):
     receipts = tmp_path / "app1.jsonl"
     receipts.write_bytes(line("old", "old-1"))  # an earlier run's receipt
-    reader = ReceiptReader(tmp_path, "run")
+    records = Records(tmp_path, "run")
     with receipts.open("ab") as out:
         out.write(line("run", "run-1") + line("other", "other-1"))
-    assert [r["request_id"] for r in reader.poll()] == ["run-1"]
+    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]
     (tmp_path / "app2.jsonl").write_bytes(line("run", "run-2", "app2"))
-    assert [r["request_id"] for r in reader.poll()] == ["run-1", "run-2"]
+    assert [r["request_id"] for r in records.poll().receipts] == ["run-1", "run-2"]
+
+
+def test_the_brokers_records_are_kept_apart_from_the_receipts(tmp_path):
+    records = Records(tmp_path, "run")
+    (tmp_path / "broker.jsonl").write_bytes(traced("run", "run-1") + traced("other", "other-1"))
+    (tmp_path / "app1.jsonl").write_bytes(line("run", "run-1"))
+    records.poll()
+    assert [t["request_id"] for t in records.traces] == ["run-1"]
+    assert [r["request_id"] for r in records.receipts] == ["run-1"]
 
 
 def test_a_half_written_line_waits_for_the_next_poll(tmp_path):
     receipts = tmp_path / "app1.jsonl"
     receipts.write_bytes(b"")
-    reader = ReceiptReader(tmp_path, "run")
+    records = Records(tmp_path, "run")
     whole = line("run", "run-1")
     receipts.write_bytes(whole[:10])  # the worker is still writing
-    assert reader.poll() == []
+    assert records.poll().receipts == []
     receipts.write_bytes(whole)
-    assert [r["request_id"] for r in reader.poll()] == ["run-1"]
-    assert [r["request_id"] for r in reader.poll()] == ["run-1"]  # read once, not twice
+    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]
+    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]  # read once, not twice
 
 
 def test_a_missing_receipts_directory_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
-        ReceiptReader(tmp_path / "missing", "run")
+        Records(tmp_path / "missing", "run")

@@ -1,6 +1,6 @@
 """app2's Celery app, built eagerly from app2's own configuration module, as Celery's
-Django guide lays it out (proj/celery.py). Only wsgi_fixed.py imports it: the buggy entry
-keeps Celery's lazily configured default app."""
+Django guide lays it out (proj/celery.py). wsgi_fixed.py imports it, and so does app2's
+worker (`celery -A app2`); the buggy entries keep Celery's lazily configured default app."""
 
 from celery import Celery
 

@@ -3,6 +3,7 @@
 import os
 
 from labcore.celery_defaults import *  # noqa: F403
+from labcore.celery_defaults import broker_scheme
 
 # The password is in the container's environment from the start, the same for every
 # interpreter and never written at run time, so reading it here cannot leak.
@@ -11,4 +12,4 @@ if os.environ.get("LAB_SCENARIO") == "bad-credentials":
     # The 2013 incident: app2's web configuration carried a wrong password. (Its worker has
     # the right one: see CELERY_BROKER_URL in docker-compose.yml.)
     _password = f"wrong-{_password}"
-broker_url = f"amqp://app2:{_password}@rabbitmq:5672/app2"
+broker_url = f"{broker_scheme}://app2:{_password}@rabbitmq:5672/app2"

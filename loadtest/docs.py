@@ -1,0 +1,163 @@
+"""python -m loadtest.docs: the docs' generated sections, written from what the lab produced.
+
+A section sits between two markers in README.md or docs/*.md:
+
+    <!-- generated: KIND ARGUMENTS -->
+    ...written by `make docs`; edit its source, not this...
+    <!-- end generated -->
+
+KIND is one of:
+    run PATH COMMAND...   a stored run (docs/runs/*.json, kept by `python -m loadtest.docs --keep`)
+                          as the terminal showed it after COMMAND (the progress lines left out)
+    xray PATH             stored GET /xray/ rows, as `make xray` prints them
+    file PATH             a file written by a command (docs/measured/: make bench, make matrix,
+                          scripts/reproduce-rate.sh), verbatim
+    exercises             the workshop's exercises (docs/exercises.yml; loadtest.exercises)
+    modules               the load test's modules, each with the first line of its docstring
+    diff                  the fix, as `make diff` prints it
+
+`make docs` rewrites every section; the unit tests fail when one is stale (`stale()`).
+"""
+
+import argparse
+import ast
+import difflib
+import json
+import re
+import shlex
+import sys
+from pathlib import Path
+
+from loadtest import exercises, report, xray
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS_DIR = ROOT / "docs" / "runs"
+SECTION = re.compile(r"(<!-- generated: (.+?) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
+# What a stored run keeps: everything the terminal text and the timeline picture are drawn
+# from; not every request and receipt (those stay in reports/).
+KEPT = (
+    "run_id", "code", "process_model", "scenario", "stack", "fault", "first", "requests", "concurrency", "seed",
+    "expected", "started_at", "versions", "verdict", "summary", "broker", "timeline", "failure_causes",
+    "explanation", "apache_processes", "report_path", "transport",
+)  # fmt: skip
+
+
+def documents():
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def code_block(text, language="text"):
+    return f"```{language}\n{text.rstrip()}\n```\n"
+
+
+def run_text(document, command):
+    """What the terminal showed after `command`, from the stored run: make's first line, the
+    load test's header, then everything after the load (loadtest.report.format_text)."""
+    run = {**document, "fault": (document.get("fault") or {}).get("fault", "none")}
+    model, scenario = document["process_model"], document["scenario"]
+    stem = str(Path(document["report_path"]).with_suffix(""))
+    lines = [
+        f"$ {command}",
+        f"Stack {document['stack']}: {document['code']} code, {model} mod_wsgi, scenario {scenario}; "
+        "fresh Apache children...",
+        report.format_header(run),
+        "  (progress lines left out)",
+        report.format_text(document),
+        f"Report: {stem}.html, {stem}.json, {stem}.png",
+        document["verdict"]["line"],
+    ]
+    return "\n".join(lines)
+
+
+def module_table():
+    rows = ["| module | what it is |", "| --- | --- |"]
+    for path in sorted((ROOT / "loadtest").glob("*.py")):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+        first = " ".join(docstring.split("\n\n")[0].split())
+        rows.append(f"| `loadtest/{path.name}` | {first} |")
+    return "\n".join(rows) + "\n"
+
+
+def fix_diff():
+    """`make diff`: the buggy entry against the fixed one, then the new appN/celery.py."""
+    parts = []
+    for old, new in (
+        ("apps/app1/app1/wsgi_buggy.py", "apps/app1/app1/wsgi_fixed.py"),
+        ("/dev/null", "apps/app1/app1/celery.py"),
+    ):
+        before = [] if old == "/dev/null" else (ROOT / old).read_text().splitlines(keepends=True)
+        after = (ROOT / new).read_text().splitlines(keepends=True)
+        parts.append("".join(difflib.unified_diff(before, after, old, new)))
+    return "".join(parts)
+
+
+def render(kind, arguments):
+    words = shlex.split(arguments)
+    if kind == "run":
+        return code_block(run_text(json.loads((ROOT / words[0]).read_text()), " ".join(words[1:])))
+    if kind == "xray":
+        return code_block(xray.format_rows(json.loads((ROOT / words[0]).read_text())))
+    if kind == "file":
+        text = (ROOT / words[0]).read_text()
+        return text if words[0].endswith(".md") else code_block(text)
+    if kind == "exercises":
+        return "\n" + exercises.render(exercises.load()) + "\n"
+    if kind == "modules":
+        return module_table()
+    if kind == "diff":
+        return code_block(fix_diff(), "diff")
+    raise ValueError(f"unknown generated section kind {kind!r}")
+
+
+def regenerate(text):
+    def section(match):
+        kind, _, arguments = match[2].partition(" ")
+        return match[1] + render(kind, arguments) + match[4]
+
+    return SECTION.sub(section, text)
+
+
+def stale():
+    """The documents whose generated sections differ from what `make docs` would write."""
+    return [path for path in documents() if regenerate(path.read_text()) != path.read_text()]
+
+
+def keep(report_path, name):
+    """Store a run's report (reports/*.json) as docs/runs/NAME.json, trimmed to KEPT."""
+    document = json.loads(Path(report_path).read_text())
+    kept = {key: document[key] for key in KEPT if key in document}
+    RUNS_DIR.mkdir(exist_ok=True)
+    target = RUNS_DIR / f"{name}.json"
+    target.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n")
+    return target
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m loadtest.docs", description=__doc__)
+    parser.add_argument("--write", action="store_true", help="rewrite every generated section")
+    parser.add_argument("--keep", nargs=2, metavar=("REPORT_JSON", "NAME"), help="store a run for the docs")
+    parser.add_argument("--diff", action="store_true", help="print the fix as a diff (make diff)")
+    args = parser.parse_args(argv)
+    if args.diff:
+        print(fix_diff(), end="")
+        return 0
+    if args.keep:
+        print(f"docs: kept {keep(*args.keep).relative_to(ROOT)}")
+        return 0
+    if args.write:
+        for path in documents():
+            text = path.read_text()
+            new = regenerate(text)
+            if new != text:
+                path.write_text(new)
+                print(f"docs: wrote {path.relative_to(ROOT)}")
+        return 0
+    for path in stale():
+        print(f"docs: {path.relative_to(ROOT)} is stale: run make docs")
+    return 1 if stale() else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The docs' citations, checked against the tree (part of `make lint`): every file:line
+citation is refused (cite names), and every cited repository path, make target, knob and knob
+value, and test name must exist.
+
+    python scripts/check_docs.py [ROOT]      prints one line per problem; exit 1 if any
+
+What it reads: README.md, docs/*.md and docs/exercises.yml. A path is cited when it is a
+Markdown link target or a `code span` starting with one of the repository's own top-level
+entries; paths with a placeholder (<stack>, appN, *) and generated places (reports/, var/,
+wheelhouse/, dist/) are not checked.
+"""
+
+import re
+import sys
+from pathlib import Path
+
+FILE_LINE = re.compile(r"(?<![\w/])(Makefile|[\w./-]+\.(?:py|sh|mk|yml|yaml|conf|wsgi|md|j2|toml|txt|json)):(\d+)\b")
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+MAKE_COMMAND = re.compile(r"^make ([a-z][a-z-]*)((?: [A-Z_]+=\S*)*)")
+TEST_NAME = re.compile(r"\btest_[a-z0-9_]+\b")
+GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workspace/app")
+PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
+
+
+def make_targets(root):
+    text = (root / "Makefile").read_text()
+    return set(re.findall(r"^([a-z][a-z-]*):", text, re.MULTILINE))
+
+
+def make_knobs(root):
+    """{knob: its choices (a set) or None when any value goes}."""
+    makefile, choices = (root / "Makefile").read_text(), (root / "choices.mk").read_text()
+    lists = dict(re.findall(r"^([A-Z_]+)[ \t]*:=[ \t]*(.+)$", choices, re.MULTILINE))
+    knobs = {}
+    for name, value in re.findall(r"^([A-Z_]+)[ \t]*\?=[ \t]*(.*)$", makefile, re.MULTILINE):
+        listed = re.fullmatch(r"\$\(firstword \$\(([A-Z_]+)\)\)", value.strip())
+        knobs[name] = set(lists[listed[1]].split()) if listed else None
+    # Set in choices.mk and overridable on make's command line.
+    knobs.update({name: None for name in ("REQUESTS", "CONCURRENCY", "RAMP_UP", "FAULT_AT", "REPORT_PORT")})
+    return knobs
+
+
+def test_names(root):
+    names = set()
+    for path in (root / "tests").rglob("*.py"):
+        names.add(path.stem)
+        names.update(re.findall(r"^\s*def (test_\w+)", path.read_text(), re.MULTILINE))
+    return names
+
+
+def cited_paths(text, top_level):
+    for match in LINK.finditer(text):
+        yield match[1]
+    for match in CODE_SPAN.finditer(text):
+        for word in match[1].split():
+            if word.split("/")[0] in top_level and ("/" in word or "." in word):
+                yield word
+
+
+def check(root):
+    root = Path(root)
+    documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "docs" / "exercises.yml"]
+    top_level = {path.name for path in root.iterdir()} - {".git"}
+    targets, knobs, tests = make_targets(root), make_knobs(root), test_names(root)
+    problems = []
+    for document in documents:
+        where = document.relative_to(root)
+        in_block = False
+        for number, line in enumerate(document.read_text().splitlines(), 1):
+            if line.lstrip().startswith("```"):
+                in_block = not in_block
+                continue
+            # Commands are read where commands are written: a code block's line or a code span
+            # that starts with `make` (a shell prompt allowed). A line that shows a bad value
+            # on purpose says so: <!-- check_docs: bad value on purpose -->.
+            spans = [line.strip()] if in_block else CODE_SPAN.findall(line)
+            commands = [span.removeprefix("$ ") for span in spans if span.removeprefix("$ ").startswith("make ")]
+            on_purpose = "check_docs: bad value on purpose" in line
+            for match in FILE_LINE.finditer(line):
+                problems.append(f"{where}:{number}: cites {match[0]}: cite a name (function, target, directive)")
+            for path in cited_paths(line, top_level):
+                target = path.split("#")[0].rstrip(".,;:)")
+                if not target or "://" in path or path.startswith("#") or PLACEHOLDER.search(target):
+                    continue
+                if target.startswith(GENERATED):
+                    continue
+                base = document.parent if path in {m[1] for m in LINK.finditer(line)} else root
+                if not (base / target).exists():
+                    problems.append(f"{where}:{number}: cites {target}, which does not exist")
+            for match in (m for command in commands for m in MAKE_COMMAND.finditer(command)):
+                target, settings = match[1], match[2].split()
+                if target not in targets:
+                    problems.append(f"{where}:{number}: `make {target}`: no such target")
+                for setting in settings:
+                    name, value = setting.split("=", 1)
+                    value = value.rstrip("`.,;:)")
+                    if name not in knobs:
+                        problems.append(f"{where}:{number}: {name}=: no such knob")
+                    elif (
+                        knobs[name]
+                        and value
+                        and not PLACEHOLDER.search(value)
+                        and value not in knobs[name]
+                        and not on_purpose
+                    ):
+                        problems.append(f"{where}:{number}: {name}={value}: not one of {sorted(knobs[name])}")
+            for name in TEST_NAME.findall(line):
+                if name not in tests:
+                    problems.append(f"{where}:{number}: {name}: no such test")
+    return problems
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    problems = check(Path(argv[0]) if argv else Path(__file__).resolve().parents[1])
+    for problem in problems:
+        print(f"check_docs: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""The docs cite only what exists (scripts/check_docs.py, run by `make lint`): the tree passes,
+and a copy with a stale citation planted in it fails, naming the citation."""
+
+import importlib.util
+import shutil
+
+import pytest
+
+from tests.unit.test_make_args import ROOT
+
+spec = importlib.util.spec_from_file_location("check_docs", ROOT / "scripts" / "check_docs.py")
+check_docs = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(check_docs)
+SKIPPED = {".git", ".venv", "wheelhouse", "reports", "var", "dist", ".pytest_cache", ".ruff_cache", ".hypothesis"}
+
+
+def test_the_docs_cite_only_what_exists():
+    assert check_docs.check(ROOT) == []
+
+
+@pytest.fixture
+def copy(tmp_path):
+    for path in ROOT.iterdir():
+        if path.name in SKIPPED:
+            continue
+        if path.is_dir():
+            shutil.copytree(path, tmp_path / path.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(path, tmp_path / path.name)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("planted", "says"),
+    [
+        ("See `Makefile:27` for the check.", "cites Makefile:27: cite a name"),
+        ("The referee lives in `loadtest/checker.py:120`.", "cites loadtest/checker.py:120"),
+        ("Read `loadtest/referee.py` first.", "cites loadtest/referee.py, which does not exist"),
+        ("See [the guide](docs/nowhere.md).", "cites docs/nowhere.md, which does not exist"),
+        ("Run `make reproduce-all`.", "`make reproduce-all`: no such target"),
+        ("Run `make reproduce STAK=trixie`.", "STAK=: no such knob"),
+        ("Run `make reproduce STACK=sid`.", "STACK=sid: not one of"),
+        ("```sh\nmake fixed SCENARIO=typo\n```", "SCENARIO=typo: not one of"),
+        ("`test_it_was_renamed_long_ago` proves it.", "test_it_was_renamed_long_ago: no such test"),
+    ],
+)
+def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says):
+    assert check_docs.check(copy) == []
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\n" + planted + "\n")
+    problems = check_docs.check(copy)
+    assert len(problems) == 1 and says in problems[0], problems
+    assert check_docs.main([str(copy)]) == 1
