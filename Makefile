@@ -15,6 +15,7 @@ SCENARIO      ?= $(firstword $(SCENARIOS))
 FAULT         ?= $(firstword $(FAULTS))
 FIRST         ?= $(firstword $(FIRSTS))
 TRANSPORT     ?= $(firstword $(TRANSPORTS))
+FIX           ?=
 SEED          ?=
 BUNDLE_STACKS ?= $(STACKS)
 BUNDLE        ?=
@@ -31,6 +32,8 @@ $(call one_of,SCENARIO,SCENARIOS)
 $(call one_of,FAULT,FAULTS)
 $(call one_of,FIRST,FIRSTS)
 $(call one_of,TRANSPORT,TRANSPORTS)
+FIXES := $(notdir $(patsubst %/,%,$(dir $(wildcard docs/fixes/*/app1_wsgi.py))))
+$(if $(FIX),$(if $(filter 1,$(words $(FIX))),$(if $(filter $(FIX),$(FIXES)),,$(error FIX must be one of: $(FIXES); not '$(FIX)')),$(error FIX must be one of: $(FIXES); not '$(FIX)')))
 $(if $(shell [[ '$(FAULT_AT)' =~ ^0?\.[0-9]*[1-9][0-9]*$$ ]] && echo ok),,$(error FAULT_AT must be a fraction between 0 and 1, not '$(FAULT_AT)'))
 whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
 $(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
@@ -41,12 +44,8 @@ $(foreach stack,$(BUNDLE_STACKS),$(if $(filter $(stack),$(STACKS)),,$(error BUND
 $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
 
 # .env holds the passwords, the ports and the defaults Compose reads (`make env` writes it).
-# Read only when it exists, so that `make help` and a failed knob check never write it.
-ifneq ($(wildcard .env),)
-include .env
-endif
-LAB_HTTP_PORT ?= $(HTTP_PORT)
-LAB_MGMT_PORT ?= $(MGMT_PORT)
+# Make does not read it: Compose and the load test do, each letting the environment (and so a
+# knob on make's command line, such as LAB_HTTP_PORT=8081) win over it, as Compose does.
 # What `make env` adds to .env when missing: the defaults of choices.mk, for a bare
 # `docker compose up` (make passes its own values on every command line).
 ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
@@ -62,6 +61,7 @@ IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml ch
 	wheelhouse/$(STACK)/.complete
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
+	$(if $(filter workspace,$(CODE)),LAB_FIX=$(FIX)) \
 	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
 COMPOSE = $(LAB_ENV) docker compose
 
@@ -78,12 +78,12 @@ define start-lab
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
-# The ports and the management API's credentials come from .env as it is when the load
-# starts: on a fresh clone `setup` writes .env after make has read its makefiles.
-LOADTEST = set -a && . ./.env && set +a && $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) --transport $(TRANSPORT) \
+# The ports and the management API's credentials: the load test reads them from the
+# environment, else from .env (loadtest/lab.py: settings()).
+LOADTEST = $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) --transport $(TRANSPORT) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
-	--url "http://127.0.0.1:$$LAB_HTTP_PORT" --mgmt-url "http://127.0.0.1:$$LAB_MGMT_PORT" \
-	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST)
+	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST) \
+	$(if $(filter workspace,$(CODE)),$(if $(FIX),--fix $(FIX)) --any-verdict)
 
 .PHONY: help
 help: ## List the targets and the knobs
@@ -99,6 +99,7 @@ help: ## List the targets and the knobs
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
 	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the Host of the first request, sent alone (burst: none, all at once)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
+	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (docs/fixes/) instead of your workspace/"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
@@ -121,7 +122,7 @@ daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
 
 .PHONY: try-fix
 try-fix: CODE := workspace
-try-fix: workspace/app1_wsgi.py workspace/app2_wsgi.py run ## Your fix: Apache runs workspace/appN_wsgi.py (copied from the buggy entry once), verdict and why
+try-fix: workspace/app1_wsgi.py workspace/app2_wsgi.py run ## Your fix: Apache runs workspace/appN_wsgi.py (copied from the buggy entry once), or FIX=<name>'s docs/fixes/; the verdict is the answer (exit 0)
 
 # The attendee's copy of each app's buggy entry: written once, never overwritten.
 workspace/app%_wsgi.py:
@@ -143,11 +144,22 @@ report: venv ## Serve reports/ on 127.0.0.1:REPORT_PORT and open the latest run'
 .PHONY: up
 up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh children
 	$(start-lab)
-	@echo "Up: curl -H 'Host: app1.example.com' http://127.0.0.1:$(LAB_HTTP_PORT)/xray/"
+	@echo "Up: curl -H 'Host: app1.example.com' http://127.0.0.1:$$($(PYTHON) -m loadtest.lab LAB_HTTP_PORT)/xray/"
 
 .PHONY: down
 down: ## Stop and remove the lab's containers and network
 	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
+
+.PHONY: check-config
+check-config: ## The detector's configuration check (apps/envleak.py check) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
+	@python3 apps/envleak.py check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
+		$(if $(filter workspace,$(CODE)),$(if $(FIX),docs/fixes/$(FIX)/app1_wsgi.py docs/fixes/$(FIX)/app2_wsgi.py,workspace/app1_wsgi.py workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
+		|| true  # exit 1 means RISKY: printed above
+
+.PHONY: show-daemon-config
+show-daemon-config: ## Print the daemon-mode configuration `make daemon` runs, ready to copy (apache/lab.conf)
+	@echo "# From apache/lab.conf, inside each app's VirtualHost: one mod_wsgi daemon process group per app."
+	@sed -n '/<IfDefine LAB_DAEMON>/,/<\/IfDefine>/p' apache/lab.conf | sed '1d;$$d; s/^        //'
 
 .PHONY: diff
 diff: venv ## The fix, as a diff short enough for a slide
@@ -155,10 +167,14 @@ diff: venv ## The fix, as a diff short enough for a slide
 
 .PHONY: xray
 xray: venv ## What every interpreter of every Apache child sees now (GET /xray/)
-	@$(PYTHON) -m loadtest.xray --url http://127.0.0.1:$(LAB_HTTP_PORT)
+	@$(PYTHON) -m loadtest.xray
+
+.PHONY: interpreters
+interpreters: venv ## mod_wsgi's own "Create interpreter" lines of the last run, with Apache's timestamps
+	@$(PYTHON) -m loadtest.xray --interpreters --compose "env $(strip $(LAB_ENV)) docker compose"
 
 .PHONY: logs
-logs: ## Follow the lab's logs (mod_wsgi prints "Create interpreter" lines)
+logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_wsgi's interpreter lines)
 	$(COMPOSE) logs -f
 
 .PHONY: test
@@ -195,9 +211,9 @@ bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BU
 load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); then make reproduce builds nothing
 	@$(if $(BUNDLE),bash scripts/load-bundle.sh "$(BUNDLE)",echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2)
 
-.PHONY: ci-as-runner
-ci-as-runner: dev ## As root: the CI workflow's run steps as GitHub's non-root runner, in a fresh clone (scripts/ci-as-runner.sh)
-	bash scripts/ci-as-runner.sh $(STACK)
+.PHONY: ci-proof
+ci-proof: dev ## As root: the workflow's run steps as GitHub's non-root runner, then .ci/run as root, each in a fresh clone
+	bash scripts/ci-proof.sh $(STACK)
 
 .PHONY: bench
 bench: setup ## Time what workshops wait on, both stacks and make test (scripts/bench.sh; --cold for cold)

@@ -24,7 +24,9 @@ from labcore import xray  # noqa: E402
 
 xray.first_ran(FIRST_RAN_AT)
 
-PROJECT = "app2" if mod_wsgi.application_group == "app2" else "app1"
+# The group names the app; in daemon mode each process group runs one app in its main
+# interpreter (WSGIApplicationGroup %{GLOBAL}: group ''), and the process group names it.
+PROJECT = "app2" if "app2" in (mod_wsgi.application_group, mod_wsgi.process_group) else "app1"
 # LAB_CODE and LAB_SCENARIO are set once for the whole container at start (apache/entrypoint.sh
 # gives them their defaults) and never written, the same in every interpreter: they cannot leak.
 ENTRY = os.environ["LAB_CODE"]
@@ -33,8 +35,10 @@ if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
 
 
 if ENTRY == "workspace":
-    # `make try-fix`: the attendee's own copy of the entry, workspace/appN_wsgi.py.
-    spec = importlib.util.spec_from_file_location(f"{PROJECT}_wsgi", f"/srv/workspace/{PROJECT}_wsgi.py")
+    # `make try-fix`: the attendee's own copy of the entry, workspace/appN_wsgi.py, or with
+    # FIX=<name> one of the sample fixes, docs/fixes/<name>/appN_wsgi.py (both mounted read-only).
+    folder = f"/srv/fixes/{os.environ['LAB_FIX']}" if os.environ.get("LAB_FIX") else "/srv/workspace"
+    spec = importlib.util.spec_from_file_location(f"{PROJECT}_wsgi", f"{folder}/{PROJECT}_wsgi.py")
     entry = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(entry)
 else:

@@ -16,6 +16,10 @@ check LAB_CODE "$LAB_CODE" CODES
 check LAB_SCENARIO "$LAB_SCENARIO" SCENARIOS
 check LAB_PROCESS_MODEL "$LAB_PROCESS_MODEL" PROCESS_MODELS
 check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
+LAB_FIX=${LAB_FIX:-}
+if [ -n "$LAB_FIX" ] && [ ! -f "/srv/fixes/$LAB_FIX/app1_wsgi.py" ]; then
+  fail "LAB_FIX must name a folder of docs/fixes/ ($(ls /srv/fixes | tr '\n' ' ')); not '$LAB_FIX'"
+fi
 for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
   case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac
 done
@@ -24,7 +28,7 @@ defines=""
 [ "$LAB_PROCESS_MODEL" = daemon ] && defines="-DLAB_DAEMON"
 LAB_APACHE_MAX_WORKERS=$((LAB_APACHE_PROCESSES * LAB_APACHE_THREADS))
 export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO LAB_PROCESS_MODEL
-export LAB_TRANSPORT
+export LAB_TRANSPORT LAB_FIX
 set +u
 # Debian's own file, present only inside the image.
 # shellcheck source=/dev/null

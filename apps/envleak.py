@@ -13,6 +13,12 @@ Deploy:
          application = envleak.wrap(application, url="/__envleak__")     # and a JSON page
 Remove: delete that line, the import and the .pth file.
 
+Check a configuration without running it:
+    python envleak.py check [-D DEFINE] APACHE_CONF... WSGI_SCRIPT...
+points at the risky combination: embedded mode (no WSGIProcessGroup), more than one
+application group in a process, and os.environ.setdefault() of a watched variable in a WSGI
+script. Exit 1 when all three are there.
+
 What it records, per interpreter: the watched variables (ENVLEAK_WATCH, comma-separated;
 default CELERY_CONFIG_MODULE,DJANGO_SETTINGS_MODULE) as they were when this interpreter
 started, i.e. what it inherited from the process; each write of them by this interpreter
@@ -28,6 +34,7 @@ finding is logged once, on stderr (Apache's error log under mod_wsgi), starting 
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -204,3 +211,122 @@ def wrap(application, url=None):
             _check()
 
     return envleak_middleware
+
+
+# --- The configuration check (no Apache, no Python app needed) -------------------------
+# Apache directives that decide the process model and the application groups.
+DIRECTIVE = re.compile(r"^\s*(WSGIProcessGroup|WSGIApplicationGroup|WSGIScriptAlias|WSGIDaemonProcess)\s+(\S+)", re.I)
+ENVIRON_WRITE = re.compile(r"os\.environ(?:\.setdefault\(\s*|\[\s*)['\"]([A-Z_]+)['\"]")
+
+
+def apache_directives(path, defines=()):
+    """(file, line number, directive, first argument) of the WSGI directives in an Apache
+    configuration file, leaving out <IfDefine NAME> blocks whose NAME is not in `defines`."""
+    found, skipping = [], []
+    with open(path) as lines:
+        for number, line in enumerate(lines, 1):
+            stripped = line.strip()
+            opened = re.match(r"<IfDefine\s+(!?)(\w+)>", stripped, re.I)
+            if opened:
+                wanted = (opened.group(2) in defines) != (opened.group(1) == "!")
+                skipping.append(not wanted)
+                continue
+            if re.match(r"</IfDefine>", stripped, re.I):
+                skipping.pop()
+                continue
+            if any(skipping) or stripped.startswith("#"):
+                continue
+            match = DIRECTIVE.match(line)
+            if match:
+                found.append((path, number, match.group(1), match.group(2)))
+    return found
+
+
+def environ_writes(path):
+    """(file, line number, how, variable) of each os.environ write of a watched variable."""
+    found = []
+    with open(path) as lines:
+        for number, line in enumerate(lines, 1):
+            if line.lstrip().startswith("#"):
+                continue
+            for match in ENVIRON_WRITE.finditer(line):
+                if match.group(1) in WATCHED:
+                    how = "setdefault" if ".setdefault" in match.group(0) else "assignment"
+                    found.append((path, number, how, match.group(1)))
+    return found
+
+
+def check_config(paths, defines=()):
+    """(risky, lines): the findings, one sentence each, and whether the three risks meet."""
+    conf = [p for p in paths if not p.endswith((".py", ".wsgi"))]
+    scripts = [p for p in paths if p.endswith((".py", ".wsgi"))]
+    directives = [d for path in conf for d in apache_directives(path, defines)]
+    lines = []
+    groups = [d for d in directives if d[2].lower() == "wsgiapplicationgroup"]
+    daemon = [d for d in directives if d[2].lower() == "wsgiprocessgroup"]
+    scripts_mounted = [d for d in directives if d[2].lower() == "wsgiscriptalias"]
+    embedded = not daemon
+    if embedded:
+        lines.append("embedded mode: no WSGIProcessGroup, so the apps run inside Apache's own child processes")
+    else:
+        lines.append("daemon mode: %s:%d: WSGIProcessGroup %s" % (daemon[0][0], daemon[0][1], daemon[0][3]))
+    # Within one file, the last WSGIApplicationGroup is the one that counts (a later one overrides).
+    last = {}
+    for group in groups:
+        last[group[0]] = group
+    groups = list(last.values())
+    variable = [g for g in groups if "%{" in g[3] and g[3].upper() != "%{GLOBAL}"]
+    distinct = set(g[3] for g in groups)
+    several = bool(variable) or len(distinct) > 1 or (not groups and len(scripts_mounted) > 1)
+    for path, number, _, value in variable:
+        lines.append(
+            "%s:%d: WSGIApplicationGroup %s: a variable, so one process holds several interpreters"
+            % (path, number, value)
+        )
+    if not groups and len(scripts_mounted) > 1:
+        lines.append("no WSGIApplicationGroup and several WSGIScriptAlias: one interpreter per script (%{RESOURCE})")
+    setdefaults = []
+    for path, number, how, name in [w for script in scripts for w in environ_writes(script)]:
+        if how == "setdefault":
+            setdefaults.append(name)
+            lines.append(
+                "%s:%d: os.environ.setdefault(%r): a value another interpreter left in the process wins"
+                % (path, number, name)
+            )
+        else:
+            lines.append(
+                "%s:%d: os.environ[%r] = ...: writes the process environment for interpreters created later "
+                "(safe only if read at once, as Django reads its settings)" % (path, number, name)
+            )
+    risky = embedded and several and bool(setdefaults)
+    verdict = (
+        "RISKY: embedded mode, several application groups per process, and setdefault() of %s"
+        % ", ".join(sorted(set(setdefaults)))
+        if risky
+        else "not the risky combination (embedded mode, several application groups, setdefault())"
+    )
+    return risky, lines + [verdict]
+
+
+def main(argv):
+    if not argv or argv[0] != "check":
+        sys.stderr.write("usage: python envleak.py check [-D DEFINE] APACHE_CONF... WSGI_SCRIPT...\n")
+        return 2
+    args, defines, paths = argv[1:], [], []
+    while args:
+        word = args.pop(0)
+        if word == "-D" and args:
+            defines.append(args.pop(0))
+        elif os.path.isfile(word):
+            paths.append(word)
+        else:
+            sys.stderr.write("envleak check: no such file: %s\n" % word)
+            return 2
+    risky, lines = check_config(paths, defines)
+    for line in lines:
+        print("envleak check: " + line)
+    return 1 if risky else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -327,7 +327,7 @@ def timeline(results, logged=()):
             entry = table[key] = {
                 "pid": response["pid"],
                 "application_group": response.get("application_group"),
-                "host_app": app_for_group(response.get("application_group")),
+                "host_app": app_for_group(response.get("application_group"), response.get("process_group")),
                 "served_by": response.get("served_by"),
                 "created_at": record.get("created_at"),
                 "first_ran_at": record.get("first_ran_at"),
@@ -341,6 +341,7 @@ def timeline(results, logged=()):
                 "errors": Counter(),
                 "celery_apps": Counter(),
                 "celery_loaders": Counter(),
+                "threads": {},  # Celery app -> the Apache threads that used it
             }
         # Each answer carries the interpreter's writes so far: keep the longest list.
         writes = [write for write in record.get("writes") or [] if write.get("name") in WATCHED]
@@ -354,11 +355,14 @@ def timeline(results, logged=()):
         entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
         entry["celery_apps"][broker.get("celery_app")] += 1
         entry["celery_loaders"][broker.get("loader")] += 1
+        if response.get("thread") is not None:
+            entry["threads"].setdefault(str(broker.get("celery_app")), set()).add(response["thread"])
         if result["ok"]:
             entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
         else:
             entry["errors"][result.get("error_kind")] += 1
-    logged_at = {(line["pid"], line["group"]): line["at"] for line in logged if line["action"] == "create"}
+    # A daemon process's main interpreter (%{GLOBAL}) is attached, not created.
+    logged_at = {(line["pid"], line["group"]): line["at"] for line in logged}
     children = {}
     for entry in table.values():
         entry["logged_at"] = logged_at.get((entry["pid"], entry["application_group"]))
@@ -366,6 +370,7 @@ def timeline(results, logged=()):
         entry["errors"] = dict(entry["errors"])
         entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
         entry["celery_loaders"] = {str(name): n for name, n in entry["celery_loaders"].items()}
+        entry["threads"] = {name: len(threads) for name, threads in entry["threads"].items()}
         entry["used"] = {name: {str(value): n for value, n in used.items()} for name, used in entry["used"].items()}
         entry["variables"] = {name: variable_story(entry, name) for name in WATCHED}
         configs = [config for config in entry["used"]["CELERY_CONFIG_MODULE"] if config != "None"]
@@ -443,14 +448,16 @@ def inheritance_conflicts(children):
     """Where the recorded times contradict what the interpreters say they inherited; empty
     when the time axis and the inheritance agree. An interpreter copies its child's
     environment while mod_wsgi creates it: after the first request it served began (a lower
-    bound) and before its own record of its creation (an upper bound). So:
+    bound) and before its own record of its creation (an upper bound). The child's first
+    interpreter, created before any other could write, inherited the process's own values.
+    So:
     - a write by another interpreter of the child before that lower bound must have been
       inherited (or a later write of the same variable, made before the upper bound);
-    - a value it inherited must have been written before the upper bound, or be the process's
-      own (then every interpreter of the child inherited it)."""
+    - a value it inherited must have been written before the upper bound, or be the
+      process's own."""
     conflicts = []
     for child in children:
-        interpreters = child["interpreters"]
+        interpreters = sorted(child["interpreters"], key=creation_order)
         writes = [
             (write["at"], name, write["value"], entry["application_group"])
             for entry in interpreters
@@ -462,19 +469,19 @@ def inheritance_conflicts(children):
             high = entry["created_at"] or entry["first_ran_at"]
             where = f"child {child['pid']}, group {entry['application_group']!r}"
             for name in WATCHED:
+                own = interpreters[0]["variables"][name]["inherited"]  # the process's own value
                 inherited = entry["variables"][name]["inherited"]
                 others = sorted(w for w in writes if w[1] == name and w[3] != entry["application_group"])
                 before = [w for w in others if low is not None and w[0] < low]
-                possible = {before[-1][2]} if before else {None}
+                possible = {before[-1][2]} if before else {own}
                 possible |= {w[2] for w in others if high is not None and (low or 0) <= w[0] < high}
                 if low is not None and inherited not in possible:
                     conflicts.append(
-                        f"{where}: {name} was written {before[-1][2] if before else 'by nobody'} before this "
-                        f"interpreter existed, yet it inherited {inherited}"
+                        f"{where}: {name} was {before[-1][2] if before else own} before this interpreter existed, "
+                        f"yet it inherited {inherited}"
                     )
                 written_before = any(w[2] == inherited and high is not None and w[0] < high for w in others)
-                everyone = all(e["variables"][name]["inherited"] == inherited for e in interpreters)
-                if inherited is not None and not written_before and not everyone:
+                if inherited not in (None, own) and not written_before:
                     conflicts.append(f"{where}: inherited {name}={inherited}, which no interpreter had written yet")
     return conflicts
 
@@ -546,12 +553,18 @@ def explanation(children):
             )
     split = [e for e in interpreters if DEFAULT_CELERY_APP in e["celery_apps"] and len(e["celery_apps"]) > 1]
     unconfigured = [e for e in interpreters if e["used"]["CELERY_CONFIG_MODULE"].get("None")]
-    if split:
+    for entry in split:
+        threads = entry.get("threads") or {}
+        fell_back = threads.get(DEFAULT_CELERY_APP, 0)
+        counted = (
+            f"{fell_back} of its {sum(threads.values())} threads seen" if threads else "some threads"
+        )  # fmt: skip
         sentences.append(
-            f"In {interpreters_count(split)} only some threads used the Celery app the entry built; the others "
-            "fell back to Celery's default app, configured from the environment: Celery's current app is per "
-            "thread, and app.set_default() makes it every thread's. (Celery's Django fix-up does that for the "
-            "first app built, but only if DJANGO_SETTINGS_MODULE is already set then.)"
+            f"In {entry['host_app']}'s interpreter of child {entry['pid']}, {counted} fell back to Celery's default "
+            "app, configured from the environment; only the threads that ran the entry had the Celery app it "
+            "built: Celery's current app is per thread, and app.set_default() makes it every thread's. (Celery's "
+            "Django fix-up does that for the first app built, but only if DJANGO_SETTINGS_MODULE is already set "
+            "then.)"
         )
     if unconfigured:
         requests = sum(e["used"]["CELERY_CONFIG_MODULE"]["None"] for e in unconfigured)

@@ -15,6 +15,7 @@ KIND is one of:
     exercises             the workshop's exercises (docs/exercises.yml; loadtest.exercises)
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
+    help                  `make help`: every target and knob with its choices and default
 
 `make docs` rewrites every section; the unit tests fail when one is stale (`stale()`).
 """
@@ -23,8 +24,10 @@ import argparse
 import ast
 import difflib
 import json
+import os
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -93,6 +96,16 @@ def fix_diff():
     return "".join(parts)
 
 
+def make_help():
+    # A make of its own (not a sub-make of `make test`), with no knob set in the environment.
+    knobs = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "STACK", "CODE", "SCENARIO", "FAULT", "FIRST", "TRANSPORT"}
+    env = {key: value for key, value in os.environ.items() if key not in knobs}
+    completed = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return f"$ make help\n{completed.stdout}"
+
+
 def render(kind, arguments):
     words = shlex.split(arguments)
     if kind == "run":
@@ -108,6 +121,8 @@ def render(kind, arguments):
         return module_table()
     if kind == "diff":
         return code_block(fix_diff(), "diff")
+    if kind == "help":
+        return code_block(make_help())
     raise ValueError(f"unknown generated section kind {kind!r}")
 
 

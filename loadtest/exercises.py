@@ -10,53 +10,56 @@ ROOT = Path(__file__).resolve().parents[1]
 EXERCISES_FILE = ROOT / "docs" / "exercises.yml"
 FIXES_DIR = ROOT / "docs" / "fixes"
 FIELDS = {"id", "title", "minutes", "predict", "command", "look_at", "expect", "why", "check"}
+OPTIONAL_FIELDS = {"fix_by_hand", "optional"}
 
 
 def load(path=EXERCISES_FILE):
     """The exercises, checked: every field there, commands that are `make` commands, unique
-    ids, and a docs/fixes/ folder for each `fix`."""
+    ids, and a docs/fixes/ folder for each `fix_by_hand`."""
     exercises = YAML(typ="safe").load(path.read_text())
     ids = [exercise.get("id") for exercise in exercises]
     if len(set(ids)) != len(ids):
         raise ValueError(f"{path.name}: exercise ids repeat: {ids}")
     for exercise in exercises:
-        missing = FIELDS - set(exercise)
-        if missing:
-            raise ValueError(f"{path.name}: exercise {exercise.get('id')!r} lacks {sorted(missing)}")
+        missing, unknown = FIELDS - set(exercise), set(exercise) - FIELDS - OPTIONAL_FIELDS
+        if missing or unknown:
+            what = f"lacks {sorted(missing)}" if missing else f"has unknown fields {sorted(unknown)}"
+            raise ValueError(f"{path.name}: exercise {exercise.get('id')!r} {what}")
         if not exercise["command"].startswith("make "):
             raise ValueError(f"{path.name}: exercise {exercise['id']!r}: the command is not a make command")
-        if "fix" in exercise and not (FIXES_DIR / exercise["fix"]).is_dir():
-            raise ValueError(f"{path.name}: exercise {exercise['id']!r}: no docs/fixes/{exercise['fix']}/")
+        fix = exercise.get("fix_by_hand")
+        if fix and not (FIXES_DIR / fix).is_dir():
+            raise ValueError(f"{path.name}: exercise {exercise['id']!r}: no docs/fixes/{fix}/")
     return exercises
 
 
 def render(exercises):
     """The guide's exercise section (docs/workshop.md, between its `generated: exercises` markers)."""
-    total = sum(exercise["minutes"] for exercise in exercises)
-    lines = [f"{len(exercises)} exercises, {total} minutes in the room (times measured: see below).", ""]
+    core = [exercise for exercise in exercises if not exercise.get("optional")]
+    lines = [
+        f"{len(exercises)} exercises: {len(core)} for everyone ({sum(e['minutes'] for e in core)} minutes in the "
+        f"room), {len(exercises) - len(core)} marked *optional* for a longer session or a fast room "
+        f"({sum(e['minutes'] for e in exercises) - sum(e['minutes'] for e in core)} minutes). The commands' own "
+        'times are under "Measured", below.',
+        "",
+    ]
     for number, exercise in enumerate(exercises, 1):
-        fix = exercise.get("fix")
-        copy = [f"cp docs/fixes/{fix}/*_wsgi.py workspace/"] if fix and not exercise.get("fix_by_hand") else []
+        answer = exercise.get("fix_by_hand")
         lines += [
-            f"### {number}. {exercise['title']}",
+            f"### {number}. {exercise['title']}{' *(optional)*' if exercise.get('optional') else ''}",
             "",
             f"*About {exercise['minutes']} minutes.* **Predict first:** {exercise['predict']}",
             "",
             "```sh",
-            *copy,
             exercise["command"],
             "```",
             "",
-            *(
-                [f"The suite checks this exercise with `docs/fixes/{fix}/`: one right answer, to read after trying."]
-                if exercise.get("fix_by_hand")
-                else []
-            ),
             f"**Look at:** {exercise['look_at']}",
             "",
             f"**Expect:** {exercise['expect']}",
             "",
             f"**Why:** {exercise['why']}",
             "",
+            *([f"*One right answer, to read after trying:* `docs/fixes/{answer}/`.", ""] if answer else []),
         ]
     return "\n".join(lines).rstrip()

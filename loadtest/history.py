@@ -125,15 +125,49 @@ def interpreter_lines(text):
     return found
 
 
-def apache_log(compose_command, since):
-    """Apache's log lines since `since` (epoch seconds), through Docker Compose; raises
+# The detector's lines in Apache's log (apps/envleak.py writes them on stderr, which mod_wsgi
+# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...".
+ENVLEAK_LINE = re.compile(
+    r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Z_]+)=(?P<finding>.*)$"
+)
+# RabbitMQ's own words for a refused login: "PLAIN login refused: user 'app2' - invalid credentials".
+REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")
+
+
+def envleak_lines(text):
+    """The detector's findings in Apache's log, as {pid, group, variable, finding}."""
+    found = []
+    for line in text.splitlines():
+        match = ENVLEAK_LINE.search(line.strip())
+        if match:
+            found.append(
+                {
+                    "pid": int(match["pid"]),
+                    "group": match["group"],
+                    "variable": match["name"],
+                    "finding": match["finding"],
+                }
+            )
+    return found
+
+
+def refused_users(text):
+    """RabbitMQ's log: how many logins it refused, per user name."""
+    counts = {}
+    for match in REFUSED_LINE.finditer(text):
+        counts[match["user"]] = counts.get(match["user"], 0) + 1
+    return counts
+
+
+def service_log(compose_command, service, since):
+    """A service's log lines since `since` (epoch seconds), through Docker Compose; raises
     UsageError when Compose cannot give them."""
     since_text = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(timespec="microseconds")
-    command = [*shlex.split(compose_command), "logs", "--no-log-prefix", "--no-color", "--since", since_text, "apache"]
+    command = [*shlex.split(compose_command), "logs", "--no-log-prefix", "--no-color", "--since", since_text, service]
     try:
         completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"cannot read Apache's log ({type(exc).__name__})") from None
+        raise UsageError(f"cannot read {service}'s log ({type(exc).__name__})") from None
     if completed.returncode != 0:
-        raise UsageError(f"cannot read Apache's log: {completed.stderr.strip()[-200:]}")
+        raise UsageError(f"cannot read {service}'s log: {completed.stderr.strip()[-200:]}")
     return completed.stdout

@@ -1,7 +1,9 @@
 """The lab's vocabulary, shared by every role: the Hosts and apps, and the choices of every
 knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
 
+import os
 import re
+import sys
 from pathlib import Path
 
 # Which Django project serves which Host (apache/lab.conf: app2.example.com gets the
@@ -13,7 +15,9 @@ APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
 READERS = {"CELERY_CONFIG_MODULE": "Celery", "DJANGO_SETTINGS_MODULE": "Django"}
 WATCHED = tuple(READERS)
 
-CHOICES_FILE = Path(__file__).resolve().parents[1] / "choices.mk"
+ROOT = Path(__file__).resolve().parents[1]
+CHOICES_FILE = ROOT / "choices.mk"
+ENV_FILE = ROOT / ".env"
 
 
 def read_choices(path=CHOICES_FILE):
@@ -42,10 +46,11 @@ DEFAULTS = {
 }  # fmt: skip
 
 
-def app_for_group(application_group):
-    """The app an application group serves (apache/lab.conf): 'app2' for app2, any other
-    group, such as the literal '%{ENV:WSGI_APP_GROUP}', for app1."""
-    return "app2" if application_group == "app2" else "app1"
+def app_for_group(application_group, process_group=None):
+    """The app an interpreter serves (apache/lab.conf, apache/dispatch.wsgi): 'app2' when its
+    application group, or in daemon mode its process group, is 'app2'; otherwise app1 (its
+    group is the literal '%{ENV:WSGI_APP_GROUP}', or '' in app1's daemon processes)."""
+    return "app2" if "app2" in (application_group, process_group) else "app1"
 
 
 def config_app(module):
@@ -55,5 +60,27 @@ def config_app(module):
     return app if app in APPS else None
 
 
+def settings(env=os.environ, path=ENV_FILE):
+    """The lab's settings (passwords, ports, LAB_* knobs): the environment wins over .env, as
+    Compose has it, and .env is read as it is now (make writes it after reading its makefiles)."""
+    values = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                values[key.strip()] = value.strip()
+    return {**values, **{key: value for key, value in env.items() if value}}
+
+
+def url_of(port_name, env=os.environ):
+    """http://127.0.0.1:<port> for LAB_HTTP_PORT or LAB_MGMT_PORT (settings(), else choices.mk)."""
+    default = DEFAULTS["http_port" if port_name == "LAB_HTTP_PORT" else "mgmt_port"]
+    return f"http://127.0.0.1:{settings(env).get(port_name) or default}"
+
+
 class UsageError(Exception):
     """Bad input or an unreachable lab: the CLI prints one line on stderr and exits 2."""
+
+
+if __name__ == "__main__":  # python -m loadtest.lab KEY: one setting, as the load test sees it
+    print(settings().get(sys.argv[1], ""))

@@ -2,7 +2,9 @@
 on fresh Apache children through `make run`, then one table of the measured versions and
 the verdicts. Exit 0 only when every cell has its expected verdict.
 
-The table is also written to reports/matrix.md, so the README can quote a real one.
+The tables are also written to docs/measured/matrix.md (`make docs` puts it in
+docs/stacks.md). The terminal shows two tables (versions, verdicts) so that each fits an
+ordinary terminal.
 """
 
 import json
@@ -37,13 +39,16 @@ def cell(doc):
     return f"{doc['verdict']['kind']} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed)"
 
 
-def rows(docs_by_stack):
-    header = ["stack", *VERSION_COLUMNS, *(name for name, _, _ in RUNS)]
-    table = [header]
+def tables(docs_by_stack):
+    """Two tables, each a list of rows (the first the header): the versions measured per stack,
+    and each run's verdict per stack."""
+    versions = [["stack", *VERSION_COLUMNS]]
+    verdicts = [["stack", *(name for name, _, _ in RUNS)]]
     for stack, docs in docs_by_stack.items():
-        versions = next((doc["versions"] for doc in docs if doc), {})
-        table.append([stack, *(versions.get(name) or "?" for name in VERSION_COLUMNS), *map(cell, docs)])
-    return table
+        measured = next((doc["versions"] for doc in docs if doc), {})
+        versions.append([stack, *(measured.get(name) or "?" for name in VERSION_COLUMNS)])
+        verdicts.append([stack, *map(cell, docs)])
+    return versions, verdicts
 
 
 def markdown(table):
@@ -60,18 +65,21 @@ def main(argv=None):
         for name, code, process_model in RUNS:
             print(f"matrix: {stack} {name}...", file=sys.stderr, flush=True)
             docs_by_stack[stack].append(run_one(stack, code, process_model, make_args))
-    table = rows(docs_by_stack)
-    Path("reports").mkdir(exist_ok=True)
-    Path("reports/matrix.md").write_text(markdown(table))
+    versions, verdicts = tables(docs_by_stack)
+    written = Path(__file__).resolve().parents[1] / "docs" / "measured" / "matrix.md"
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(markdown(versions) + "\n" + markdown(verdicts))
 
     from rich.console import Console
     from rich.table import Table
 
-    shown = Table(*table[0], title="The lab on every stack (versions measured in the running containers)")
-    for row in table[1:]:
-        shown.add_row(*row)
-    Console(width=240).print(shown)
-    print("Written: reports/matrix.md")
+    console = Console()
+    for title, table in (("Versions measured in the running containers", versions), ("Verdicts", verdicts)):
+        shown = Table(*table[0], title=title)
+        for row in table[1:]:
+            shown.add_row(*row)
+        console.print(shown)
+    print(f"Written: {written.relative_to(Path.cwd()) if written.is_relative_to(Path.cwd()) else written}")
     every = [doc for docs in docs_by_stack.values() for doc in docs]
     return 0 if all(doc and doc["verdict"]["success"] for doc in every) else 1
 

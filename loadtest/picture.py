@@ -260,5 +260,7 @@ def picture(document):
         "failures": failures(document),
         "accounting": accounting(document, drawn_flows),
         "explanation": document.get("explanation") or [],
+        "detector": document.get("detector") or [],
+        "refused_logins": document.get("refused_logins") or {},
         "cost": checker.process_cost(document["apache_processes"]) if document.get("apache_processes") else None,
     }

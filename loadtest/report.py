@@ -86,6 +86,9 @@ def format_text(doc):
     if doc["failure_causes"]:
         lines.append("Failures, by Host, interpreter and Celery config:")
         lines.append(format_failures(doc["failure_causes"]))
+    for user, times in sorted((doc.get("refused_logins") or {}).items()):
+        lines.append(f"RabbitMQ's own log: it refused the login of user {user!r} {times} times.")
+    lines.append(format_detector(doc.get("detector")))
     publishers = ", ".join(f"{where} x{n}" for where, n in sorted(broker["publishers"].items())) or "nothing"
     lines.append(
         f"The broker recorded (its firehose, task by task): {publishers}; the workers received by vhost: "
@@ -108,6 +111,17 @@ def format_fault(fault):
         for s in fault["steps"]
     )
     return f"{fault['fault']}: {steps or 'no step ran'}"
+
+
+def format_detector(findings):
+    """What the detector (apps/envleak.py, in every interpreter) wrote in Apache's log."""
+    if findings is None:
+        return "Detector: not read"
+    if not findings:
+        return "Detector (envleak, in every interpreter; its lines in Apache's log): no interpreter flagged."
+    lines = ["Detector (envleak, in every interpreter; its lines in Apache's log):"]
+    lines += [f"  pid {f['pid']} interpreter {f['group']!r}: {f['variable']}={f['finding']}" for f in findings]
+    return "\n".join(lines)
 
 
 def format_processes(processes):

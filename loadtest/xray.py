@@ -1,15 +1,19 @@
 """python -m loadtest.xray: ask every interpreter of every Apache child what it sees.
 
 GET /xray/ on both Hosts, each time on a new connection so that every child gets asked, and
-print one line per (child pid, application group).
+print one line per (child pid, application group). With --interpreters: mod_wsgi's own
+"Create interpreter" lines (Apache's log) since the last run began (`make interpreters`).
 """
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import requests
 
-from loadtest.lab import DEFAULTS, HOST_APPS, UsageError
+from loadtest import history
+from loadtest.lab import HOST_APPS, UsageError, url_of
 
 
 def collect(url, attempts):
@@ -42,6 +46,23 @@ def running(url, asked):
     return answer.get("versions") or {}, answer.get("apache_processes") or []
 
 
+def print_interpreters(compose, reports):
+    """mod_wsgi's interpreter lines since the last run's load began, as Apache logged them."""
+    runs = sorted((p for p in reports.glob("*.json") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
+    began = json.loads(runs[-1].read_text()).get("load_began_at") if runs else None
+    if began is None:
+        print(f"xray: no run in {reports}/ yet; run make reproduce first", file=sys.stderr)
+        return 2
+    try:
+        lines = history.interpreter_lines(history.service_log(compose, "apache", began - 1))
+    except UsageError as exc:
+        print(f"xray: {exc}", file=sys.stderr)
+        return 2
+    for line in lines:
+        print(line["line"])
+    return 0
+
+
 def short(module):
     return module or "-"
 
@@ -65,9 +86,15 @@ def format_rows(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.xray", description=__doc__)
-    parser.add_argument("--url", default=f"http://127.0.0.1:{DEFAULTS['http_port']}", help="Apache's address")
+    parser.add_argument("--url", default=url_of("LAB_HTTP_PORT"), help="Apache's address ($LAB_HTTP_PORT, .env)")
     parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
+    parser.add_argument("--json", action="store_true", help="print the answers as JSON (for docs/runs/)")
+    parser.add_argument("--interpreters", action="store_true", help="mod_wsgi's interpreter lines of the last run")
+    parser.add_argument("--compose", default="docker compose", help="the lab's Compose project (for --interpreters)")
+    parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the last run's report is")
     args = parser.parse_args(argv)
+    if args.interpreters:
+        return print_interpreters(args.compose, args.reports)
     try:
         rows = collect(args.url.rstrip("/"), args.attempts)
     except requests.RequestException as exc:
@@ -75,7 +102,7 @@ def main(argv=None):
             f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)", file=sys.stderr
         )
         return 2
-    print(format_rows(rows))
+    print(json.dumps(rows, indent=1, sort_keys=True) if args.json else format_rows(rows))
     return 0
 
 

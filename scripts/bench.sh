@@ -1,48 +1,141 @@
 #!/usr/bin/env bash
-# Wall-clock times of the commands workshops wait on. Numbers go to stdout and to
-# reports/bench-<time>.txt; they are notes, never assertions.
+# Wall-clock times of what workshops wait on, written to docs/measured/bench-warm.txt (or
+# bench-cold.txt) and, for each exercise, docs/measured/exercises.txt: notes for
+# docs/timings.md and docs/workshop.md (`make docs` copies them in), never assertions.
 #
-#   bash scripts/bench.sh          warm: images built (both stacks), broker up
+#   bash scripts/bench.sh          warm: images built (both stacks), the lab up
 #   bash scripts/bench.sh --cold   first removes the lab's venv, wheelhouses, images, build
-#                                  cache and both Debian base images (not the engine)
+#                                  cache and the Debian base images (not the engine)
+#
+# Hot `make reproduce` is measured against its floor, side by side in PAIRS pairs: the floor
+# is what any run must do (fresh Apache children by the lab's own SIGHUP helper, ApacheBench
+# sending 300 valid requests over both Hosts, then waiting until the workers' receipts hold
+# every task). Also measured: how long after the last answer each witness was complete, and how
+# long RabbitMQ's management counters (the referee's old witness) took to show the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
 cold=no
 [ "${1:-}" = "--cold" ] && cold=yes
-mkdir -p reports
-out="reports/bench-$(date -u +%Y%m%dT%H%M%SZ).txt"
+PAIRS=${PAIRS:-5}
+mkdir -p docs/measured reports
+out="docs/measured/bench-$([ "$cold" = yes ] && echo cold || echo warm).txt"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+stacks=$(sed -n 's/^STACKS *:= *//p' choices.mk)
+
+now_ns() { python3 -c 'import time; print(time.time_ns())'; }  # BSD date has no %N
+seconds_since() { python3 -c "import sys, time; print(f'{(time.time_ns() - int(sys.argv[1])) / 1e9:.1f}')" "$1"; }
+say() { echo "$*" | tee -a "$out"; }
+last_line() { grep -E '^(REPRODUCED|FIXED|ISOLATED|NOT |INCONCLUSIVE)|[0-9]+ passed|^bundle: dist' "$log" | tail -n1 || true; }
+time_it() {  # time_it COMMAND...: one line: the command, its time, its exit status, its last word
+  local start status
+  start=$(now_ns)
+  set +e
+  "$@" >"$log" 2>&1
+  status=$?
+  set -e
+  say "$(printf '%-58s %6s s  exit %d  %s' "$*" "$(seconds_since "$start")" "$status" "$(last_line)")"
+}
 
 if [ "$cold" = yes ]; then
   make --no-print-directory clean-all >/dev/null 2>&1 || true
   docker builder prune -af >/dev/null 2>&1 || true
-  docker image rm debian:trixie-slim debian:bookworm-slim >/dev/null 2>&1 || true
+  for stack in $stacks; do docker image rm "debian:$stack-slim" >/dev/null 2>&1 || true; done
+fi
+if ! command -v ab >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get install -y -qq apache2-utils >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq apache2-utils; } >/dev/null
+  else
+    echo "bench: ApacheBench (ab) is missing: install apache2-utils" >&2; exit 2
+  fi
 fi
 
-now_ns() { python3 -c 'import time; print(time.time_ns())'; }  # BSD date has no %N
+echo "# $([ "$cold" = yes ] && echo cold || echo warm), $(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD)" > "$out"
+cat "$out"
+time_it make reproduce  # cold: everything from a bare machine; warm: the lab's start
 
-time_it() {
-  local start end status
-  start=$(now_ns)
-  set +e
-  "$@" >/tmp/bench-last.log 2>&1
-  status=$?
-  set -e
-  end=$(now_ns)
-  local tenths=$(( (end - start) / 100000000 ))
-  printf '%-28s %5d.%d s  exit %d  %s\n' "$*" $((tenths / 10)) $((tenths % 10)) "$status" \
-    "$(grep -E '^(REPRODUCED|FIXED|ISOLATED|NOT |INCONCLUSIVE)|passed|failed|^bundle: dist' /tmp/bench-last.log | tail -n1)" | tee -a "$out"
+# The floor: fresh children, ab over both Hosts (150 each, 8 concurrent each, a new
+# connection per request), then every task at a worker.
+# .env: written by make env.
+set -a
+# shellcheck source=/dev/null
+. ./.env
+set +a
+floor() {
+  local run body1 body2
+  run="floor$(date +%s%N)"
+  body1=$(mktemp) body2=$(mktemp)
+  printf '{"run_id": "%s", "request_id": "%s-1"}' "$run" "$run" > "$body1"
+  printf '{"run_id": "%s", "request_id": "%s-2"}' "$run" "$run" > "$body2"
+  docker compose exec -T apache apache-fresh-children
+  ab -q -n 150 -c 8 -p "$body1" -T application/json -H "Host: app1.example.com" "http://127.0.0.1:$LAB_HTTP_PORT/enqueue/" >/dev/null &
+  ab -q -n 150 -c 8 -p "$body2" -T application/json -H "Host: app2.example.com" "http://127.0.0.1:$LAB_HTTP_PORT/enqueue/" >/dev/null &
+  wait
+  until [ "$(cat var/receipts/app1.jsonl var/receipts/app2.jsonl 2>/dev/null | grep -c "\"run_id\": \"$run\"")" -ge 300 ]; do
+    sleep 0.02
+  done
+  rm -f "$body1" "$body2"
 }
-
-echo "# $( [ "$cold" = yes ] && echo cold || echo warm ), $(getconf _NPROCESSORS_ONLN) cores, $(date -u +%FT%TZ)" | tee "$out"
-time_it make reproduce                  # cold: everything; warm: a stack switch or the first run
-time_it make reproduce                  # hot: the stack already up
+reproduce_times=() floor_times=()
+for _ in $(seq 1 "$PAIRS"); do
+  start=$(now_ns); make --no-print-directory reproduce >"$log" 2>&1 || true; reproduce_times+=("$(seconds_since "$start")")
+  start=$(now_ns); floor >/dev/null 2>&1; floor_times+=("$(seconds_since "$start")")
+done
+say "$(python3 - "$PAIRS" "${reproduce_times[*]}" "${floor_times[*]}" <<'PY'
+import statistics, sys
+pairs, hot, floor = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
+def three(xs): return f"{min(xs):.1f} / {statistics.median(xs):.1f} / {max(xs):.1f} s"
+print(f"hot make reproduce against its floor, {pairs} pairs side by side (min / median / max):\n"
+      f"  make reproduce {three(hot)}; floor {three(floor)}; "
+      f"ratio {statistics.median(hot) / statistics.median(floor):.2f}x at the median, {max(hot) / max(floor):.2f}x at the max")
+PY
+)"
+# How long after the last answer each witness was complete, over the last runs' reports.
+say "$(.venv/bin/python - "$PAIRS" <<'PY'
+import json, statistics, sys
+from pathlib import Path
+runs = [json.loads(p.read_text()) for p in sorted(Path("reports").glob("*-buggy-*.json"))[-int(sys.argv[1]):]]
+lags = {w: [r["witnesses_complete_after"][w] for r in runs if r.get("witnesses_complete_after", {}).get(w) is not None] for w in ("broker", "receipts")}
+print("witnesses complete after the last answer (median of those runs): the broker's firehose "
+      f"{statistics.median(lags['broker']):.3f} s, the workers' receipts {statistics.median(lags['receipts']):.3f} s")
+PY
+)"
+# The old witness: RabbitMQ's management API counters (sampled), for one more run.
+say "$(.venv/bin/python - <<'PY'
+import json, os, subprocess, time
+from pathlib import Path
+import requests
+auth = (os.environ["RABBITMQ_ADMIN_USER"], os.environ["RABBITMQ_ADMIN_PASSWORD"])
+url = f"http://127.0.0.1:{os.environ['LAB_MGMT_PORT']}/api/vhosts/"
+def published():
+    return sum((requests.get(url + v, auth=auth, timeout=5).json().get("message_stats") or {}).get("publish", 0) for v in ("app1", "app2"))
+time.sleep(6)  # the counters catch up with earlier runs (they are sampled every 5 s)
+before = published()
+subprocess.run(["make", "--no-print-directory", "reproduce"], capture_output=True)
+run = json.loads(sorted(Path("reports").glob("*-buggy-*.json"))[-1].read_text())
+last = max(r["answered_at"] for r in run["results"])
+while published() - before < run["summary"]["totals"]["sent"] and time.time() < last + 60:
+    time.sleep(0.05)
+print(f"the management API's publish counters (the old witness) showed the same run {time.time() - last:.1f} s after the last answer")
+PY
+)"
 time_it make fixed
 time_it make daemon
-time_it make reproduce STACK=bookworm   # switching stack: the other images, a new broker
-time_it make fixed STACK=bookworm
-time_it make reproduce
-time_it make try-fix                    # the workshop's workspace (as it is)
-time_it make bundle BUNDLE_STACKS=trixie
+for stack in $stacks; do
+  [ "$stack" = "$(echo "$stacks" | cut -d' ' -f1)" ] && continue
+  time_it make reproduce STACK="$stack"  # switching stack: the other images, a new broker
+  time_it make fixed STACK="$stack"
+done
+# Every workshop exercise, as an attendee types it (docs/exercises.yml), hot, one after the
+# other: written apart, for docs/workshop.md.
+main_out=$out
+out=docs/measured/exercises.txt
+echo "# each exercise's command, hot, in order ($(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD))" > "$out"
+while IFS= read -r command; do
+  # shellcheck disable=SC2086  # the exercise's words
+  time_it $command
+done < <(.venv/bin/python -c 'from loadtest import exercises; print("\n".join(e["command"] for e in exercises.load()))')
+out=$main_out
+time_it make bundle BUNDLE_STACKS="$(echo "$stacks" | cut -d' ' -f1)"
 time_it make test
-echo "saved: $out"
+echo "written: $out"

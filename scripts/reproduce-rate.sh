@@ -1,28 +1,48 @@
 #!/usr/bin/env bash
-# How often a buggy fresh-Apache trial reproduces, per stack, requests per trial and ramp-up:
-# the measurement the test trials and the default RAMP_UP are sized from. One line per
-# setting; a run that gave no verdict at all is counted apart, never as "not reproduced".
+# How often `make reproduce` says REPRODUCED, over STARTS runs in a row, each on fresh Apache
+# children (hot: the broker and workers stay up) or from a stopped lab (--down: `make down`
+# before each run, so the broker boots again). A run that gave no verdict at all is counted
+# apart, never as "not reproduced". Writes one line to
+# docs/measured/reproduce-rate-STACK-{hot,down}[-KNOBS].txt (`make docs` puts it in
+# docs/timings.md).
 #
-#   bash scripts/reproduce-rate.sh STACK STARTS REQUESTS RAMP_UP [REQUESTS RAMP_UP ...]
-#   bash scripts/reproduce-rate.sh trixie 50 40 0.5 40 1
+#   bash scripts/reproduce-rate.sh [--down] STACK STARTS [KNOB=VALUE ...]
+#   bash scripts/reproduce-rate.sh --down trixie 30
+#   bash scripts/reproduce-rate.sh trixie 30 FIRST=burst REQUESTS=40
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=hot
+if [ "${1:-}" = "--down" ]; then mode=down; shift; fi
+[ $# -ge 2 ] || { echo "usage: reproduce-rate.sh [--down] STACK STARTS [KNOB=VALUE ...]" >&2; exit 2; }
 stack=$1 starts=$2
 shift 2
-make --no-print-directory up STACK="$stack" CODE=buggy >/dev/null
-while [ $# -ge 2 ]; do
-  requests=$1 ramp_up=$2
-  shift 2
-  reproduced=0 not_reproduced=0 other=0
-  for _ in $(seq 1 "$starts"); do
-    verdict=$(make --no-print-directory reproduce STACK="$stack" REQUESTS="$requests" RAMP_UP="$ramp_up" \
-      2>/dev/null | grep -oE '^(REPRODUCED|NOT REPRODUCED|INCONCLUSIVE)' || true)
-    case "$verdict" in
-      REPRODUCED) reproduced=$((reproduced + 1)) ;;
-      "NOT REPRODUCED") not_reproduced=$((not_reproduced + 1)) ;;
-      *) other=$((other + 1)) ;;
-    esac
-  done
-  echo "stack $stack, $requests requests, ramp-up $ramp_up s: $reproduced of $starts fresh starts REPRODUCED," \
-    "$not_reproduced NOT REPRODUCED, $other without a verdict"
+knobs=("$@")
+suffix=$(printf -- '-%s' "${knobs[@]}" | tr '=' '_' | tr '[:upper:]' '[:lower:]')
+[ ${#knobs[@]} -gt 0 ] || suffix=""
+mkdir -p docs/measured
+out="docs/measured/reproduce-rate-$stack-$mode$suffix.txt"
+reproduced=0 not_reproduced=0 other=0 misrouted=() seconds=()
+for _ in $(seq 1 "$starts"); do
+  [ "$mode" = down ] && make --no-print-directory down >/dev/null 2>&1
+  start=$(date +%s%N)
+  line=$(make --no-print-directory reproduce STACK="$stack" "${knobs[@]}" 2>/dev/null \
+    | grep -E '^(REPRODUCED|NOT REPRODUCED|INCONCLUSIVE)' || true)
+  seconds+=("$(( ($(date +%s%N) - start) / 100000000 ))")
+  case "$line" in
+    REPRODUCED*) reproduced=$((reproduced + 1)); misrouted+=("$(echo "$line" | sed -E 's/^REPRODUCED: ([0-9]+) of.*/\1/')") ;;
+    "NOT REPRODUCED"*) not_reproduced=$((not_reproduced + 1)); misrouted+=(0) ;;
+    *) other=$((other + 1)) ;;
+  esac
 done
+python3 - "$stack" "$mode" "$starts" "${knobs[*]:-defaults}" "$reproduced" "$not_reproduced" "$other" \
+  "${misrouted[*]:-}" "${seconds[*]}" "$(date -u +%F)" "$(git rev-parse --short HEAD)" > "$out" <<'PY'
+import statistics, sys
+stack, mode, starts, knobs, yes, no, other, misrouted, tenths, day, commit = sys.argv[1:]
+m = [int(x) for x in misrouted.split()] or [0]
+t = [int(x) / 10 for x in tenths.split()]
+how = "from a stopped lab (make down before each)" if mode == "down" else "hot (the broker and workers up)"
+print(f"stack {stack}, {knobs}, {starts} runs {how}: {yes} REPRODUCED, {no} NOT REPRODUCED, {other} without a "
+      f"verdict; misrouted per run {min(m)} / {statistics.median(m):g} / {max(m)}, seconds per run "
+      f"{min(t):.1f} / {statistics.median(t):.1f} / {max(t):.1f} (min / median / max; {day}, {commit})")
+PY
+cat "$out"

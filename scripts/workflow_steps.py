@@ -1,5 +1,5 @@
 """The `run:` steps of the CI workflow, as GitHub's runner would run them for one matrix value:
-what scripts/ci-as-runner.sh runs, so that the proof runs exactly the workflow's commands.
+what scripts/ci-proof.sh runs, so that the proof runs exactly the workflow's commands.
 
     python scripts/workflow_steps.py trixie     one JSON object per step: {"name", "run", "env"}
 

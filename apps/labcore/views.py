@@ -2,6 +2,7 @@ import functools
 import json
 import os
 import re
+import threading
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
@@ -114,6 +115,7 @@ def enqueue(request):
         "request_id": request_id,
         "served_by": settings.LAB_APP_NAME,
         "application_group": xray.application_group(),
+        "process_group": xray.process_group(),
         "pid": os.getpid(),
         "publisher_vhost": broker["vhost"],
         "publisher_user": broker["user"],
@@ -123,6 +125,8 @@ def enqueue(request):
         "broker": broker,
         "django_settings": settings.SETTINGS_MODULE,
         "interpreter": xray.interpreter(),
+        # Which Apache thread served it: Celery's current app is per thread.
+        "thread": threading.get_ident(),
         # When Apache read this request (microseconds): the first request an interpreter served
         # started before mod_wsgi created it, so this bounds the creation from below.
         "request_started_at": int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,

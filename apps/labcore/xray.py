@@ -59,6 +59,11 @@ def application_group():
     return mod_wsgi.application_group if mod_wsgi else None
 
 
+def process_group():
+    """The mod_wsgi daemon process group this interpreter runs in ('' in embedded mode)."""
+    return mod_wsgi.process_group if mod_wsgi else None
+
+
 def c_getenv(name):
     value = _libc.getenv(name.encode())
     return value.decode() if value is not None else None
@@ -131,7 +136,7 @@ def apache_processes():
 def snapshot(celery_app, settings_module):
     return {
         "application_group": application_group(),
-        "process_group": mod_wsgi.process_group if mod_wsgi else None,
+        "process_group": process_group(),
         "pid": os.getpid(),
         "django_settings": settings_module,
         "interpreter": interpreter(),
@@ -142,6 +147,7 @@ def snapshot(celery_app, settings_module):
         "apache_processes": apache_processes(),
         # What Apache was started with (set once for the container; never written).
         "started_with": {
-            name: os.environ.get(f"LAB_{name.upper()}") for name in ("code", "scenario", "process_model", "transport")
+            name: os.environ.get(f"LAB_{name.upper()}") or ""
+            for name in ("code", "scenario", "process_model", "transport", "fix")
         },
     }

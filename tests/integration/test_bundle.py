@@ -5,8 +5,8 @@ the lab), `make load-bundle` inside a network namespace with no route (`unshare 
 `make reproduce` with no build, pull, apt, debootstrap or pip download.
 
 Needs root for unshare -n, the second dockerd and its bridge: as root, or through passwordless
-sudo (GitHub's runner: user `runner`), the rest runs as the user. Skipped elsewhere, failed under
-CI."""
+sudo (GitHub's runner: user `runner`; scripts/ci-proof.sh proves it here); the rest runs as the
+user. Skipped elsewhere, failed under CI."""
 
 import os
 import re

@@ -11,13 +11,20 @@ from loadtest import checker
 from tests.integration.conftest import EXERCISES
 
 
+def interpreters(document):
+    return [entry for child in document["timeline"] for entry in child["interpreters"]]
+
+
 def poisoned_apps(document):
-    return {e["host_app"] for child in document["timeline"] for e in child["interpreters"] if e["foreign_config"]}
+    return {entry["host_app"] for entry in interpreters(document) if entry["poisoned"]}
+
+
+def failures_of(document, app):
+    return [cause for cause in document["failure_causes"] if cause["app"] == app]
 
 
 def all_failed_with(document, expected, runs):
-    causes = [cause for cause in document["failure_causes"] if cause["app"] == expected["app"]]
-    sent = document["summary"]["per_app"][expected["app"]]["sent"]
+    causes, sent = failures_of(document, expected["app"]), document["summary"]["per_app"][expected["app"]]["sent"]
     return (
         sent > 0
         and sum(cause["count"] for cause in causes) == sent
@@ -25,9 +32,41 @@ def all_failed_with(document, expected, runs):
     )
 
 
-def costs_more_than(document, other_id, runs):
+def all_failed_with_own_config(document, app, runs):
+    return all_failed_with(document, {"app": app, "config_module": f"{app}.celeryconfig"}, runs)
+
+
+def some_failed_with(document, expected, runs):
+    return any(all(cause[key] == value for key, value in expected.items()) for cause in document["failure_causes"])
+
+
+def threads_fell_back(document, app, runs):
+    """The Why line counts the threads of `app`'s interpreter that used Celery's default app,
+    and the count is the one the answers show."""
+    entries = [e for e in interpreters(document) if e["host_app"] == app and e["threads"].get("default")]
+    return bool(entries) and all(
+        any(f"{e['threads']['default']} of its {sum(e['threads'].values())} threads seen" in s for s in
+            document["explanation"])
+        for e in entries
+    )  # fmt: skip
+
+
+def detector_agrees(document, wanted, runs):
+    """The detector (envleak, in every interpreter) flagged exactly the interpreters the referee
+    found poisoned: the same (pid, group)."""
+    flagged = {(finding["pid"], finding["group"]) for finding in document["detector"]}
+    poisoned = {(e["pid"], e["application_group"]) for e in interpreters(document) if e["poisoned"]}
+    return wanted == (flagged == poisoned and (bool(poisoned) or document["code"] != "buggy"))
+
+
+def more_processes_than(document, other_id, runs):
     cost, other = (checker.process_cost(doc["apache_processes"]) for doc in (document, runs.run(other_id)))
-    return cost["processes"] > other["processes"] and cost["rss_mib"] > other["rss_mib"]
+    return cost["processes"] > other["processes"]
+
+
+def served_with_other_settings(document, app, runs):
+    answers = [r["response"] for r in document["results"] if r["app"] == app and r.get("response")]
+    return bool(answers) and all(a.get("served_by") not in (None, app) for a in answers)
 
 
 # What each `check` key of docs/exercises.yml asserts, from the run's document.
@@ -42,11 +81,19 @@ CHECKS = {
         doc["summary"]["per_app"][app]["consumed_own"] == doc["summary"]["per_app"][app]["sent"] > 0
     ),
     "all_failed_with": all_failed_with,
+    "all_failed_with_own_config": all_failed_with_own_config,
+    "some_failed_with": some_failed_with,
+    "broker_refused_users": lambda doc, users, runs: sorted(doc["refused_logins"]) == sorted(users),
     "explanation_says": lambda doc, words, runs: any(words in sentence for sentence in doc["explanation"]),
+    "threads_fell_back": threads_fell_back,
     "one_app_per_process": lambda doc, wanted, runs: (
         wanted == all(len({e["host_app"] for e in child["interpreters"]}) == 1 for child in doc["timeline"])
     ),
-    "costs_more_than": costs_more_than,
+    "more_processes_than": more_processes_than,
+    "all_served_with_other_settings": served_with_other_settings,
+    "lost": lambda doc, count, runs: doc["summary"]["totals"]["lost"] == count,
+    "failed_during_the_fault": lambda doc, wanted, runs: (doc["summary"]["totals"]["failed_in_fault"] > 0) == wanted,
+    "detector_agrees": detector_agrees,
     "versions": lambda doc, prefixes, runs: all(
         doc["versions"][name].startswith(f"{prefix}.") for name, prefix in prefixes.items()
     ),

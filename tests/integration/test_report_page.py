@@ -9,8 +9,10 @@ report_path). Without it, on stored reports:
 """
 
 import glob
+import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -20,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import checker
-from loadtest.report_html import write_run_page
+from loadtest.report_html import render, write_run_page
 
 PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
 STORED = [Path(p).resolve() for pattern in PATTERNS for p in sorted(glob.glob(pattern))]
@@ -99,11 +101,52 @@ def open_in_browser(page):
     return drawn
 
 
+# Run in the browser on the timeline picture alone: every text's box, measured by the layout
+# engine, against the picture's width and against the box of the interpreter it belongs to.
+MEASURE = """
+<script>
+const svg = document.querySelector("svg");
+const width = svg.viewBox.baseVal.width;
+const clipped = [];
+for (const text of svg.querySelectorAll("text")) {
+  const box = text.getBBox();
+  const owner = text.closest("g.interpreter");
+  const frame = owner ? owner.querySelector("rect") : null;
+  const right = frame ? frame.x.baseVal.value + frame.width.baseVal.value : width;
+  if (box.x < 0 || box.x + box.width > right + 0.5) clipped.push(text.textContent.trim().slice(0, 80));
+}
+const result = document.createElement("pre");
+result.id = "clipped";
+result.textContent = JSON.stringify(clipped);
+document.body.appendChild(result);
+</script>
+"""
+
+
+def clipped_texts(svg, folder):
+    """The texts of the timeline picture that overflow the picture or their box, as a real
+    browser lays them out."""
+    probe = folder / "timeline-probe.html"
+    probe.write_text(f"<!doctype html><html><body>{svg}{MEASURE}</body></html>")
+    common = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--mute-audio"]
+    dom = subprocess.run([*common, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'<pre id="clipped">(.*?)</pre>', dom.stdout, re.S)
+    assert found, dom.stdout[-2000:]
+    return json.loads(html.unescape(found[1]))
+
+
 def check_page(document, json_path):
     """Renders the run's page beside its JSON, opens it, compares what is drawn with the JSON."""
     html_path, png_path = write_run_page(document, json_path)
     assert png_path.stat().st_size > 10_000
     drawn = open_in_browser(html_path)
+    # Nothing of the picture is clipped, whatever its title's length; no green box had failures.
+    assert clipped_texts(render(document)[1], html_path.parent) == []
+    for interpreter in drawn.interpreters:
+        assert (interpreter["data-state"] == "ok") == (
+            interpreter["data-poisoned"] == "false" and interpreter["data-failed"] == "0"
+        ), interpreter
 
     # Every interpreter of the timeline, with its pid and group; poisoned exactly when it used
     # another app's config or settings.
@@ -153,6 +196,16 @@ def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
     drawn = check_page(buggy_run, Path(buggy_run["report_path"]))
     assert drawn.verdict == "REPRODUCED"
     assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
+
+
+def test_the_page_of_a_run_with_failures_and_a_long_title(exercise_runs, tmp_path):
+    # The wrong fix: some app2 requests fail with no config (an orange box, not a green one);
+    # the page is drawn again with a scenario name longer than any the lab has.
+    document = json.loads(json.dumps(exercise_runs.run("wrong-fix-order")))
+    drawn = check_page(document, Path(document["report_path"]))
+    assert any(i["data-state"] == "failures" for i in drawn.interpreters)
+    document["scenario"] = "a-scenario-name-far-longer-than-any-the-lab-has-" * 3
+    check_page(document, tmp_path / "long-title.json")
 
 
 @pytest.mark.skipif(not STORED, reason="REPORT_PAGE_JSON names no stored run report")

@@ -14,8 +14,22 @@ def assert_every_request_accounted_for(document):
     assert sum(broker["publishes_by_vhost"].values()) == totals["consumed_own"] + totals["misrouted"] > 0
 
 
+def poisoned(document):
+    return {
+        (e["pid"], e["application_group"]) for c in document["timeline"] for e in c["interpreters"] if e["poisoned"]
+    }
+
+
+def flagged_by_the_detector(document):
+    """The interpreters the detector (apps/envleak.py, wrapped around every app) flagged in
+    Apache's log: (pid, group)."""
+    return {(finding["pid"], finding["group"]) for finding in document["detector"]}
+
+
 def assert_buggy_trial(document):
     assert_every_request_accounted_for(document)
+    # The detector flags exactly the interpreters the referee found poisoned.
+    assert flagged_by_the_detector(document) == poisoned(document) != set(), document["detector"]
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     assert document["summary"]["totals"]["misrouted"] >= 1
     # The misrouted tasks went where the poisoned interpreter's config pointed: the workers
@@ -26,6 +40,7 @@ def assert_buggy_trial(document):
 
 def assert_fixed_trial(document):
     assert_every_request_accounted_for(document)
+    assert flagged_by_the_detector(document) == poisoned(document) == set(), document["detector"]
     totals = document["summary"]["totals"]
     assert (totals["misrouted"], totals["failed"]) == (0, 0), document["verdict"]
     assert totals["consumed_own"] == totals["sent"] > 0

@@ -234,8 +234,19 @@ def test_an_interpreter_that_did_not_inherit_an_earlier_write_is_a_conflict():
     assert conflicts and all("before this interpreter existed" in conflict for conflict in conflicts)
 
 
+def test_a_value_every_interpreter_inherited_is_the_processs_own():
+    # Apache itself started with app2's module (tests/integration/poisoned-environment.yml).
+    poisoned = {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
+    results = [
+        answers.result("a", "app2", answers.answer(9, "app2", 100.0, poisoned)),
+        answers.result("b", "app1", answers.answer(9, "app1", 100.5, poisoned)),
+    ]
+    assert checker.inheritance_conflicts(checker.timeline(results)) == []
+
+
 def test_a_value_nobody_had_written_yet_is_a_conflict():
-    early = answers.buggy(9, "app2", 99.0, inherited_from="app1")  # created before app1 wrote anything
+    # app2's interpreter was created at 100.005, before app1's write at 100.01, yet claims app1's value.
+    early = answers.buggy(9, "app2", 100.005, inherited_from="app1")
     results = [answers.result("a", "app1", answers.buggy(9, "app1", 100.0)), answers.result("b", "app2", early)]
     conflicts = checker.inheritance_conflicts(checker.timeline(results))
     assert any("which no interpreter had written yet" in conflict for conflict in conflicts)

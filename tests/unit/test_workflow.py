@@ -1,4 +1,4 @@
-"""The CI workflow's run steps are what scripts/ci-as-runner.sh runs as GitHub's non-root runner:
+"""The CI workflow's run steps are what scripts/ci-proof.sh runs as GitHub's non-root runner:
 read by scripts/workflow_steps.py, which refuses a step it could not imitate faithfully."""
 
 import importlib.util

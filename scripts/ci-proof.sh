@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# The CI workflow's job as GitHub's hosted runner runs it, proven on this machine: a non-root
-# user `runner` in the docker group with passwordless sudo (what ubuntu-latest gives a job), a
-# fresh clone of this checkout's HEAD in its home, and the workflow's own run steps
-# (scripts/workflow_steps.py: each step's command and env, for one matrix stack), run as that
-# user. First it gives that user what a runner image has preinstalled and this machine may lack:
-# sudo, Docker Compose v2 for every user, python3 with venv.
+# Both CI paths, proven on this machine, each in a fresh clone of this checkout's HEAD:
+# 1. the workflow's job as GitHub's hosted runner runs it: a non-root user `runner` in the
+#    docker group with passwordless sudo (what ubuntu-latest gives a job), and the workflow's
+#    own run steps (scripts/workflow_steps.py: each step's command and env, for one matrix
+#    stack) run as that user. First it gives that user what a runner image has preinstalled and
+#    this machine may lack: sudo, Docker Compose v2 for every user, python3 with venv.
+# 2. `CI=true bash .ci/run` as root, as this project's CI runs it.
 #
-#   bash scripts/ci-as-runner.sh [STACK]      as root; STACK defaults to choices.mk's first
+#   bash scripts/ci-proof.sh [STACK]      as root; STACK defaults to choices.mk's first
 #
-# Writes the steps, their exit status and time to reports/ci-as-runner-<time>.txt (and the
-# whole log beside it); exits with the first failing step's status.
+# Writes each command, its exit status, time and pytest's summary to docs/measured/ci-proof.txt
+# (`make docs` puts it in docs/testing.md; the logs go to reports/); exits with the first
+# failing command's status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-die() { printf 'ci-as-runner: %s\n' "$*" >&2; exit 2; }
+die() { printf 'ci-proof: %s\n' "$*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "run it as root: it creates the user runner and gives it passwordless sudo."
 [ -x .venv/bin/python ] || die "no .venv here: run make dev first (the workflow's steps are read with it)."
 stack=${1:-$(sed -n 's/^STACKS *:= *\([^ ]*\).*/\1/p' choices.mk)}
@@ -43,11 +45,13 @@ git clone -q "$root" "$clone"
 chown -R runner:runner "$clone"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p reports
-record="reports/ci-as-runner-$stamp.txt"
-log="reports/ci-as-runner-$stamp.log"
-echo "# the workflow's run steps, stack $stack, as user runner in a fresh clone of $(git rev-parse --short HEAD)" | tee "$record"
+mkdir -p reports docs/measured
+record=docs/measured/ci-proof.txt
+log="reports/ci-proof-$stamp.log"
+echo "# $(date -u +%F), commit $(git rev-parse --short HEAD), $(getconf _NPROCESSORS_ONLN) cores; logs in $log" > "$record"
+summary() { grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n1 | tr -d '='; }
 status=0
+echo "as user runner (passwordless sudo, group docker), the workflow's run steps, stack $stack:" | tee -a "$record"
 while IFS= read -r step; do
   run=$(.venv/bin/python -c 'import json, sys; print(json.loads(sys.argv[1])["run"])' "$step")
   env=$(.venv/bin/python -c 'import json, sys; print(" ".join(f"{k}={v}" for k, v in json.loads(sys.argv[1])["env"].items()))' "$step")
@@ -59,9 +63,22 @@ while IFS= read -r step; do
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin $env bash -eo pipefail -c "$run") >>"$log" 2>&1
   code=$?
   set -e
-  printf '%s  (env %s): exit %d in %d s\n' "$run" "$env" "$code" "$(( $(date +%s) - started ))" | tee -a "$record"
+  printf '  %s %s: exit %d in %d s;%s\n' "$env" "$run" "$code" "$(( $(date +%s) - started ))" "$(summary)" | tee -a "$record"
   if [ "$code" -ne 0 ]; then status=$code; break; fi
 done < <(.venv/bin/python "$clone/scripts/workflow_steps.py" "$stack")
-grep -E '^=+ .*(passed|failed|error).* =+$' "$log" | tail -n1 | tee -a "$record" || true
-echo "log: $log" | tee -a "$record"
+
+if [ "$status" -eq 0 ]; then
+  echo "as root, .ci/run (what this project's CI runs):" | tee -a "$record"
+  root_clone=$(mktemp -d /tmp/ci-proof.XXXXXX)
+  git clone -q "$root" "$root_clone/lab"
+  started=$(date +%s)
+  set +e
+  (cd "$root_clone/lab" && env CI=true bash .ci/run) >>"$log" 2>&1
+  code=$?
+  set -e
+  printf '  CI=true bash .ci/run: exit %d in %d s;%s\n' "$code" "$(( $(date +%s) - started ))" "$(summary)" | tee -a "$record"
+  (cd "$root_clone/lab" && make --no-print-directory down >/dev/null 2>&1) || true
+  rm -rf "$root_clone"
+  status=$code
+fi
 exit "$status"
