@@ -15,6 +15,8 @@ SCENARIO      ?= $(firstword $(SCENARIOS))
 FAULT         ?= $(firstword $(FAULTS))
 FIRST         ?= $(firstword $(FIRSTS))
 TRANSPORT     ?= $(firstword $(TRANSPORTS))
+MOD_WSGI      ?= $(firstword $(MOD_WSGIS))
+GIL           ?= $(firstword $(GILS))
 FIX           ?=
 SEED          ?=
 BUNDLE_STACKS ?= $(STACKS)
@@ -32,6 +34,11 @@ $(call one_of,SCENARIO,SCENARIOS)
 $(call one_of,FAULT,FAULTS)
 $(call one_of,FIRST,FIRSTS)
 $(call one_of,TRANSPORT,TRANSPORTS)
+$(call one_of,MOD_WSGI,MOD_WSGIS)
+$(call one_of,GIL,GILS)
+$(if $(and $(filter 6,$(MOD_WSGI)),$(filter 2.%,$(PYTHON_VERSION_$(STACK)))),$(error MOD_WSGI=6 needs Python 3: STACK=$(STACK) runs Python $(PYTHON_VERSION_$(STACK))))
+$(if $(filter own,$(GIL)),$(if $(filter 6,$(MOD_WSGI)),,$(error GIL=own needs MOD_WSGI=6: WSGIPerInterpreterGIL is new in mod_wsgi 6)))
+$(if $(filter own,$(GIL)),$(if $(filter pyamqp,$(TRANSPORT)),,$(error GIL=own needs TRANSPORT=pyamqp: librabbitmq refuses to load in an interpreter with its own GIL)))
 FIXES := $(notdir $(patsubst %/,%,$(dir $(wildcard docs/fixes/*/app1_wsgi.py))))
 $(if $(FIX),$(if $(filter 1,$(words $(FIX))),$(if $(filter $(FIX),$(FIXES)),,$(error FIX must be one of: $(FIXES); not '$(FIX)')),$(error FIX must be one of: $(FIXES); not '$(FIX)')))
 $(if $(shell [[ '$(FAULT_AT)' =~ ^0?\.[0-9]*[1-9][0-9]*$$ ]] && echo ok),,$(error FAULT_AT must be a fraction between 0 and 1, not '$(FAULT_AT)'))
@@ -50,17 +57,21 @@ $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAM
 # `docker compose up` (make passes its own values on every command line).
 ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
 	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) LAB_TRANSPORT=$(firstword $(TRANSPORTS)) \
+	LAB_MOD_WSGI=$(firstword $(MOD_WSGIS)) LAB_GIL=$(firstword $(GILS)) \
 	LAB_APACHE_PROCESSES=$(APACHE_PROCESSES) LAB_APACHE_THREADS=$(APACHE_THREADS) \
 	LAB_HTTP_PORT=$(HTTP_PORT) LAB_MGMT_PORT=$(MGMT_PORT)
 
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
-IMAGES := mod-wsgi-leak-lab/python-apps:$(STACK) mod-wsgi-leak-lab/rabbitmq:$(STACK)
-IMAGE_INPUTS := apps apache rabbitmq requirements/apps.txt docker-compose.yml choices.mk \
+# The two images of a stack (docker-compose.yml names them the same way).
+APPS_IMAGE = mod-wsgi-leak-lab/python-apps:$(1)-mod_wsgi-$(2)
+IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) mod-wsgi-leak-lab/rabbitmq:$(STACK)
+IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk \
 	wheelhouse/$(STACK)/.complete
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
+	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) \
 	$(if $(filter workspace,$(CODE)),LAB_FIX=$(FIX)) \
 	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
 COMPOSE = $(LAB_ENV) docker compose
@@ -81,6 +92,7 @@ endef
 # The ports and the management API's credentials: the load test reads them from the
 # environment, else from .env (loadtest/lab.py: settings()).
 LOADTEST = $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) --transport $(TRANSPORT) \
+	--mod-wsgi $(MOD_WSGI) --gil $(GIL) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
 	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST) \
 	$(if $(filter workspace,$(CODE)),$(if $(FIX),--fix $(FIX)) --any-verdict)
@@ -99,6 +111,8 @@ help: ## List the targets and the knobs
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
 	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  the Host of the first request, sent alone (burst: none, all at once)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
+	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (Python 3 stacks)"
+	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
 	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (docs/fixes/) instead of your workspace/"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
@@ -156,6 +170,10 @@ check-config: ## The detector's configuration check (apps/envleak.py check) on a
 		$(if $(filter workspace,$(CODE)),$(if $(FIX),docs/fixes/$(FIX)/app1_wsgi.py docs/fixes/$(FIX)/app2_wsgi.py,workspace/app1_wsgi.py workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
 		|| true  # exit 1 means RISKY: printed above
 
+.PHONY: root-cause
+root-cause: images ## Without Apache: in STACK's Python, two sub-interpreters; the first setdefault()s, what the second sees
+	@docker run --rm --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) /srv/apps/root_cause.py
+
 .PHONY: show-daemon-config
 show-daemon-config: ## Print the daemon-mode configuration `make daemon` runs, ready to copy (apache/lab.conf)
 	@echo "# From apache/lab.conf, inside each app's VirtualHost: one mod_wsgi daemon process group per app."
@@ -179,7 +197,7 @@ logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_w
 
 .PHONY: test
 test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
-	@$(MAKE) --no-print-directory images STACK=$(filter-out $(STACK),$(STACKS))
+	@$(foreach other,$(filter-out $(STACK),$(STACKS)),$(MAKE) --no-print-directory images STACK=$(other) MOD_WSGI=stack &&) true
 	@LAB_BROWSER=$(BROWSER) bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
 	LAB_BROWSER=$(BROWSER) $(PYTHON) -m pytest --stack $(STACK)
 
@@ -226,7 +244,7 @@ clean: down ## Stop the lab; remove receipts and reports
 .PHONY: clean-all
 clean-all: clean ## Also remove the venv, the wheelhouses and both stacks' images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm $(foreach stack,$(STACKS),mod-wsgi-leak-lab/python-apps:$(stack) mod-wsgi-leak-lab/rabbitmq:$(stack)) 2>/dev/null
+	-docker image rm $(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m))) mod-wsgi-leak-lab/rabbitmq:$(stack)) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
@@ -258,11 +276,22 @@ $(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.installed
 # may not reach the index (a proxy only the host trusts, or an offline workshop venue).
 .PHONY: wheelhouse
 wheelhouse: wheelhouse/$(STACK)/.complete
-wheelhouse/%/.complete: requirements/apps.txt | $(VENV)/.installed
+# Python 3 stacks: requirements/apps.txt, and mod_wsgi 6's sdist (MOD_WSGI=6). The Python 2.7
+# stack: requirements/apps-py27.txt for cp27mu, its sdists (requirements/sdists.txt) apart.
+wheelhouse/%/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
+ifeq ($(filter 2.%,$(PYTHON_VERSION_$(STACK))),)
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
 		--platform manylinux2014_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp \
 		-r requirements/apps.txt -d $(@D)
+	$(PYTHON) scripts/fetch-sdists.py $(@D) mod_wsgi6
+else
+	$(PYTHON) scripts/fetch-sdists.py --wheels requirements/apps-py27.txt $* > $(@D)/wheels.txt
+	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps \
+		--platform manylinux1_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp --abi cp27mu \
+		-r $(@D)/wheels.txt -d $(@D)
+	$(PYTHON) scripts/fetch-sdists.py $(@D) $*
+endif
 	@touch $@
 
 .PHONY: env
@@ -273,8 +302,8 @@ env: ## Write .env (random passwords) unless it exists; add the defaults of choi
 images: docker wheelhouse env ## Build STACK's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@mkdir -p $(STAMPS)
-	@if [ ! -e $(STAMPS)/images-$(STACK) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK) | head -n1)" ] \
+	@if [ ! -e $(STAMPS)/images-$(STACK)-$(MOD_WSGI) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK)-$(MOD_WSGI) | head -n1)" ] \
 		|| ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
 		echo "Building the lab's $(STACK) images..."; \
-		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images-$(STACK); \
+		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images-$(STACK)-$(MOD_WSGI); \
 	fi

@@ -4,11 +4,15 @@
 # defaults Compose needs into .env, so a bare `docker compose up` starts the same lab.
 CODES          := buggy fixed workspace
 PROCESS_MODELS := embedded daemon
-SCENARIOS      := default bad-credentials django-settings
-STACKS         := trixie bookworm
+SCENARIOS      := default bad-credentials refused-broker django-settings
+STACKS         := trixie bookworm bullseye forky
 FAULTS         := none broker-restart worker-kill apache-recycle
 FIRSTS         := random app1 app2 burst
 TRANSPORTS     := librabbitmq pyamqp
+# mod_wsgi: the stack's own (Debian's; on bullseye 4.9.4, built for Python 2.7), or 6.1.1 built
+# from PyPI (Python 3 stacks), whose WSGIPerInterpreterGIL gives each interpreter its own GIL.
+MOD_WSGIS      := stack 6
+GILS           := shared own
 
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).
@@ -25,3 +29,5 @@ REPORT_PORT      := 8000
 # The Python each stack's Debian ships: the images' wheelhouse is downloaded for it.
 PYTHON_VERSION_trixie   := 3.13
 PYTHON_VERSION_bookworm := 3.11
+PYTHON_VERSION_bullseye := 2.7
+PYTHON_VERSION_forky    := 3.14

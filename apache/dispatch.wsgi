@@ -15,7 +15,6 @@ import time
 FIRST_RAN_AT = time.time()  # before anything else of this file runs
 
 import importlib  # noqa: E402
-import importlib.util  # noqa: E402
 import os  # noqa: E402
 
 import envleak  # noqa: E402
@@ -34,14 +33,27 @@ if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
     ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
 
 
+def load_file(name, path):
+    """A module from a file outside sys.path (Python 3's importlib; Python 2.7's imp)."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    except ImportError:  # Python 2.7, the bullseye stack
+        import imp
+
+        return imp.load_source(name, path)
+
+
 if ENTRY == "workspace":
     # `make try-fix`: the attendee's own copy of the entry, workspace/appN_wsgi.py, or with
     # FIX=<name> one of the sample fixes, docs/fixes/<name>/appN_wsgi.py (both mounted read-only).
-    folder = f"/srv/fixes/{os.environ['LAB_FIX']}" if os.environ.get("LAB_FIX") else "/srv/workspace"
-    spec = importlib.util.spec_from_file_location(f"{PROJECT}_wsgi", f"{folder}/{PROJECT}_wsgi.py")
-    entry = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(entry)
+    folder = "/srv/fixes/" + os.environ["LAB_FIX"] if os.environ.get("LAB_FIX") else "/srv/workspace"
+    entry = load_file(PROJECT + "_wsgi", "{}/{}_wsgi.py".format(folder, PROJECT))
 else:
-    entry = importlib.import_module(f"{PROJECT}.wsgi_{ENTRY}")
+    entry = importlib.import_module("{}.wsgi_{}".format(PROJECT, ENTRY))
 xray.entry_loaded()
 application = envleak.wrap(entry.application, url="/envleak/")

@@ -8,6 +8,7 @@ choices() { sed -n "s/^$1 *:= *//p" /srv/choices.mk; }
 default() { choices "$1" | cut -d' ' -f1; }
 : "${LAB_CODE:=$(default CODES)}" "${LAB_SCENARIO:=$(default SCENARIOS)}"
 : "${LAB_PROCESS_MODEL:=$(default PROCESS_MODELS)}" "${LAB_TRANSPORT:=$(default TRANSPORTS)}"
+: "${LAB_GIL:=$(default GILS)}"
 : "${LAB_APACHE_PROCESSES:=$(default APACHE_PROCESSES)}" "${LAB_APACHE_THREADS:=$(default APACHE_THREADS)}"
 check() {  # check NAME VALUE LIST
   case " $(choices "$3") " in *" $2 "*) ;; *) fail "$1 must be one of: $(choices "$3"); not '$2'" ;; esac
@@ -16,6 +17,7 @@ check LAB_CODE "$LAB_CODE" CODES
 check LAB_SCENARIO "$LAB_SCENARIO" SCENARIOS
 check LAB_PROCESS_MODEL "$LAB_PROCESS_MODEL" PROCESS_MODELS
 check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
+check LAB_GIL "$LAB_GIL" GILS
 LAB_FIX=${LAB_FIX:-}
 if [ -n "$LAB_FIX" ] && [ ! -f "/srv/fixes/$LAB_FIX/app1_wsgi.py" ]; then
   fail "LAB_FIX must name a folder of docs/fixes/ ($(ls /srv/fixes | tr '\n' ' ')); not '$LAB_FIX'"
@@ -26,9 +28,11 @@ done
 defines=""
 # One WSGIDaemonProcess group per app (lab.conf).
 [ "$LAB_PROCESS_MODEL" = daemon ] && defines="-DLAB_DAEMON"
+# One GIL per interpreter (lab.conf): a directive mod_wsgi 6 has and earlier ones refuse.
+[ "$LAB_GIL" = own ] && defines="$defines -DLAB_OWN_GIL"
 LAB_APACHE_MAX_WORKERS=$((LAB_APACHE_PROCESSES * LAB_APACHE_THREADS))
 export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO LAB_PROCESS_MODEL
-export LAB_TRANSPORT LAB_FIX
+export LAB_TRANSPORT LAB_FIX LAB_GIL
 set +u
 # Debian's own file, present only inside the image.
 # shellcheck source=/dev/null

@@ -69,6 +69,18 @@ def _audit(event, args):
 
 if hasattr(sys, "addaudithook"):  # Python 3.8+; the hook is this interpreter's own
     sys.addaudithook(_audit)
+else:  # Python 2.7: os.environ's writes call this interpreter's os.putenv and os.unsetenv
+
+    def _watching(call, event):
+        def watched(*args):
+            _audit(event, args)
+            return call(*args)
+
+        return watched
+
+    os.putenv = _watching(os.putenv, "os.putenv")
+    if hasattr(os, "unsetenv"):
+        os.unsetenv = _watching(os.unsetenv, "os.unsetenv")
 
 
 def interpreter_name():
@@ -92,13 +104,14 @@ def celery_config_module(app):
 
 
 def celery_used():
-    """The config module of this thread's current Celery app, without creating or
-    configuring one: None when Celery has not configured it yet."""
+    """The config module this thread's current Celery app took from CELERY_CONFIG_MODULE,
+    without creating or configuring an app: None when Celery has not configured it yet, or
+    when the app was given its module by name (config_from_object: no environment read)."""
     state = sys.modules.get("celery._state")
     if state is None:
         return None
     app = getattr(state._tls, "current_app", None) or state.default_app
-    if app is None or not app.configured:
+    if app is None or not app.configured or getattr(app, "_config_source", None) is not None:
         return None
     return celery_config_module(app)
 

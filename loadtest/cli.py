@@ -16,8 +16,8 @@ from loadtest.nemesis import Nemesis
 
 # What a run's report records of what was asked.
 RECORDED = (
-    "code", "process_model", "scenario", "stack", "transport", "fault", "first", "requests", "concurrency", "ramp_up",
-    "fix", "url",
+    "code", "process_model", "scenario", "stack", "transport", "mod_wsgi", "gil", "fault", "first", "requests",
+    "concurrency", "ramp_up", "fix", "url",
 )  # fmt: skip
 
 
@@ -49,6 +49,8 @@ def parse_args(argv=None, env=os.environ):
     add("--scenario", choices=lab.SCENARIOS, default=lab.SCENARIOS[0], help="what Apache was started with")
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
     add("--transport", choices=lab.TRANSPORTS, default=lab.TRANSPORTS[0], help="how the web side publishes")
+    add("--mod-wsgi", choices=lab.MOD_WSGIS, default=lab.MOD_WSGIS[0], help="the stack's mod_wsgi, or 6.1.1")
+    add("--gil", choices=lab.GILS, default=lab.GILS[0], help="one GIL for all interpreters, or one each")
     add("--requests", type=number(int), default=DEFAULTS["requests"], help="requests to send")
     add("--concurrency", type=number(int), default=DEFAULTS["concurrency"], help="client threads")
     add(
@@ -131,7 +133,11 @@ def run(args):
         except UsageError as exc:
             apache_log, run["apache_log"] = "", str(exc)
         versions.update(broker_versions.result())
-    logged, detector = history.interpreter_lines(apache_log), history.envleak_lines(apache_log)
+    # Only this run's Apache children: the log since just before the load also holds the last
+    # lines of the children the fresh start replaced.
+    pids = {(result.get("response") or {}).get("pid") for result in results}
+    logged = [line for line in history.interpreter_lines(apache_log) if line["pid"] in pids]
+    detector = [finding for finding in history.envleak_lines(apache_log) if finding["pid"] in pids]
     # Who RabbitMQ itself says it refused (its log names the user; librabbitmq's error does not).
     refused = {}
     if any(result.get("error_kind") == "login_refused" for result in results):

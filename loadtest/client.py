@@ -15,9 +15,9 @@ import requests
 from loadtest.lab import HOST_APPS, UsageError
 
 ERROR_KINDS = (
-    "login_refused",  # librabbitmq: 403 ACCESS_REFUSED, wrong user or password
+    "login_refused",  # 403 ACCESS_REFUSED, wrong user or password (librabbitmq 1.0: "Couldn't log in: ...")
     "vhost_refused",  # librabbitmq: 530 NOT_ALLOWED, vhost not permitted for that user
-    "socket_error",  # librabbitmq: could not open a socket to the broker
+    "socket_error",  # could not open a socket to the broker (py-amqp: "Connection refused")
     "http_5xx",
     "http_4xx",
     "timeout",
@@ -32,11 +32,11 @@ def classify_error(status=None, text="", exception=None):
     if exception == "connection":
         return "connection_error"
     text = text or ""
-    if "ACCESS_REFUSED" in text or "Couldn't log in" in text and "403" in text:
-        return "login_refused"
     if "NOT_ALLOWED" in text or "530" in text and "vhost" in text:
         return "vhost_refused"
-    if "socket" in text.lower():
+    if "ACCESS_REFUSED" in text or text.startswith("Couldn't log in"):
+        return "login_refused"
+    if "socket" in text.lower() or "Connection refused" in text:
         return "socket_error"
     if status is not None and status >= 500:
         return "http_5xx"

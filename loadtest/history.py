@@ -99,10 +99,12 @@ def settle(records, results, seconds, quiet_seconds=3.0):
 
 
 # Apache's error log (ErrorLogFormat in apache/lab.conf): "[2026-11-30 20:47:02.045828] [wsgi:info]
-# [pid 5681:tid 5697] mod_wsgi (pid=5681): Create interpreter 'app2'."
+# [pid 5681:tid 5697] mod_wsgi (pid=5681): Create interpreter 'app2'." (mod_wsgi 4 and 5), or
+# "... Creating sub-interpreter 'app2' in embedded mode with own GIL." (mod_wsgi 6).
 INTERPRETER_LINE = re.compile(
     r"^\[(?P<at>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)\] \[wsgi:info\] \[pid (?P<pid>\d+):tid \d+\] "
-    r"mod_wsgi \(pid=\d+\): (?P<action>Create|Attach) interpreter '(?P<group>.*)'\.$"
+    r"(?:mod_wsgi \(pid=\d+\): (?P<action>Create|Attach) interpreter '(?P<group>.*)'\.|"
+    r"(?P<action6>Creating|Attaching) (?:sub-|main )?interpreter '(?P<group6>.*)'(?P<how>.*)\.)$"
 )
 
 
@@ -113,11 +115,13 @@ def interpreter_lines(text):
         match = INTERPRETER_LINE.match(line.strip())
         if match:
             at = datetime.datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.UTC)
+            action = (match["action"] or match["action6"]).lower()
             found.append(
                 {
                     "pid": int(match["pid"]),
-                    "group": match["group"],
-                    "action": match["action"].lower(),
+                    "group": match["group"] if match["group"] is not None else match["group6"],
+                    "action": {"creating": "create", "attaching": "attach"}.get(action, action),
+                    "how": (match["how"] or "").strip(),
                     "at": at.timestamp(),
                     "line": line.strip(),
                 }

@@ -38,6 +38,8 @@ STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
 FIRSTS = _CHOICES["FIRSTS"]  # the Host of the first request, sent alone (random: one of the two; burst: none)
 TRANSPORTS = _CHOICES["TRANSPORTS"]  # how the web side publishes: librabbitmq, or py-amqp with publisher confirms
+MOD_WSGIS = _CHOICES["MOD_WSGIS"]  # the stack's own mod_wsgi, or 6.1.1 built from PyPI
+GILS = _CHOICES["GILS"]  # one GIL shared by every interpreter, or one each (mod_wsgi 6)
 # The numbers' defaults (choices.mk): the load, Apache's processes and threads, the ports.
 DEFAULTS = {
     name.lower(): (float if "." in _CHOICES[name][0] else int)(_CHOICES[name][0])

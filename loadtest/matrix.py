@@ -1,6 +1,9 @@
-"""python -m loadtest.matrix: reproduce, fixed and daemon on every stack (choices.mk), each
-on fresh Apache children through `make run`, then one table of the measured versions and
-the verdicts. Exit 0 only when every cell has its expected verdict.
+"""python -m loadtest.matrix: every stack (choices.mk), and forky with mod_wsgi 6 and one GIL
+per interpreter, each through `make run` on fresh Apache children: reproduce, fixed, daemon,
+and each sample fix of docs/fixes/ (`make try-fix FIX=...`); then one table of the versions
+measured in the running containers and one of the verdicts. Exit 0 only when reproduce, fixed
+and daemon gave their expected verdicts everywhere (a sample fix's verdict is what the stack
+says of it: no verdict is expected of it).
 
 The tables are also written to docs/measured/matrix.md (`make docs` puts it in
 docs/stacks.md). The terminal shows two tables (versions, verdicts) so that each fits an
@@ -12,17 +15,26 @@ import subprocess
 import sys
 from pathlib import Path
 
+from loadtest.exercises import FIXES_DIR
 from loadtest.lab import STACKS
 
-# The three runs of the lab, as make targets set them.
-RUNS = (("reproduce", "buggy", "embedded"), ("fixed", "fixed", "embedded"), ("daemon", "buggy", "daemon"))
+FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
+# Each row: its name and the knobs that make it; each column: its name and its knobs.
+ROWS = (*((stack, (f"STACK={stack}",)) for stack in STACKS),
+        ("forky, mod_wsgi 6, own GIL", ("STACK=forky", "MOD_WSGI=6", "GIL=own", "TRANSPORT=pyamqp")))  # fmt: skip
+RUNS = (
+    ("reproduce", ("CODE=buggy",)),
+    ("fixed", ("CODE=fixed",)),
+    ("daemon", ("CODE=buggy", "PROCESS_MODEL=daemon")),
+    *((f"fix {fix}", ("CODE=workspace", f"FIX={fix}")) for fix in FIXES),
+)
+JUDGED = ("reproduce", "fixed", "daemon")
 VERSION_COLUMNS = ("python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq")
 
 
-def run_one(stack, code, process_model, make_args):
+def run_one(knobs, make_args):
     """`make run` for one cell; returns its JSON report (or None when the run broke)."""
-    command = ["make", "--no-print-directory", "run", f"STACK={stack}", f"CODE={code}"]
-    command += [f"PROCESS_MODEL={process_model}", *make_args]
+    command = ["make", "--no-print-directory", "run", *knobs, *make_args]
     completed = subprocess.run(command, capture_output=True, text=True)
     for line in completed.stdout.splitlines():
         if line.startswith("Report: "):
@@ -36,18 +48,19 @@ def cell(doc):
     if doc is None:
         return "no report"
     totals = doc["summary"]["totals"]
-    return f"{doc['verdict']['kind']} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed)"
+    kind = doc["verdict"]["kind"].replace("_", " ")
+    return f"{kind} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed)"
 
 
-def tables(docs_by_stack):
-    """Two tables, each a list of rows (the first the header): the versions measured per stack,
-    and each run's verdict per stack."""
-    versions = [["stack", *VERSION_COLUMNS]]
-    verdicts = [["stack", *(name for name, _, _ in RUNS)]]
-    for stack, docs in docs_by_stack.items():
+def tables(docs_by_row):
+    """Two tables, each a list of rows (the first the header): the versions measured per row,
+    and each run's verdict per row."""
+    versions = [["", *VERSION_COLUMNS]]
+    verdicts = [["", *(name for name, _ in RUNS)]]
+    for row, docs in docs_by_row.items():
         measured = next((doc["versions"] for doc in docs if doc), {})
-        versions.append([stack, *(measured.get(name) or "?" for name in VERSION_COLUMNS)])
-        verdicts.append([stack, *map(cell, docs)])
+        versions.append([row, *(measured.get(name) or "?" for name in VERSION_COLUMNS)])
+        verdicts.append([row, *map(cell, docs)])
     return versions, verdicts
 
 
@@ -59,13 +72,13 @@ def markdown(table):
 
 def main(argv=None):
     make_args = list(sys.argv[1:] if argv is None else argv)  # e.g. REQUESTS=300
-    docs_by_stack = {}
-    for stack in STACKS:
-        docs_by_stack[stack] = []
-        for name, code, process_model in RUNS:
-            print(f"matrix: {stack} {name}...", file=sys.stderr, flush=True)
-            docs_by_stack[stack].append(run_one(stack, code, process_model, make_args))
-    versions, verdicts = tables(docs_by_stack)
+    docs_by_row = {}
+    for row, row_knobs in ROWS:
+        docs_by_row[row] = []
+        for name, knobs in RUNS:
+            print(f"matrix: {row}: {name}...", file=sys.stderr, flush=True)
+            docs_by_row[row].append(run_one((*row_knobs, *knobs), make_args))
+    versions, verdicts = tables(docs_by_row)
     written = Path(__file__).resolve().parents[1] / "docs" / "measured" / "matrix.md"
     written.parent.mkdir(parents=True, exist_ok=True)
     written.write_text(markdown(versions) + "\n" + markdown(verdicts))
@@ -80,8 +93,8 @@ def main(argv=None):
             shown.add_row(*row)
         console.print(shown)
     print(f"Written: {written.relative_to(Path.cwd()) if written.is_relative_to(Path.cwd()) else written}")
-    every = [doc for docs in docs_by_stack.values() for doc in docs]
-    return 0 if all(doc and doc["verdict"]["success"] for doc in every) else 1
+    judged = [doc for docs in docs_by_row.values() for (name, _), doc in zip(RUNS, docs, strict=True) if name in JUDGED]
+    return 0 if all(doc and doc["verdict"]["success"] for doc in judged) else 1
 
 
 if __name__ == "__main__":

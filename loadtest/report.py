@@ -63,9 +63,11 @@ def write_json(doc, report_dir, label=""):
 
 def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
+    variant = "" if run.get("mod_wsgi", "stack") == "stack" else f" with mod_wsgi {run['mod_wsgi']} ({run['gil']} GIL)"
     return (
         f"loadtest: {run['code']} code, {run['process_model']} mod_wsgi, scenario {run['scenario']}, "
-        f"stack {run['stack']}, {run['transport']}{fault}, {run['requests']} requests, {run['concurrency']} threads, "
+        f"stack {run['stack']}{variant}, {run['transport']}{fault}, {run['requests']} requests, "
+        f"{run['concurrency']} threads, "
         f"seed {run['seed']}, first {run.get('first_host') or 'none (burst)'}, run {run['run_id']}; "
         f"expecting {run['expected']}"
     )
@@ -146,12 +148,20 @@ def format_times(entry, origin):
 
 def format_inherited(entry):
     stories = [(name, story) for name, story in entry["variables"].items() if story["inherited"] is not None]
-    if not stories:
-        return "inherited nothing"
     verbs = {"kept": "kept it", "overwrote": "overwrote it", "unread": "never read", "changed": "changed under it"}
-    return "inherited " + ", ".join(
-        f"{name}={story['inherited']} ({verbs.get(story['outcome'], story['outcome'])})" for name, story in stories
+    text = (
+        "inherited "
+        + ", ".join(
+            f"{name}={story['inherited']} ({verbs.get(story['outcome'], story['outcome'])})" for name, story in stories
+        )
+        if stories
+        else "inherited nothing"
     )
+    # Python 2.7: a value another interpreter wrote after this one's entry ran, read lazily.
+    changed = [
+        name for name, story in entry["variables"].items() if story["outcome"] == "changed" and not story["inherited"]
+    ]
+    return text + "".join(f"; {name} changed under it after its entry ran" for name in changed)
 
 
 def format_timeline(children):
@@ -169,8 +179,9 @@ def format_timeline(children):
             if entry["wrong_settings"]:
                 marks.append("ANOTHER APP'S SETTINGS")
             used = entry["used"]
+            gil = " (its own GIL)" if entry.get("gil") == "own" else ""
             lines += [
-                f"    {entry['host_app']} in group {entry['application_group']!r}: {format_times(entry, origin)}",
+                f"    {entry['host_app']} in group {entry['application_group']!r}{gil}: {format_times(entry, origin)}",
                 f"{'':8}{format_inherited(entry)}",
                 f"{'':8}Celery used {checker.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
                 f"{checker.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"

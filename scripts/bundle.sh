@@ -30,13 +30,15 @@ done | tar --null -T - -c | tar -x -C "$staging/mod-wsgi-leak-lab"
 compress=(gzip -1)
 command -v pigz >/dev/null && compress=(pigz -1)
 for stack in "$@"; do
-  images=("mod-wsgi-leak-lab/python-apps:$stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim")
+  # Each stack with its own mod_wsgi (MOD_WSGI=stack, as docker-compose.yml tags it).
+  images=("mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim")
   docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack."
   echo "bundle: saving the $stack images (${images[*]})..."
   docker save "${images[@]}" | "${compress[@]}" > "$payload/images/$stack.tar.gz"
   [ -e "wheelhouse/$stack/.complete" ] || die "wheelhouse/$stack is incomplete: run make wheelhouse STACK=$stack."
   mkdir -p "$payload/wheels/$stack"
-  cp wheelhouse/"$stack"/*.whl "$payload/wheels/$stack/"
+  # The wheels and the sdists the images build (mod_wsgi, and on bullseye the 2013 packages).
+  find "wheelhouse/$stack" -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -exec cp {} "$payload/wheels/$stack/" \;
 done
 
 # The host venv's wheels, for this machine's Python and platform (the venue laptops must
@@ -57,7 +59,7 @@ host_python=$(python3 -c 'import sys, sysconfig; print(f"{sys.version_info[0]}.{
   echo
   echo "images (docker save, gzip):"
   for stack in "$@"; do
-    for image in "mod-wsgi-leak-lab/python-apps:$stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim"; do
+    for image in "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim"; do
       docker image inspect -f "  $image  {{.Id}}  {{.Size}} bytes" "$image"
     done
   done

@@ -76,9 +76,12 @@ ensure_base_image() {
   fi
   say "no registry answers: building $base_image with debootstrap (about a minute)..."
   command -v debootstrap >/dev/null || apt_install debootstrap
-  local rootfs
+  local rootfs release=$suite
   rootfs=$(mktemp -d)
-  debootstrap --variant=minbase "$suite" "$rootfs" >/dev/null \
+  # Debian testing has no debootstrap script of its own name until it is released: ask for
+  # `testing` (forky, today).
+  [ -e "/usr/share/debootstrap/scripts/$suite" ] || release=testing
+  debootstrap --variant=minbase "$release" "$rootfs" >/dev/null \
     || die "debootstrap failed; check that Debian's package mirror is reachable."
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -c . | docker import - "$base_image" >/dev/null

@@ -64,8 +64,8 @@ touch .venv/.installed
 for stack in $BUNDLE_STACKS; do
   rm -rf "wheelhouse/$stack"
   mkdir -p "wheelhouse/$stack" var/stamps
-  cp "$staging/payload/wheels/$stack"/*.whl "wheelhouse/$stack/"
+  cp "$staging/payload/wheels/$stack"/* "wheelhouse/$stack/"
   touch "wheelhouse/$stack/.complete"
 done
-for stack in $BUNDLE_STACKS; do touch "var/stamps/images-$stack"; done
+for stack in $BUNDLE_STACKS; do touch "var/stamps/images-$stack-stack"; done
 echo "load-bundle: ready in $(( $(date +%s) - started )) s: stacks $BUNDLE_STACKS; make reproduce builds and downloads nothing."

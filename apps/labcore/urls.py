@@ -1,10 +1,13 @@
-from django.urls import path
+try:  # Django 2+
+    from django.urls import re_path
+except ImportError:  # Django 1.11, the bullseye stack's (Python 2.7)
+    from django.conf.urls import url as re_path
 
 from labcore import views
 
 urlpatterns = [
-    path("enqueue/", views.enqueue),
-    path("xray/", views.xray_view),
+    re_path(r"^enqueue/$", views.enqueue),
+    re_path(r"^xray/$", views.xray_view),
 ]
 
 # Every error answer is one line of JSON, even Django's own (DEBUG is False): a bad Host

@@ -1,3 +1,6 @@
+"""POST /enqueue/ and GET /xray/, and Django's error views: every answer one line of JSON.
+Python 2.7 and 3.x (the bullseye stack runs Django 1.11 on Python 2.7)."""
+
 import functools
 import json
 import os
@@ -16,8 +19,12 @@ from labcore.tasks import record
 # refuses bodies over LimitRequestBody, apache/lab.conf, before Python runs.)
 MAX_BODY_BYTES = 1024
 # run_id and request_id: what the load generator sends (uuid hex, "<run_id>-<index>").
-ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-DIGITS = re.compile(r"[0-9]+")
+ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
+DIGITS = re.compile(r"[0-9]+\Z")
+try:  # Python 2.7: JSON strings are unicode; JSON nested too deeply raises a RuntimeError
+    TEXT, TOO_DEEP = unicode, RuntimeError  # noqa: F821
+except NameError:
+    TEXT, TOO_DEEP = str, RecursionError
 
 
 def _task():
@@ -41,7 +48,7 @@ def lab_endpoint(*methods):
         def checked(request, *args, **kwargs):
             request.get_host()  # raises DisallowedHost for a Host not in ALLOWED_HOSTS
             if request.method not in methods:
-                response = error(f"method not allowed: use {' or '.join(methods)}", 405)
+                response = error("method not allowed: use " + " or ".join(methods), 405)
                 response["Allow"] = ", ".join(methods)
                 return response
             return view(request, *args, **kwargs)
@@ -53,7 +60,7 @@ def lab_endpoint(*methods):
 
 class Invalid(Exception):
     def __init__(self, message, status=400):
-        super().__init__(message)
+        Exception.__init__(self, message)
         self.message, self.status = message, status
 
 
@@ -62,16 +69,16 @@ def read_body(request):
     is never read), then the bytes really read."""
     declared = request.META.get("CONTENT_LENGTH") or ""
     if declared:
-        if not DIGITS.fullmatch(declared):
+        if not DIGITS.match(declared):
             raise Invalid("Content-Length is not a number")
         if int(declared) > MAX_BODY_BYTES:
-            raise Invalid(f"body is larger than {MAX_BODY_BYTES} bytes", 413)
+            raise Invalid("body is larger than %d bytes" % MAX_BODY_BYTES, 413)
     try:
         body = request.body
     except UnreadablePostError:  # the client went away in the middle of its body
-        raise Invalid("body could not be read") from None
+        raise Invalid("body could not be read")
     if len(body) > MAX_BODY_BYTES:
-        raise Invalid(f"body is larger than {MAX_BODY_BYTES} bytes", 413)
+        raise Invalid("body is larger than %d bytes" % MAX_BODY_BYTES, 413)
     return body
 
 
@@ -82,20 +89,20 @@ def parse_enqueue(request):
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Invalid("body is not UTF-8") from None
+        raise Invalid("body is not UTF-8")
     try:
         document = json.loads(text)
-    except (ValueError, RecursionError):
-        raise Invalid("body is not JSON") from None
+    except (ValueError, TOO_DEEP):
+        raise Invalid("body is not JSON")
     if not isinstance(document, dict):
         raise Invalid("body is not a JSON object")
     ids = {}
     for key in ("run_id", "request_id"):
         if key not in document:
-            raise Invalid(f"{key} is required")
+            raise Invalid(key + " is required")
         value = document[key]
-        if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
-            raise Invalid(f"{key} must be a string of 1 to 64 characters from A-Z a-z 0-9 _ -")
+        if not isinstance(value, TEXT) or not ID_PATTERN.match(value):
+            raise Invalid(key + " must be a string of 1 to 64 characters from A-Z a-z 0-9 _ -")
         ids[key] = value
     return ids["run_id"], ids["request_id"]
 
@@ -120,27 +127,27 @@ def enqueue(request):
         "publisher_vhost": broker["vhost"],
         "publisher_user": broker["user"],
     }
-    answer = {
-        **envelope,
-        "broker": broker,
-        "django_settings": settings.SETTINGS_MODULE,
-        "interpreter": xray.interpreter(),
+    answer = dict(
+        envelope,
+        broker=broker,
+        django_settings=settings.SETTINGS_MODULE,
+        interpreter=xray.interpreter(),
         # Which Apache thread served it: Celery's current app is per thread.
-        "thread": threading.get_ident(),
+        thread=threading.current_thread().ident,
         # When Apache read this request (microseconds): the first request an interpreter served
         # started before mod_wsgi created it, so this bounds the creation from below.
-        "request_started_at": int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
-    }
+        request_started_at=int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
+    )
     try:
         result = task.apply_async(args=[envelope])
     except Exception as exc:  # the broker refused us: report it, do not hide it
-        return JsonResponse({**answer, "error": str(exc), "error_type": type(exc).__name__}, status=502)
-    return JsonResponse({**answer, "task_id": result.id})
+        return JsonResponse(dict(answer, error=str(exc), error_type=type(exc).__name__), status=502)
+    return JsonResponse(dict(answer, task_id=result.id))
 
 
 @lab_endpoint("GET", "HEAD")
 def xray_view(request):
-    return JsonResponse({"served_by": settings.LAB_APP_NAME, **xray.snapshot(_task().app, settings.SETTINGS_MODULE)})
+    return JsonResponse(dict(xray.snapshot(_task().app, settings.SETTINGS_MODULE), served_by=settings.LAB_APP_NAME))
 
 
 # Django's error views (labcore/urls.py): JSON like every other answer, never HTML.

@@ -11,9 +11,9 @@ each write of a watched variable (the os.putenv audit event).
 """
 
 import ctypes
+import glob
 import os
 import time
-from pathlib import Path
 
 import envleak
 
@@ -52,7 +52,19 @@ def interpreter():
         "writes": list(envleak.WRITES),
         "after_entry": dict(envleak.LOADED.get("values") or {}),
         "os_environ_id": id(os.environ),
+        "gil": gil(),
     }
+
+
+def gil():
+    """'own' when this interpreter has a GIL of its own (mod_wsgi 6's WSGIPerInterpreterGIL),
+    'shared' otherwise; None where Python cannot say (before 3.13)."""
+    try:
+        import _interpreters
+
+        return _interpreters.get_config(_interpreters.get_current()[0]).gil
+    except (ImportError, AttributeError):
+        return None
 
 
 def application_group():
@@ -70,8 +82,10 @@ def c_getenv(name):
 
 
 def describe_broker(celery_app):
-    """The broker the Celery app resolved, without the password."""
-    connection = celery_app.connection_for_write()
+    """The broker the Celery app resolved, without the password. (Celery 3.1, the bullseye
+    stack's, has app.connection(); Celery 4+ names it connection_for_write().)"""
+    connect = getattr(celery_app, "connection_for_write", None) or celery_app.connection
+    connection = connect()
     try:
         return {
             "celery_app": celery_app.main,
@@ -105,31 +119,60 @@ def versions():
     not at the top: dispatch.wsgi imports this module before any project code, and slowing
     that path would change when interpreters first write the environment.)"""
     import platform
-    from importlib import metadata
 
-    return {
+    measured = {
         "python": platform.python_version(),
         "mod_wsgi": ".".join(map(str, mod_wsgi.version)) if mod_wsgi else None,
         "apache": apache_version(),
-        **{name: metadata.version(dist) for name, dist in DISTRIBUTIONS.items()},
     }
+    for name, distributions in DISTRIBUTIONS.items():
+        measured[name] = next((v for v in map(distribution_version, distributions) if v), None)
+    return measured
 
 
-DISTRIBUTIONS = {"celery": "celery", "kombu": "kombu", "django": "django", "librabbitmq": "librabbitmq-fork"}
+# The distributions each version is read from: librabbitmq-fork on Python 3, librabbitmq itself
+# on the bullseye stack's Python 2.7.
+DISTRIBUTIONS = {
+    "celery": ("celery",),
+    "kombu": ("kombu",),
+    "django": ("django",),
+    "librabbitmq": ("librabbitmq-fork", "librabbitmq"),
+}
+
+
+def distribution_version(name):
+    try:
+        from importlib import metadata  # Python 3.8+
+    except ImportError:  # Python 2.7
+        import pkg_resources
+
+        try:
+            return pkg_resources.get_distribution(name).version
+        except pkg_resources.DistributionNotFound:
+            return None
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def apache_processes():
     """Every process of the Apache container (its own PID namespace): what the process model
     costs. RSS counts pages shared between processes once in each."""
     processes = []
-    for status in Path("/proc").glob("[0-9]*/status"):
+    for status in glob.glob("/proc/[0-9]*/status"):
+        folder = os.path.dirname(status)
         try:
-            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
-            cmdline = (status.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except OSError:  # the process ended while we looked
+            with open(status) as lines:
+                fields = dict(line.split(":\t", 1) for line in lines.read().splitlines() if ":\t" in line)
+            with open(os.path.join(folder, "cmdline"), "rb") as raw:
+                cmdline = raw.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except (OSError, IOError):  # the process ended while we looked
             continue
         rss = fields.get("VmRSS", "0 kB").split()[0]
-        processes.append({"pid": int(status.parent.name), "command": cmdline or fields["Name"], "rss_kib": int(rss)})
+        processes.append(
+            {"pid": int(os.path.basename(folder)), "command": cmdline or fields["Name"].strip(), "rss_kib": int(rss)}
+        )
     return sorted(processes, key=lambda process: process["pid"])
 
 
@@ -140,14 +183,14 @@ def snapshot(celery_app, settings_module):
         "pid": os.getpid(),
         "django_settings": settings_module,
         "interpreter": interpreter(),
-        "os_environ": {name: os.environ.get(name) for name in WATCHED},
-        "c_environ": {name: c_getenv(name) for name in WATCHED},
+        "os_environ": dict((name, os.environ.get(name)) for name in WATCHED),
+        "c_environ": dict((name, c_getenv(name)) for name in WATCHED),
         "broker": describe_broker(celery_app),
         "versions": versions(),
         "apache_processes": apache_processes(),
         # What Apache was started with (set once for the container; never written).
-        "started_with": {
-            name: os.environ.get(f"LAB_{name.upper()}") or ""
-            for name in ("code", "scenario", "process_model", "transport", "fix")
-        },
+        "started_with": dict(
+            (name, os.environ.get("LAB_" + name.upper()) or "")
+            for name in ("code", "scenario", "process_model", "transport", "fix", "gil")
+        ),
     }

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import cli, exercises, xray
-from loadtest.lab import DEFAULTS, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
+from loadtest.lab import DEFAULTS, GILS, MOD_WSGIS, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "mod-wsgi-leak-lab-test"
@@ -71,6 +71,7 @@ def stack_settings(stack, name):
     try-fix workspace (var/<name>/)."""
     return {
         "LAB_STACK": stack,
+        "LAB_MOD_WSGI": MOD_WSGIS[0],
         "LAB_HTTP_PORT": free_port(),
         "LAB_MGMT_PORT": free_port(),
         "LAB_RECEIPTS_DIR": str(fresh_dir(f"{name}/receipts")),
@@ -157,8 +158,9 @@ class Lab:
         return completed
 
     def fresh_apache(
-        self, code, scenario=None, process_model=None, files=(), processes=None, threads=None, transport=None, fix=""
-    ):
+        self, code, scenario=None, process_model=None, files=(), processes=None, threads=None, transport=None, fix="",
+        gil=None,
+    ):  # fmt: skip
         """New Apache child processes, so mod_wsgi creates every interpreter anew: the
         container is recreated only when its settings change (as `make run` does)."""
         started_with = {
@@ -169,6 +171,7 @@ class Lab:
             "LAB_APACHE_THREADS": str(threads or DEFAULTS["apache_threads"]),
             "LAB_TRANSPORT": transport or TRANSPORTS[0],
             "LAB_FIX": fix or "",
+            "LAB_GIL": gil or GILS[0],
         }
         if (started_with, files) != self.apache_started_with:
             self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
@@ -223,37 +226,49 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def other_stack_starting(lab_environment):
-    """The other stack (choices.mk), as a second compose project of its own, for the few
-    trials that show the leak and the fix there too. Started in the background as soon as
-    the suite starts, so its broker boots while the first tests run."""
-    stack = next(name for name in STACKS if name != lab_environment["LAB_STACK"])
-    other = Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
-    command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project, "up", "-d", "--wait"]
-    starting = subprocess.Popen(
-        command, env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
+def other_stacks_starting(lab_environment):
+    """Every other stack (choices.mk), each as a compose project of its own, for the trials
+    that show the leak and the fix there too. Started in the background as soon as the suite
+    starts, so their brokers boot while the first tests run."""
+    others = {}
+    for stack in (name for name in STACKS if name != lab_environment["LAB_STACK"]):
+        other = Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
+        compose = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project]
+        starting = subprocess.Popen(
+            [*compose, "up", "-d", "--wait"],
+            env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        others[stack] = (other, starting)
     try:
-        yield other, starting
+        yield others
     finally:
-        starting.kill()
-        other.compose("down", "-v", "--remove-orphans", check=False)
+        for other, starting in others.values():
+            starting.kill()
+            other.compose("down", "-v", "--remove-orphans", check=False)
 
 
 @pytest.fixture(scope="session")
-def lab(lab_environment, other_stack_starting, docker_services):
+def lab(lab_environment, other_stacks_starting, docker_services):
     stack = Lab(PROJECT, lab_environment, read_env_file())
     stack.read_ports()
     return stack
 
 
 @pytest.fixture(scope="session")
-def other_stack_lab(other_stack_starting):
-    other, starting = other_stack_starting
-    output, _ = starting.communicate(timeout=300)
-    assert starting.returncode == 0, output.decode()[-3000:]
-    other.read_ports()
-    return other
+def other_labs(other_stacks_starting):
+    """A function: the lab of another stack, once it is up."""
+    ready = {}
+
+    def lab_of(stack):
+        if stack not in ready:
+            other, starting = other_stacks_starting[stack]
+            output, _ = starting.communicate(timeout=600)
+            assert starting.returncode == 0, output.decode()[-3000:]
+            other.read_ports()
+            ready[stack] = other
+        return ready[stack]
+
+    return lab_of
 
 
 @pytest.fixture(scope="session")
@@ -299,13 +314,13 @@ class ExerciseRuns:
             exercise = next(exercise for exercise in EXERCISES if exercise["id"] == exercise_id)
             args, processes, threads = expand(exercise["command"])
             main = self.request.getfixturevalue("lab")
-            lab = main if args.stack == main.stack else self.request.getfixturevalue("other_stack_lab")
+            lab = main if args.stack == main.stack else self.request.getfixturevalue("other_labs")(args.stack)
             if exercise.get("fix_by_hand"):  # the attendee writes it; the suite copies one right answer
                 for entry in (exercises.FIXES_DIR / exercise["fix_by_hand"]).glob("*_wsgi.py"):
                     shutil.copy(entry, lab.workspace / entry.name)
             lab.fresh_apache(
                 args.code, args.scenario, args.process_model, processes=processes, threads=threads,
-                transport=args.transport, fix=args.fix,
+                transport=args.transport, fix=args.fix, gil=args.gil,
             )  # fmt: skip
             self.documents[exercise_id] = lab.run(args, label=exercise_id)
         return self.documents[exercise_id]

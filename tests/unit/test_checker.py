@@ -35,6 +35,10 @@ def trace(request_id, vhost, user=None):
             "vhost_refused",
         ),
         (502, "Error opening socket: a socket error occurred", None, "socket_error"),
+        # librabbitmq 1.0.3 (the bullseye stack's, the seed's): errno 111 in its old encoding.
+        (502, "Error opening socket: Unknown error 536871023", None, "socket_error"),
+        (502, "Couldn't log in: Connection reset by peer", None, "login_refused"),
+        (502, "[Errno 111] Connection refused", None, "socket_error"),
         (500, "<h1>Server Error (500)</h1>", None, "http_5xx"),
         (404, "Not Found", None, "http_4xx"),
         (None, "", "timeout", "timeout"),
@@ -89,10 +93,14 @@ def summary(per_app=None, **counts):
     return {"totals": totals, "per_app": rows}
 
 
-OWN_REFUSALS_ONLY = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 4}}
-SOME_OTHER_APP2_FAILURE = {"app1": {"failed": 0}, "app2": {"failed": 4, "refused_own_config": 3}}
-APP1_FAILS_TOO = {"app1": {"failed": 1}, "app2": {"failed": 3, "refused_own_config": 3}}
-APP2_ALL_REFUSED = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_config": 10}}
+OWN_REFUSALS_ONLY = {"app1": {"failed": 0}, "app2": {"failed": 4, "own_config_errors": {"login_refused": 4}}}
+SOME_OTHER_APP2_FAILURE = {
+    "app1": {"failed": 0},
+    "app2": {"failed": 4, "own_config_errors": {"login_refused": 3, "timeout": 1}},
+}
+APP1_FAILS_TOO = {"app1": {"failed": 1}, "app2": {"failed": 3, "own_config_errors": {"login_refused": 3}}}
+APP2_ALL_REFUSED = {"app1": {"failed": 0}, "app2": {"failed": 10, "own_config_errors": {"login_refused": 10}}}
+OWN_SOCKET_ERRORS = {"app1": {"failed": 0}, "app2": {"failed": 4, "own_config_errors": {"socket_error": 4}}}
 
 
 @pytest.mark.parametrize(
@@ -114,6 +122,9 @@ APP2_ALL_REFUSED = {"app1": {"failed": 0}, "app2": {"failed": 10, "refused_own_c
         ("FIXED", {"consumed_own": 6, "failed": 4}, SOME_OTHER_APP2_FAILURE, "bad-credentials", True, "NOT_FIXED"),
         ("FIXED", {"consumed_own": 6, "failed": 4}, APP1_FAILS_TOO, "bad-credentials", True, "NOT_FIXED"),
         ("FIXED", {"consumed_own": 6, "failed": 4}, APP1_FAILS_TOO, "default", True, "NOT_FIXED"),
+        # The seed's literal error: app2's own config names a broker address that refuses.
+        ("FIXED", {"consumed_own": 6, "failed": 4}, OWN_SOCKET_ERRORS, "refused-broker", True, "FIXED"),
+        ("FIXED", {"consumed_own": 6, "failed": 4}, OWN_SOCKET_ERRORS, "bad-credentials", True, "NOT_FIXED"),
         ("REPRODUCED", {"wrong_settings": 5}, None, "django-settings", True, "REPRODUCED"),
         ("FIXED", {"wrong_settings": 1}, None, "django-settings", True, "NOT_FIXED"),
         # No task at any worker: the broker may just be down...
@@ -163,7 +174,8 @@ def test_own_config_login_refusals_are_counted_apart_from_foreign_ones():
     own = answers.buggy(7, "app2", 1.0)
     results = [{"request_id": "a", "app": "app2", "ok": False, "error_kind": "login_refused", "response": own}]
     totals = checker.summarize(results, [])["totals"]
-    assert (totals["refused_own_config"], totals["foreign_failures"]) == (1, 0)
+    per_app = checker.summarize(results, [])["per_app"]
+    assert (per_app["app2"]["own_config_errors"], totals["foreign_failures"]) == ({"login_refused": 1}, 0)
 
 
 def test_the_broker_witness_compares_task_by_task():

@@ -24,15 +24,24 @@ def make(*args, cwd=ROOT):
     [
         ("up", "CODE=sideways", "CODE must be one of: buggy fixed workspace; not 'sideways'"),
         ("run", "CODE=fixd", "CODE must be one of: buggy fixed workspace; not 'fixd'"),
-        ("fixed", "SCENARIO=oops", "SCENARIO must be one of: default bad-credentials django-settings; not 'oops'"),
-        ("reproduce", "STACK=sid", "STACK must be one of: trixie bookworm; not 'sid'"),
+        (
+            "fixed",
+            "SCENARIO=oops",
+            "SCENARIO must be one of: default bad-credentials refused-broker django-settings; not 'oops'",
+        ),
+        ("reproduce", "STACK=sid", "STACK must be one of: trixie bookworm bullseye forky; not 'sid'"),
+        ("reproduce", "TRANSPORT=amqp", "TRANSPORT must be one of: librabbitmq pyamqp; not 'amqp'"),
+        ("try-fix", "FIX=mine", "FIX must be one of: environ-assignment no-set-default right"),
+        ("reproduce", "GIL=own MOD_WSGI=6 TRANSPORT=pyamqp STACK=bullseye", "MOD_WSGI=6 needs Python 3"),
+        ("reproduce", "GIL=own", "GIL=own needs MOD_WSGI=6"),
+        ("reproduce", "GIL=own MOD_WSGI=6", "GIL=own needs TRANSPORT=pyamqp"),
         ("run", "PROCESS_MODEL=fork", "PROCESS_MODEL must be one of: embedded daemon; not 'fork'"),
         ("reproduce", "REQUESTS=0", "REQUESTS must be a whole number above 0, not '0'"),
         ("reproduce", "RAMP_UP=soon", "RAMP_UP must be a number of seconds, not 'soon'"),
     ],
 )
 def test_unknown_knob_values_fail_clearly(target, knob, says):
-    completed = make("-n", target, knob)
+    completed = make("-n", target, *knob.split())
     assert completed.returncode == 2
     assert says in completed.stderr
     assert completed.stdout == ""
@@ -50,5 +59,5 @@ def test_help_lists_every_target_and_knob_and_writes_nothing(tmp_path):
     for target in targets:
         assert f"make {target} " in completed.stdout
     knobs = ("STACK", "CODE", "PROCESS_MODEL", "SCENARIO", "REQUESTS", "CONCURRENCY", "RAMP_UP", "SEED", "PROCESSES")
-    for knob in (*knobs, "THREADS"):
+    for knob in (*knobs, "THREADS", "FIRST", "TRANSPORT", "MOD_WSGI", "GIL", "FIX", "BROWSER", "FAULT"):
         assert f"{knob}=" in completed.stdout

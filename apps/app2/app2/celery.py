@@ -2,6 +2,9 @@
 Django guide lays it out (proj/celery.py). wsgi_fixed.py imports it, and so does app2's
 worker (`celery -A app2`); the buggy entries keep Celery's lazily configured default app."""
 
+# This module is named celery: on Python 2 (the bullseye stack), `import celery` would find it.
+from __future__ import absolute_import
+
 from celery import Celery
 
 app = Celery("app2")

@@ -1,0 +1,16 @@
+"""The seed's own workaround, as the 2013 text printed it: take Celery's current app and give
+it app1's configuration module by name. The default app is a global of each interpreter, so
+every thread of app1's interpreter then publishes with app1's module; the entry reads no
+CELERY_CONFIG_MODULE, and writes only DJANGO_SETTINGS_MODULE."""
+
+import os
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "app1.settings"
+
+from celery.app import app_or_default
+
+app_or_default().config_from_object("app1.celeryconfig")
+
+from django.core.wsgi import get_wsgi_application
+
+application = get_wsgi_application()
