@@ -93,11 +93,11 @@ def run(args):
     client.check_reachable(args.url)
     mgmt = history.ManagementAPI(args.mgmt_url, args.mgmt_user, args.mgmt_password)
     seed = args.seed if args.seed is not None else generator.new_seed()
-    first = generator.first_host(args.first, lab.HOST_APPS, seed)
-    plan = generator.plan(list(lab.HOST_APPS), args.requests, seed, first)
+    first = generator.first_hosts(args.first, lab.HOST_APPS, seed)
+    plan = generator.plan(list(lab.HOST_APPS), args.requests, seed)
     run = {name: getattr(args, name) for name in RECORDED}
     run.update(seed=seed, run_id=uuid.uuid4().hex[:12], expected=checker.expected_kind(args.code, args.process_model))
-    run["first_host"] = first
+    run["first_hosts"] = first
     if not args.quiet:
         print(report.format_header(run), file=sys.stderr, flush=True)
 
@@ -107,8 +107,10 @@ def run(args):
     load_began_at = run["load_began_at"] = time.time()
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
+    # A fresh Apache child's first requests usually come one at a time, and are page views.
+    run["first_requests"] = [client.greet(args.url, host, args.timeout) for host in first]
     results = client.send_all(
-        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.gate, bool(first)
+        args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.gate
     )
     run["load_seconds"] = round(time.monotonic() - started, 3)
     nemesis.join()

@@ -86,14 +86,25 @@ def _post(url, run_id, request_id, host, timeout):
     return result
 
 
-def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=lambda index: None, first_alone=False):
+def greet(url, host, timeout):
+    """GET /hello/ on `host`, alone: a page that publishes nothing, as a fresh Apache child's
+    first requests usually are (the interpreter runs its WSGI file; no Celery code runs).
+    Returns what it answered."""
+    started = time.time()
+    try:
+        response = requests.get(f"{url}/hello/", headers={"Host": host, "Connection": "close"}, timeout=timeout)
+        answer = response.json() if response.ok else {}
+        status = response.status_code
+    except (requests.RequestException, ValueError) as exc:
+        answer, status = {"error": f"{type(exc).__name__}: {exc}"}, None
+    return {"host": host, "status": status, "answer": answer, "sent_at": started, "answered_at": time.time()}
+
+
+def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=lambda index: None):
     """Every request of the plan, from `concurrency` client threads that start one after
     another over `ramp_up` seconds (the ramp-up of JMeter and Locust), the way traffic comes
     back after a restart, instead of all in the same millisecond. `gate(index)` is called
-    before each request is sent (the nemesis starts its fault and shapes the load there).
-    `first_alone`: the plan's first request is sent and answered before any other starts, as
-    the first request a fresh Apache child gets usually is: its interpreter is the first one
-    created in whichever child takes it."""
+    before each request is sent (the nemesis starts its fault and shapes the load there)."""
     work = queue.SimpleQueue()
     for item in enumerate(plan):
         work.put(item)
@@ -105,8 +116,6 @@ def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=la
         progress.advance(results[index]["ok"])
 
     with progress:
-        if first_alone:
-            send_one(*work.get())
 
         def client(number):
             time.sleep(ramp_up * number / concurrency)

@@ -7,21 +7,19 @@ def new_seed():
     return random.SystemRandom().randrange(1_000_000)
 
 
-def first_host(first, host_apps, seed):
-    """The Host of the request sent first and alone (FIRST): app1's or app2's Host, one picked
-    by the seed (random), or None (burst: the mix from the first millisecond)."""
+def first_hosts(first, host_apps, seed):
+    """The Hosts of the page views sent first, one at a time, before the plan (FIRST): app1's
+    Host then app2's, or app2's then app1's (`random`: the seed picks the order); none for
+    `burst` (the plan from the first millisecond)."""
     if first == "burst":
-        return None
-    if first == "random":
-        return random.Random(f"first-{seed}").choice(sorted(host_apps))
-    return next(host for host, app in host_apps.items() if app == first)
+        return []
+    hosts = sorted(host_apps)
+    leading = random.Random(f"first-{seed}").choice(hosts) if first == "random" else None
+    leading = leading or next(host for host, app in host_apps.items() if app == first)
+    return [leading, *(host for host in hosts if host != leading)]
 
 
-def plan(hosts, requests, seed, first=None):
-    """The Host of each request, in sending order; the same seed gives the same plan.
-    `first`: the first request's Host (the client sends it alone, before the others)."""
+def plan(hosts, requests, seed):
+    """The Host of each request, in sending order; the same seed gives the same plan."""
     rng = random.Random(seed)
-    hosts = [rng.choice(hosts) for _ in range(requests)]
-    if first is not None:
-        hosts[0] = first
-    return hosts
+    return [rng.choice(hosts) for _ in range(requests)]

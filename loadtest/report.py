@@ -64,11 +64,16 @@ def write_json(doc, report_dir, label=""):
 def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
     variant = "" if run.get("mod_wsgi", "stack") == "stack" else f" with mod_wsgi {run['mod_wsgi']} ({run['gil']} GIL)"
+    first = (
+        "first, one at a time, GET /hello/ on " + " then ".join(run["first_hosts"])
+        if run.get("first_hosts")
+        else ("no first request alone (burst)")
+    )
     return (
         f"loadtest: {run['code']} code, {run['process_model']} mod_wsgi, scenario {run['scenario']}, "
         f"stack {run['stack']}{variant}, {run['transport']}{fault}, {run['requests']} requests, "
         f"{run['concurrency']} threads, "
-        f"seed {run['seed']}, first {run.get('first_host') or 'none (burst)'}, run {run['run_id']}; "
+        f"seed {run['seed']}, {first}, run {run['run_id']}; "
         f"expecting {run['expected']}"
     )
 

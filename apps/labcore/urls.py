@@ -8,6 +8,7 @@ from labcore import views
 urlpatterns = [
     re_path(r"^enqueue/$", views.enqueue),
     re_path(r"^xray/$", views.xray_view),
+    re_path(r"^hello/$", views.hello),
 ]
 
 # Every error answer is one line of JSON, even Django's own (DEBUG is False): a bad Host

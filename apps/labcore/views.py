@@ -146,6 +146,15 @@ def enqueue(request):
 
 
 @lab_endpoint("GET", "HEAD")
+def hello(request):
+    """A page that publishes nothing, as a fresh Apache child's first request usually is: the
+    load test's first request, sent alone, runs the app's WSGI file and no Celery code."""
+    return JsonResponse(
+        {"served_by": settings.LAB_APP_NAME, "pid": os.getpid(), "application_group": xray.application_group()}
+    )
+
+
+@lab_endpoint("GET", "HEAD")
 def xray_view(request):
     return JsonResponse(dict(xray.snapshot(_task().app, settings.SETTINGS_MODULE), served_by=settings.LAB_APP_NAME))
 

@@ -278,12 +278,6 @@ def buggy_run(exercise_runs):
     return exercise_runs.run("choose-the-victim")
 
 
-# The workshop's exercises (docs/exercises.yml): test_exercises.py checks each; other tests
-# read the same runs.
-def exercise_command(exercise_id):
-    return next(exercise["command"] for exercise in EXERCISES if exercise["id"] == exercise_id)
-
-
 def expand(command):
     """What `make` would run for an exercise's command: the load test's arguments (every knob
     it sets), and the Apache children and threads the lab would be started with."""

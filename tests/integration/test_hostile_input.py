@@ -159,7 +159,7 @@ def test_a_chunked_body_is_refused(still_serving):
     host=lab_hosts,
     call=st.sampled_from(
         [("/enqueue/", method) for method in ("GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS")]
-        + [("/xray/", method) for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")]
+        + [(path, method) for path in ("/xray/", "/hello/") for method in ("POST", "PUT", "PATCH", "DELETE", "OPTIONS")]
     ),
 )
 def test_wrong_methods(still_serving, host, call):

@@ -82,9 +82,10 @@ def test_enqueue_refuses_head_with_405():
     assert response.status_code == 405 and response["Allow"] == "POST"
 
 
+@pytest.mark.parametrize("path", ["/xray/", "/hello/"])
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
-def test_xray_takes_only_get_and_head(method):
-    response = getattr(client, method)("/xray/")
+def test_xray_and_hello_take_only_get_and_head(method, path):
+    response = getattr(client, method)(path)
     assert_json_error(response, 405)
     assert response["Allow"] == "GET, HEAD"
 
@@ -93,7 +94,9 @@ def test_xray_takes_only_get_and_head(method):
 
 
 @pytest.mark.parametrize("host", ["x.example.com", "evil.test", "app1.example.com.evil.test", "", "[::1"])
-@pytest.mark.parametrize(("method", "path"), [("post", "/enqueue/"), ("get", "/xray/"), ("get", "/nowhere/")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("post", "/enqueue/"), ("get", "/xray/"), ("get", "/hello/"), ("get", "/nowhere/")]
+)
 def test_a_host_not_allowed_gets_a_json_400(host, method, path):
     response = getattr(client, method)(path, HTTP_HOST=host)
     assert assert_json_error(response, 400) == "Host not allowed"
