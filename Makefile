@@ -172,7 +172,9 @@ check-config: ## The detector's configuration check (apps/envleak.py check) on a
 
 .PHONY: root-cause
 root-cause: images ## Without Apache: in STACK's Python, two sub-interpreters; the first setdefault()s, what the second sees
-	@docker run --rm --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) /srv/apps/root_cause.py
+	@mkdir -p docs/measured
+	@set -o pipefail; docker run --rm --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) /srv/apps/root_cause.py \
+		| tee docs/measured/root-cause-$(STACK).txt
 
 .PHONY: show-daemon-config
 show-daemon-config: ## Print the daemon-mode configuration `make daemon` runs, ready to copy (apache/lab.conf)

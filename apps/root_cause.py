@@ -57,6 +57,8 @@ def main():
         run(second, "import os\nos.reload_environ()\n" + note("second, after os.reload_environ()"))
     run(second, "import os\n" + ASSIGN + "\n" + note("second, after it assigned"))
     run(first, note("first, after the second assigned"))
+    if hasattr(os, "reload_environ"):  # Python 3.14: re-read the process's C environment
+        run(first, "import os\nos.reload_environ()\n" + note("first, after os.reload_environ()"))
     seen = [json.loads(line) for line in open(SEEN)]
     os.remove(SEEN)
     print("Python %s, two sub-interpreters (%s):" % (sys.version.split()[0], how))

@@ -13,6 +13,7 @@ KIND is one of:
     file PATH             a file written by a command (docs/measured/: make bench, make matrix,
                           scripts/reproduce-rate.sh), verbatim
     exercises             the workshop's exercises (docs/exercises.yml; loadtest.exercises)
+    plan                  the room's plan, from the exercises' minutes
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
     help                  `make help`: every target and knob with its choices and default
@@ -117,6 +118,8 @@ def render(kind, arguments):
         return text if words[0].endswith(".md") else code_block(text)
     if kind == "exercises":
         return "\n" + exercises.render(exercises.load()) + "\n"
+    if kind == "plan":
+        return "\n" + exercises.render_plan(exercises.load()) + "\n"
     if kind == "modules":
         return module_table()
     if kind == "diff":

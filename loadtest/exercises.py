@@ -33,6 +33,40 @@ def load(path=EXERCISES_FILE):
     return exercises
 
 
+# The room's time that is not an exercise, and where it goes in the plan.
+STORY = ("The story: two Django apps, one Apache, tasks at the wrong broker; `make diff` is the whole fix", 5)
+SET_UP = ("Set-up check: every laptop shows `make reproduce`'s verdict (the pre-work, above; fix stragglers now)", 10)
+BREAK = ("Break", 10)
+BUFFER = ("Buffer: questions, a slow laptop, an optional exercise", 10)
+BREAK_AFTER = "try-fix"
+
+
+def plan(exercises):
+    """The room's plan: (start minute, minutes, what) for the story, the set-up check, every
+    exercise that is not optional, a break after BREAK_AFTER, and a buffer at the end."""
+    slots = [STORY, SET_UP]
+    for number, exercise in enumerate(exercises, 1):
+        if not exercise.get("optional"):
+            slots.append((f"Exercise {number}: {exercise['title']}", exercise["minutes"]))
+            if exercise["id"] == BREAK_AFTER:
+                slots.append(BREAK)
+    slots.append(BUFFER)
+    rows, start = [], 0
+    for what, minutes in slots:
+        rows.append((start, minutes, what))
+        start += minutes
+    return rows
+
+
+def render_plan(exercises):
+    rows = plan(exercises)
+    total = rows[-1][0] + rows[-1][1]
+    lines = [f"A plan for {total // 60} h {total % 60:02d} min (`make docs` writes it from the exercises' minutes):", ""]
+    lines += ["| time | minutes | what |", "| --- | --- | --- |"]
+    lines += [f"| {start // 60}:{start % 60:02d} | {minutes} | {what} |" for start, minutes, what in rows]
+    return "\n".join(lines)
+
+
 def render(exercises):
     """The guide's exercise section (docs/workshop.md, between its `generated: exercises` markers)."""
     core = [exercise for exercise in exercises if not exercise.get("optional")]

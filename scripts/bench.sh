@@ -137,5 +137,16 @@ while IFS= read -r command; do
 done < <(.venv/bin/python -c 'from loadtest import exercises; print("\n".join(e["command"] for e in exercises.load()))')
 out=$main_out
 time_it make bundle BUNDLE_STACKS="$(echo "$stacks" | cut -d' ' -f1)"
+# What a laptop needs: the images' sizes on disk, a one-stack bundle's, and a running lab's
+# memory (docker stats, after a run), for docs/workshop.md.
+req=docs/measured/requirements.txt
+{
+  echo "# $(date -u +%F), commit $(git rev-parse --short HEAD): disk and memory of the lab"
+  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(mod-wsgi-leak-lab/|debian:)' | sort | sed 's/^/image /'
+  find dist -name '*.tar' -newer "$out" -printf 'bundle %f %s bytes\n' 2>/dev/null | tail -n1
+  make --no-print-directory reproduce >/dev/null 2>&1 || true
+  # shellcheck disable=SC2046  # one argument per container id
+  docker stats --no-stream --format 'memory {{.Name}} {{.MemUsage}}' $(docker compose ps -q)
+} > "$req"
 time_it make test
 echo "written: $out"
