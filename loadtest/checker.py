@@ -295,9 +295,18 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     if totals["consumed_own"] + totals["misrouted"] == 0 and not (expected == "REPRODUCED" and leaks):
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; no task reached any worker")
     if expected == "REPRODUCED":
+        if leaks and not totals["misrouted"]:
+            # No task misrouted: say first what showed the leak, so that "0 misrouted" does not
+            # read as its absence.
+            shown = []
+            if totals["foreign_failures"]:
+                shown.append(f"{totals['foreign_failures']} requests failed with another app's Celery config")
+            if totals["wrong_settings"]:
+                shown.append(f"{totals['wrong_settings']} were served with another app's Django settings")
+            return Verdict("REPRODUCED", True, f"REPRODUCED: {' and '.join(shown)}; in all {counts}")
         if leaks:
             return Verdict("REPRODUCED", True, f"REPRODUCED: {counts}")
-        return Verdict("NOT_REPRODUCED", False, f"NOT REPRODUCED: {counts} (try more requests or concurrency)")
+        return Verdict("NOT_REPRODUCED", False, f"NOT REPRODUCED: {counts} (try FIRST=app2 PROCESSES=1)")
     unexpected_failures = sum(
         row["failed"]
         - row.get("failed_in_fault", 0)
@@ -313,14 +322,16 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     return Verdict(f"NOT_{expected}", False, f"NOT {expected}: {counts}")
 
 
-def timeline(results, logged=()):
+def timeline(results, logged=(), greetings=()):
     """Per Apache child, its interpreters in the order mod_wsgi created them: when each was
     created, first ran its WSGI file, wrote a watched variable and served its first request;
     what it inherited and used of each watched variable (variable_story); where it published
     and what failed. `logged`: mod_wsgi's own "Create interpreter" lines (history), whose
-    times are shown beside the interpreter's own record."""
+    times are shown beside the interpreter's own record. `greetings`: the first page views
+    (client.greet), which created interpreters and published nothing."""
     table = {}
-    for result in results:
+    pages = [{"response": greeting.get("answer") or {}, "page_view": True} for greeting in greetings]
+    for result in [*pages, *results]:
         response = result.get("response") or {}
         if "pid" not in response:
             continue
@@ -355,6 +366,8 @@ def timeline(results, logged=()):
         started = response.get("request_started_at")
         if started and (entry["first_request_at"] is None or started < entry["first_request_at"]):
             entry["first_request_at"] = started
+        if result.get("page_view"):
+            continue
         broker = response.get("broker") or {}
         entry["used"]["CELERY_CONFIG_MODULE"][broker.get("config_module")] += 1
         entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
@@ -412,6 +425,8 @@ def child_origin(child):
 
 def describe_used(used):
     """'app2.celeryconfig' or 'app2.celeryconfig x138, none x16'."""
+    if not used:
+        return "nothing yet (it served page views only)"
     if len(used) == 1:
         return "none" if next(iter(used)) == "None" else next(iter(used))
     return ", ".join(

@@ -138,6 +138,7 @@ def run(args):
     # Only this run's Apache children: the log since just before the load also holds the last
     # lines of the children the fresh start replaced.
     pids = {(result.get("response") or {}).get("pid") for result in results}
+    pids |= {(greeting.get("answer") or {}).get("pid") for greeting in run["first_requests"]}
     logged = [line for line in history.interpreter_lines(apache_log) if line["pid"] in pids]
     detector = [finding for finding in history.envleak_lines(apache_log) if finding["pid"] in pids]
     # Who RabbitMQ itself says it refused (its log names the user; librabbitmq's error does not).
@@ -150,7 +151,7 @@ def run(args):
 
     summary = checker.summarize(results, receipts, fault, traces)
     broker = checker.broker_witness(results, receipts, traces, checker.fault_span(fault, results))
-    timeline = checker.timeline(results, logged)
+    timeline = checker.timeline(results, logged, run["first_requests"])
     verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario, problems)
     doc = report.document(
         {**run, "fault": fault}, versions, results, receipts, summary, broker, verdict,

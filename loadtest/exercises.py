@@ -61,7 +61,7 @@ def plan(exercises):
 def render_plan(exercises):
     rows = plan(exercises)
     total = rows[-1][0] + rows[-1][1]
-    lines = [f"A plan for {total // 60} h {total % 60:02d} min (`make docs` writes it from the exercises' minutes):", ""]
+    lines = [f"A plan for {total // 60} h {total % 60:02d} min (written by `make docs` from the exercises):", ""]
     lines += ["| time | minutes | what |", "| --- | --- | --- |"]
     lines += [f"| {start // 60}:{start % 60:02d} | {minutes} | {what} |" for start, minutes, what in rows]
     return "\n".join(lines)

@@ -69,12 +69,13 @@ class Records:
 
 
 def settle(records, results, seconds, quiet_seconds=3.0):
-    """Wait until every task the web side published has reached a worker and the broker's
-    record, or until `seconds` have passed. A task the broker recorded will reach a worker
-    (after a broker restart, once the workers have reconnected), so it is waited for; a task
-    the broker never recorded may never arrive (published as the broker went down): that
-    wait ends once nothing new has arrived for `quiet_seconds`. Returns (receipts, traces,
-    when each witness was complete: seconds after the last answer, or None)."""
+    """Wait until every task the web side published (or a worker received) has reached both a
+    worker and the broker's record, or until `seconds` have passed. A task the broker
+    recorded will reach a worker (after a broker restart, once the workers have reconnected),
+    so it is waited for until the end; anything else may never arrive (a task published as the
+    broker went down), so that wait ends once nothing new has arrived for `quiet_seconds`.
+    Returns (receipts, traces, when each witness was complete: seconds after the last answer,
+    or None)."""
     published = {r["request_id"] for r in results if r["ok"]}
     last_answer = max((r.get("answered_at") or 0 for r in results), default=time.time())
     deadline = time.monotonic() + seconds
@@ -90,10 +91,9 @@ def settle(records, results, seconds, quiet_seconds=3.0):
         now = (len(records.receipts), len(records.traces))
         if now != seen:
             seen, last_change = now, time.monotonic()
-        awaited = (traced - received) or (
-            published - received - traced and time.monotonic() < last_change + quiet_seconds
-        )
-        if None not in complete.values() or not awaited or time.monotonic() > deadline:
+        missing = (published - received) | ((published | received) - traced)
+        quiet = time.monotonic() > last_change + quiet_seconds
+        if not missing or (quiet and not traced - received) or time.monotonic() > deadline:
             return records.receipts, records.traces, complete
         time.sleep(0.02)
 

@@ -150,7 +150,14 @@ def hello(request):
     """A page that publishes nothing, as a fresh Apache child's first request usually is: the
     load test's first request, sent alone, runs the app's WSGI file and no Celery code."""
     return JsonResponse(
-        {"served_by": settings.LAB_APP_NAME, "pid": os.getpid(), "application_group": xray.application_group()}
+        {
+            "served_by": settings.LAB_APP_NAME,
+            "pid": os.getpid(),
+            "application_group": xray.application_group(),
+            "process_group": xray.process_group(),
+            "interpreter": xray.interpreter(),
+            "request_started_at": int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
+        }
     )
 
 

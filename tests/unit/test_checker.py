@@ -154,7 +154,10 @@ def test_verdict_lines_say_the_counts():
         "REPRODUCED: 3 of 10 tasks misrouted, 0 requests failed, 0 lost"
     )
     line = checker.verdict("REPRODUCED", summary(consumed_own=6, failed=4, foreign_failures=3), True).line
-    assert line == "REPRODUCED: 0 of 10 tasks misrouted, 4 requests failed (3 with another app's Celery config), 0 lost"
+    assert line == (
+        "REPRODUCED: 3 requests failed with another app's Celery config; in all 0 of 10 tasks misrouted, "
+        "4 requests failed (3 with another app's Celery config), 0 lost"
+    )
     assert (
         "5 served with another app's Django settings"
         in checker.verdict("REPRODUCED", summary(wrong_settings=5), True).line
