@@ -200,6 +200,7 @@ logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_w
 .PHONY: test
 test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
 	@$(foreach other,$(filter-out $(STACK),$(STACKS)),$(MAKE) --no-print-directory images STACK=$(other) MOD_WSGI=stack &&) true
+	@$(MAKE) --no-print-directory images STACK=$(MOD_WSGI6_STACK) MOD_WSGI=6
 	@LAB_BROWSER=$(BROWSER) bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
 	LAB_BROWSER=$(BROWSER) $(PYTHON) -m pytest --stack $(STACK)
 

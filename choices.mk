@@ -13,6 +13,9 @@ TRANSPORTS     := librabbitmq pyamqp
 # from PyPI (Python 3 stacks), whose WSGIPerInterpreterGIL gives each interpreter its own GIL.
 MOD_WSGIS      := stack 6
 GILS           := shared own
+# Where `make matrix` and `make test` show mod_wsgi 6 with one GIL per interpreter: the stack
+# with the newest Python.
+MOD_WSGI6_STACK := forky
 
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).

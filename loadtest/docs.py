@@ -18,7 +18,8 @@ KIND is one of:
     diff                  the fix, as `make diff` prints it
     help                  `make help`: every target and knob with its choices and default
 
-`make docs` rewrites every section; the unit tests fail when one is stale (`stale()`).
+`make docs` rewrites every section and draws the pictures in PICTURES from their stored runs;
+the unit tests fail when one is stale (`stale()`).
 """
 
 import argparse
@@ -32,18 +33,18 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtest import exercises, report, xray
+import vl_convert
+
+from loadtest import exercises, report, report_html, xray
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = ROOT / "docs" / "runs"
 SECTION = re.compile(r"(<!-- generated: (.+?) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
-# What a stored run keeps: everything the terminal text and the timeline picture are drawn
-# from; not every request and receipt (those stay in reports/).
-KEPT = (
-    "run_id", "code", "process_model", "scenario", "stack", "fault", "first", "requests", "concurrency", "seed",
-    "expected", "started_at", "versions", "verdict", "summary", "broker", "timeline", "failure_causes",
-    "explanation", "apache_processes", "report_path", "transport",
-)  # fmt: skip
+# What a stored run leaves out: the per-request and per-task lists (they stay in reports/);
+# everything the terminal text and the timeline picture are drawn from is kept.
+DROPPED = ("results", "receipts", "traces", "first_requests")
+# Pictures the docs show, each drawn from a stored run the way the run's own PNG was.
+PICTURES = {"docs/buggy-run.png": "docs/runs/reproduce.json"}
 
 
 def documents():
@@ -137,15 +138,27 @@ def regenerate(text):
     return SECTION.sub(section, text)
 
 
+def picture_png(run_path):
+    _, svg = report_html.render(json.loads((ROOT / run_path).read_text()))
+    return vl_convert.svg_to_png(svg, scale=report_html.PNG_SCALE)
+
+
 def stale():
-    """The documents whose generated sections differ from what `make docs` would write."""
-    return [path for path in documents() if regenerate(path.read_text()) != path.read_text()]
+    """The documents whose generated sections, and the pictures that differ from what
+    `make docs` would write."""
+    texts = [path for path in documents() if regenerate(path.read_text()) != path.read_text()]
+    pictures = [
+        ROOT / png
+        for png, run in PICTURES.items()
+        if not (ROOT / png).exists() or (ROOT / png).read_bytes() != picture_png(run)
+    ]
+    return texts + pictures
 
 
 def keep(report_path, name):
-    """Store a run's report (reports/*.json) as docs/runs/NAME.json, trimmed to KEPT."""
+    """Store a run's report (reports/*.json) as docs/runs/NAME.json, without its per-request lists (DROPPED)."""
     document = json.loads(Path(report_path).read_text())
-    kept = {key: document[key] for key in KEPT if key in document}
+    kept = {key: value for key, value in document.items() if key not in DROPPED}
     RUNS_DIR.mkdir(exist_ok=True)
     target = RUNS_DIR / f"{name}.json"
     target.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n")
@@ -171,6 +184,11 @@ def main(argv=None):
             if new != text:
                 path.write_text(new)
                 print(f"docs: wrote {path.relative_to(ROOT)}")
+        for png, run in PICTURES.items():
+            drawn = picture_png(run)
+            if not (ROOT / png).exists() or (ROOT / png).read_bytes() != drawn:
+                (ROOT / png).write_bytes(drawn)
+                print(f"docs: wrote {png}")
         return 0
     for path in stale():
         print(f"docs: {path.relative_to(ROOT)} is stale: run make docs")

@@ -24,7 +24,7 @@ def read_choices(path=CHOICES_FILE):
     """{'CODES': ('buggy', 'fixed'), ...} from lines such as `CODES := buggy fixed`."""
     choices = {}
     for line in path.read_text().splitlines():
-        match = re.fullmatch(r"([A-Z_]+)\s*:=\s*(.+)", line.strip())
+        match = re.fullmatch(r"([A-Z][A-Z0-9_]*)\s*:=\s*(.+)", line.strip())
         if match:
             choices[match[1]] = tuple(match[2].split())
     return choices
@@ -40,6 +40,10 @@ FIRSTS = _CHOICES["FIRSTS"]  # which Host gets the first page view, alone, then 
 TRANSPORTS = _CHOICES["TRANSPORTS"]  # how the web side publishes: librabbitmq, or py-amqp with publisher confirms
 MOD_WSGIS = _CHOICES["MOD_WSGIS"]  # the stack's own mod_wsgi, or 6.1.1 built from PyPI
 GILS = _CHOICES["GILS"]  # one GIL shared by every interpreter, or one each (mod_wsgi 6)
+MOD_WSGI6_STACK = _CHOICES["MOD_WSGI6_STACK"][0]  # where the matrix and the suite run mod_wsgi 6, own GIL
+# The knobs of that row: WSGIPerInterpreterGIL needs mod_wsgi 6, and librabbitmq refuses to
+# load in an interpreter with its own GIL.
+MOD_WSGI6_KNOBS = (f"STACK={MOD_WSGI6_STACK}", "MOD_WSGI=6", "GIL=own", "TRANSPORT=pyamqp")
 # The numbers' defaults (choices.mk): the load, Apache's processes and threads, the ports.
 DEFAULTS = {
     name.lower(): (float if "." in _CHOICES[name][0] else int)(_CHOICES[name][0])

@@ -1,5 +1,5 @@
-"""python -m loadtest.matrix: every stack (choices.mk), and forky with mod_wsgi 6 and one GIL
-per interpreter, each through `make run` on fresh Apache children: reproduce, fixed, daemon,
+"""python -m loadtest.matrix: every stack (choices.mk), and MOD_WSGI6_STACK with mod_wsgi 6 and
+one GIL per interpreter, each through `make run` on fresh Apache children: reproduce, fixed, daemon,
 and each sample fix of docs/fixes/ (`make try-fix FIX=...`); then one table of the versions
 measured in the running containers and one of the verdicts. Exit 0 only when reproduce, fixed
 and daemon gave their expected verdicts everywhere (a sample fix's verdict is what the stack
@@ -16,12 +16,14 @@ import sys
 from pathlib import Path
 
 from loadtest.exercises import FIXES_DIR
-from loadtest.lab import STACKS
+from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
 # Each row: its name and the knobs that make it; each column: its name and its knobs.
-ROWS = (*((stack, (f"STACK={stack}",)) for stack in STACKS),
-        ("forky, mod_wsgi 6, own GIL", ("STACK=forky", "MOD_WSGI=6", "GIL=own", "TRANSPORT=pyamqp")))  # fmt: skip
+ROWS = (
+    *((stack, (f"STACK={stack}",)) for stack in STACKS),
+    (f"{MOD_WSGI6_STACK}, mod_wsgi 6, own GIL", MOD_WSGI6_KNOBS),
+)
 RUNS = (
     ("reproduce", ("CODE=buggy",)),
     ("fixed", ("CODE=fixed",)),

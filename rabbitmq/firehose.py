@@ -17,6 +17,7 @@ waits for /tmp/firehose-ready, written once both vhosts are consumed.
 import base64
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -123,6 +124,9 @@ def consume(vhost):
 
 
 if __name__ == "__main__":
+    # As the container's PID 1 it gets no default action for SIGTERM: without this,
+    # `docker stop` (make down) waits its 10 s grace period, then kills it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     threads = [threading.Thread(target=consume, args=(vhost,)) for vhost in VHOSTS]
     for thread in threads:
         thread.daemon = True

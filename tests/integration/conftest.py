@@ -30,12 +30,6 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("trial", range(metafunc.config.getoption("--trials")))
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/integration" in str(item.fspath):
-            item.add_marker(pytest.mark.integration)
-
-
 @pytest.fixture(scope="session")
 def trial_requests(pytestconfig):
     return pytestconfig.getoption("--trial-requests")
@@ -159,7 +153,7 @@ class Lab:
 
     def fresh_apache(
         self, code, scenario=None, process_model=None, files=(), processes=None, threads=None, transport=None, fix="",
-        gil=None,
+        gil=None, mod_wsgi=None,
     ):  # fmt: skip
         """New Apache child processes, so mod_wsgi creates every interpreter anew: the
         container is recreated only when its settings change (as `make run` does)."""
@@ -172,6 +166,7 @@ class Lab:
             "LAB_TRANSPORT": transport or TRANSPORTS[0],
             "LAB_FIX": fix or "",
             "LAB_GIL": gil or GILS[0],
+            "LAB_MOD_WSGI": mod_wsgi or MOD_WSGIS[0],
         }
         if (started_with, files) != self.apache_started_with:
             self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
@@ -225,50 +220,109 @@ class Lab:
         ]
 
 
-@pytest.fixture(scope="session")
-def other_stacks_starting(lab_environment):
+class OtherStacks:
     """Every other stack (choices.mk), each as a compose project of its own, for the trials
-    that show the leak and the fix there too. Started in the background as soon as the suite
-    starts, so their brokers boot while the first tests run."""
-    others = {}
-    for stack in (name for name in STACKS if name != lab_environment["LAB_STACK"]):
-        other = Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
-        compose = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project]
-        starting = subprocess.Popen(
-            [*compose, "up", "-d", "--wait"],
+    that show the leak and the fix there too. One at a time beside the suite's own lab (an idle
+    lab is not free: its healthchecks are processes the engine starts), in the order the tests
+    ask for them (pytest_collection_modifyitems sorts the tests by stack); the next one boots
+    in the background while the tests of the one before run."""
+
+    def __init__(self, main_stack):
+        self.order = [stack for stack in STACKS if stack != main_stack]
+        self.labs = {
+            stack: Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
+            for stack in self.order
+        }
+        self.starting, self.stopping, self.current = {}, [], None
+
+    def compose(self, stack, *args):
+        """`docker compose ARGS` for that stack's project, in the background."""
+        other = self.labs[stack]
+        return subprocess.Popen(
+            ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project, *args],
             env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-        others[stack] = (other, starting)
+
+    def start(self, stack):
+        if stack not in self.starting:
+            self.labs[stack].apache_started_with = None
+            self.starting[stack] = self.compose(stack, "up", "-d", "--wait")
+
+    def lab(self, stack):
+        """That stack's lab, once it is up; the one before it is taken down."""
+        if stack != self.current:
+            if self.current:
+                self.stopping.append(self.compose(self.current, "down", "-v", "--remove-orphans"))
+                del self.starting[self.current]
+            self.start(stack)
+            output, _ = self.starting[stack].communicate(timeout=600)
+            assert self.starting[stack].returncode == 0, output.decode()[-3000:]
+            self.labs[stack].read_ports()
+            self.current = stack
+            following = self.order[self.order.index(stack) + 1 :]
+            if following:
+                self.start(following[0])
+        return self.labs[stack]
+
+    def close(self):
+        for starting in self.starting.values():
+            starting.kill()
+        self.stopping += [self.compose(stack, "down", "-v", "--remove-orphans") for stack in self.starting]
+        for stopping in self.stopping:  # side by side: each waits on its workers' warm shutdown
+            stopping.wait(timeout=300)
+
+
+@pytest.fixture(scope="session")
+def other_stacks(lab_environment):
+    others = OtherStacks(lab_environment["LAB_STACK"])
+    others.start(others.order[0])  # its broker boots while the suite's own lab's tests run
     try:
         yield others
     finally:
-        for other, starting in others.values():
-            starting.kill()
-            other.compose("down", "-v", "--remove-orphans", check=False)
+        others.close()
 
 
 @pytest.fixture(scope="session")
-def lab(lab_environment, other_stacks_starting, docker_services):
+def lab(lab_environment, other_stacks, docker_services):
     stack = Lab(PROJECT, lab_environment, read_env_file())
     stack.read_ports()
     return stack
 
 
 @pytest.fixture(scope="session")
-def other_labs(other_stacks_starting):
-    """A function: the lab of another stack, once it is up."""
-    ready = {}
+def lab_of(request, lab_environment):
+    """A function: the lab of a stack (the suite's own, or another one, once it is up)."""
 
-    def lab_of(stack):
-        if stack not in ready:
-            other, starting = other_stacks_starting[stack]
-            output, _ = starting.communicate(timeout=600)
-            assert starting.returncode == 0, output.decode()[-3000:]
-            other.read_ports()
-            ready[stack] = other
-        return ready[stack]
+    def lab_for(stack):
+        if stack == lab_environment["LAB_STACK"]:
+            return request.getfixturevalue("lab")
+        return request.getfixturevalue("other_stacks").lab(stack)
 
-    return lab_of
+    return lab_for
+
+
+def stack_of_command(command, default):
+    """The STACK= a make command line sets, or `default`."""
+    return next((word.split("=", 1)[1] for word in shlex.split(command) if word.startswith("STACK=")), default)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Integration tests on the suite's own stack first, then each other stack's together, in
+    choices.mk's order (see OtherStacks); a test marked `last` after them all."""
+    main = config.getoption("--stack")
+
+    def stack_rank(item):
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        stack = params.get("other_stack") or main
+        if isinstance(params.get("exercise"), dict):
+            stack = stack_of_command(params["exercise"]["command"], main)
+        stack = item.get_closest_marker("stack").args[0] if item.get_closest_marker("stack") else stack
+        return (item.get_closest_marker("last") is not None, stack != main, STACKS.index(stack))
+
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+    items.sort(key=lambda item: stack_rank(item) if "tests/integration" in str(item.fspath) else (False, False, -1))
 
 
 @pytest.fixture(scope="session")
@@ -307,14 +361,13 @@ class ExerciseRuns:
         if exercise_id not in self.documents:
             exercise = next(exercise for exercise in EXERCISES if exercise["id"] == exercise_id)
             args, processes, threads = expand(exercise["command"])
-            main = self.request.getfixturevalue("lab")
-            lab = main if args.stack == main.stack else self.request.getfixturevalue("other_labs")(args.stack)
+            lab = self.request.getfixturevalue("lab_of")(args.stack)
             if exercise.get("fix_by_hand"):  # the attendee writes it; the suite copies one right answer
                 for entry in (exercises.FIXES_DIR / exercise["fix_by_hand"]).glob("*_wsgi.py"):
                     shutil.copy(entry, lab.workspace / entry.name)
             lab.fresh_apache(
                 args.code, args.scenario, args.process_model, processes=processes, threads=threads,
-                transport=args.transport, fix=args.fix, gil=args.gil,
+                transport=args.transport, fix=args.fix, gil=args.gil, mod_wsgi=args.mod_wsgi,
             )  # fmt: skip
             self.documents[exercise_id] = lab.run(args, label=exercise_id)
         return self.documents[exercise_id]

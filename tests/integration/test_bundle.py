@@ -76,7 +76,7 @@ def empty_engine(as_root):
     for command in (["add", BRIDGE, "type", "bridge"], ["set", BRIDGE, "up"]):
         subprocess.run([*root, "ip", "link", *command], check=True)
     subprocess.run([*root, "ip", "addr", "add", "10.214.0.1/24", "dev", BRIDGE], check=True)
-    subprocess.Popen(
+    engine = subprocess.Popen(
         [
             *root, "dockerd", "--data-root", str(home / "data"), "--exec-root", str(home / "exec"),
             "--pidfile", str(pidfile), "--host", f"unix://{socket}", f"--bridge={BRIDGE}",
@@ -90,28 +90,27 @@ def empty_engine(as_root):
             break
         time.sleep(0.25)
     else:
-        stop_engine(root, pidfile)
+        stop_engine(root, pidfile, engine)
         pytest.fail(f"the second dockerd did not answer: {(home / 'dockerd.log').read_text()[-2000:]}")
     try:
         yield env
     finally:
-        stop_engine(root, pidfile)
+        stop_engine(root, pidfile, engine)
         log.close()
         subprocess.run([*root, "ip", "link", "del", BRIDGE], capture_output=True)
         subprocess.run([*root, "rm", "-rf", str(home)], capture_output=True)
 
 
-def stop_engine(root, pidfile):
-    """SIGTERM to the second dockerd (through sudo: it runs as root), then wait for it to go."""
-    if not pidfile.exists():
-        return
-    pid = pidfile.read_text().strip()
-    subprocess.run([*root, "kill", "-TERM", pid], capture_output=True)
-    for _ in range(240):
-        if not Path(f"/proc/{pid}").exists():
-            return
-        time.sleep(0.25)
-    subprocess.run([*root, "kill", "-KILL", pid], capture_output=True)
+def stop_engine(root, pidfile, engine):
+    """SIGTERM to the second dockerd (through sudo: it runs as root), then reap it (it is this
+    process's child, or sudo's, which exits with it): a child not waited for stays a zombie."""
+    if pidfile.exists():
+        subprocess.run([*root, "kill", "-TERM", pidfile.read_text().strip()], capture_output=True)
+    try:
+        engine.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        subprocess.run([*root, "kill", "-KILL", pidfile.read_text().strip()], capture_output=True)
+        engine.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")

@@ -41,11 +41,10 @@ def test_fixed_through_a_broker_restart_is_fixed_and_accounts_for_every_request(
     assert "during the fault" in document["verdict"]["line"]
 
 
-def test_with_publisher_confirms_a_broker_restart_loses_nothing(lab):
-    # The command, as make expands it: py-amqp with confirm_publish on the web side.
-    args, processes, threads = expand("make fixed TRANSPORT=pyamqp FAULT=broker-restart REQUESTS=3000")
-    lab.fresh_apache(args.code, processes=processes, threads=threads, transport=args.transport)
-    document = lab.run(args, label="pyamqp-broker-restart")
+def test_with_publisher_confirms_a_broker_restart_loses_nothing(exercise_runs):
+    # The workshop's `make fixed FAULT=broker-restart TRANSPORT=pyamqp` (exercise "transport"):
+    # py-amqp with confirm_publish on the web side.
+    document = exercise_runs.run("transport")
     assert_every_request_in_one_bucket(document)
     totals = document["summary"]["totals"]
     assert document["transport"] == "pyamqp" and totals["lost"] == 0, document["verdict"]

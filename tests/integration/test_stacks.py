@@ -5,8 +5,10 @@ the others get a buggy and a fixed trial each)."""
 import os
 import subprocess
 
-from loadtest.lab import STACKS
-from tests.integration.conftest import ROOT
+import pytest
+
+from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
+from tests.integration.conftest import ROOT, expand
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What each stack's Debian ships (bullseye: mod_wsgi 4.9.4 built from PyPI for Python 2.7): the
@@ -51,8 +53,8 @@ def test_versions_are_measured_in_the_running_containers(lab, buggy_run):
     assert_versions_are_the_containers(lab, buggy_run)
 
 
-def test_every_other_stack_leaks(lab, other_labs, other_stack, trial_requests):
-    other = other_labs(other_stack)
+def test_every_other_stack_leaks(lab, other_stacks, other_stack, trial_requests):
+    other = other_stacks.lab(other_stack)
     other.fresh_apache("buggy")
     document = other.load("buggy", requests=trial_requests, label=other_stack)
     assert document["stack"] == other_stack
@@ -61,8 +63,8 @@ def test_every_other_stack_leaks(lab, other_labs, other_stack, trial_requests):
     assert_buggy_trial(document)
 
 
-def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, other_labs, other_stack, trial_requests):
-    other = other_labs(other_stack)
+def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, other_stacks, other_stack, trial_requests):
+    other = other_stacks.lab(other_stack)
     other.fresh_apache("fixed")
     document = other.load("fixed", requests=trial_requests, label=other_stack)
     # Labs side by side (other project name, ports, receipts) do not touch each other: neither
@@ -74,10 +76,27 @@ def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, other
     assert_fixed_trial(document)
 
 
-def test_make_down_leaves_no_container_network_or_volume(other_labs, pytestconfig):
+@pytest.mark.stack(MOD_WSGI6_STACK)
+def test_mod_wsgi_6_with_a_gil_per_interpreter_leaks_too(lab_of, trial_requests):
+    # What `make reproduce` with the matrix's mod_wsgi 6 knobs runs: WSGIPerInterpreterGIL On.
+    args, processes, threads = expand("make reproduce " + " ".join(MOD_WSGI6_KNOBS))
+    lab = lab_of(args.stack)
+    lab.fresh_apache(
+        args.code, processes=processes, threads=threads, transport=args.transport, gil=args.gil, mod_wsgi=args.mod_wsgi
+    )  # fmt: skip
+    args.requests = trial_requests
+    document = lab.run(args, label="mod_wsgi6")
+    assert document["versions"]["mod_wsgi"].startswith("6."), document["versions"]
+    # Each interpreter says so itself (Python's own config of the interpreter, read in it).
+    assert {entry["gil"] for child in document["timeline"] for entry in child["interpreters"]} == {"own"}
+    assert_buggy_trial(document)
+
+
+@pytest.mark.last
+def test_make_down_leaves_no_container_network_or_volume(other_stacks):
     # The Makefile's own target, pointed at another stack's project (Compose reads
-    # COMPOSE_PROJECT_NAME): it runs last in this file, after that stack's trials.
-    other = other_labs(next(stack for stack in reversed(STACKS) if stack != pytestconfig.getoption("--stack")))
+    # COMPOSE_PROJECT_NAME): the last test of the suite, after that stack's trials.
+    other = other_stacks.lab(other_stacks.order[-1])
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     env.update(other.settings, COMPOSE_PROJECT_NAME=other.project)
     completed = subprocess.run(
