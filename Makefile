@@ -20,6 +20,12 @@ GIL           ?= $(firstword $(GILS))
 FIX           ?=
 SEED          ?=
 BUNDLE_STACKS ?= $(STACKS)
+# The engine's own architecture (x86_64: amd64; aarch64, or arm64 on a Mac: arm64); images are
+# built for it unless PLATFORM says otherwise (then the engine emulates: make docker sets up
+# qemu where it can).
+HOST_ARCH     := $(patsubst x86_64,amd64,$(patsubst aarch64,arm64,$(shell uname -m)))
+PLATFORM      ?= linux/$(HOST_ARCH)
+BUNDLE_PLATFORM ?= $(PLATFORM)
 BUNDLE        ?=
 BROWSER       ?=
 PROCESSES     ?=
@@ -36,6 +42,8 @@ $(call one_of,FIRST,FIRSTS)
 $(call one_of,TRANSPORT,TRANSPORTS)
 $(call one_of,MOD_WSGI,MOD_WSGIS)
 $(call one_of,GIL,GILS)
+$(call one_of,PLATFORM,PLATFORMS)
+$(call one_of,BUNDLE_PLATFORM,PLATFORMS)
 $(if $(and $(filter 6,$(MOD_WSGI)),$(filter 2.%,$(PYTHON_VERSION_$(STACK)))),$(error MOD_WSGI=6 needs Python 3: STACK=$(STACK) runs Python $(PYTHON_VERSION_$(STACK))))
 $(if $(filter own,$(GIL)),$(if $(filter 6,$(MOD_WSGI)),,$(error GIL=own needs MOD_WSGI=6: WSGIPerInterpreterGIL is new in mod_wsgi 6)))
 $(if $(filter own,$(GIL)),$(if $(filter pyamqp,$(TRANSPORT)),,$(error GIL=own needs TRANSPORT=pyamqp: librabbitmq refuses to load in an interpreter with its own GIL)))
@@ -57,21 +65,31 @@ $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAM
 # `docker compose up` (make passes its own values on every command line).
 ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
 	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) LAB_TRANSPORT=$(firstword $(TRANSPORTS)) \
-	LAB_MOD_WSGI=$(firstword $(MOD_WSGIS)) LAB_GIL=$(firstword $(GILS)) \
+	LAB_MOD_WSGI=$(firstword $(MOD_WSGIS)) LAB_GIL=$(firstword $(GILS)) LAB_ARCH=$(HOST_ARCH) \
 	LAB_APACHE_PROCESSES=$(APACHE_PROCESSES) LAB_APACHE_THREADS=$(APACHE_THREADS) \
 	LAB_HTTP_PORT=$(HTTP_PORT) LAB_MGMT_PORT=$(MGMT_PORT)
+
+# The architecture images are built for, and where their base image comes from: `debian` for
+# the engine's own, Docker Hub's per-architecture repository otherwise (arm64v8/debian).
+ARCH      := $(notdir $(PLATFORM))
+MACHINE_amd64   := x86_64
+MACHINE_arm64   := aarch64
+BASE_REPO_amd64 := amd64/debian
+BASE_REPO_arm64 := arm64v8/debian
+BASE_REPO := $(if $(filter $(HOST_ARCH),$(ARCH)),debian,$(BASE_REPO_$(ARCH)))
 
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
 # The two images of a stack (docker-compose.yml names them the same way).
-APPS_IMAGE = mod-wsgi-leak-lab/python-apps:$(1)-mod_wsgi-$(2)
-IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) mod-wsgi-leak-lab/rabbitmq:$(STACK)
-IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk \
-	wheelhouse/$(STACK)/.complete
+APPS_IMAGE = mod-wsgi-leak-lab/python-apps:$(1)-mod_wsgi-$(2)-$(3)
+RABBITMQ_IMAGE = mod-wsgi-leak-lab/rabbitmq:$(1)-$(2)
+IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
+WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
+IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk $(WHEELHOUSE)/.complete
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
-	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) \
+	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) LAB_ARCH=$(ARCH) LAB_BASE_REPO=$(BASE_REPO) \
 	$(if $(filter workspace,$(CODE)),LAB_FIX=$(FIX)) \
 	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
 COMPOSE = $(LAB_ENV) docker compose
@@ -84,7 +102,7 @@ quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 # interpreter anew. `up` recreates Apache only when its settings changed; otherwise a
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
-	@echo "Stack $(STACK): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
+	@echo "Stack $(STACK) ($(PLATFORM)): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
 	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq firehose worker-app1 worker-app2 apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
@@ -92,6 +110,7 @@ endef
 # The ports and the management API's credentials: the load test reads them from the
 # environment, else from .env (loadtest/lab.py: settings()).
 LOADTEST = $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL) --scenario $(SCENARIO) --stack $(STACK) --transport $(TRANSPORT) \
+	--platform $(PLATFORM) \
 	--mod-wsgi $(MOD_WSGI) --gil $(GIL) \
 	--requests $(REQUESTS) --concurrency $(CONCURRENCY) --ramp-up $(RAMP_UP) $(if $(SEED),--seed $(SEED)) \
 	--fault $(FAULT) --fault-at $(FAULT_AT) --compose "env $(strip $(LAB_ENV)) docker compose" --first $(FIRST) \
@@ -101,7 +120,7 @@ LOADTEST = $(PYTHON) -m loadtest --code $(CODE) --process-model $(PROCESS_MODEL)
 help: ## List the targets and the knobs
 	@echo "The mod_wsgi environment-leak lab"
 	@echo
-	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 	@echo
 	@echo "Knobs (make TARGET KNOB=value), current value in brackets:"
 	@echo "  STACK=$(subst $(eval) ,|,$(STACKS))  [$(STACK)]  Debian release of every image"
@@ -113,11 +132,13 @@ help: ## List the targets and the knobs
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
 	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (Python 3 stacks)"
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
+	@echo "  PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(PLATFORM)]  the images' architecture (default: the engine's; another one runs emulated)"
 	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (docs/fixes/) instead of your workspace/"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
 	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
+	@echo "  BUNDLE_PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(BUNDLE_PLATFORM)]  the images make bundle packs (linux/arm64: with host wheels for Apple Silicon Macs)"
 	@echo "  BROWSER=<path>  the browser make test opens the run page in (default: Chromium or Google Chrome on PATH)"
 	@echo "  LAB_HTTP_PORT, LAB_MGMT_PORT (default $(HTTP_PORT), $(MGMT_PORT)) and the passwords live in .env (make env writes it)"
 
@@ -173,7 +194,7 @@ check-config: ## The detector's configuration check (apps/envleak.py check) on a
 .PHONY: root-cause
 root-cause: images ## Without Apache: in STACK's Python, two sub-interpreters; the first setdefault()s, what the second sees
 	@mkdir -p docs/measured
-	@set -o pipefail; docker run --rm --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI)) /srv/apps/root_cause.py \
+	@set -o pipefail; docker run --rm --platform $(PLATFORM) --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) /srv/apps/root_cause.py \
 		| tee docs/measured/root-cause-$(STACK).txt
 
 .PHONY: show-daemon-config
@@ -204,6 +225,10 @@ test: setup dev lint ## Linters, unit tests, then integration tests on stacks of
 	@LAB_BROWSER=$(BROWSER) bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
 	LAB_BROWSER=$(BROWSER) $(PYTHON) -m pytest --stack $(STACK)
 
+.PHONY: test-arm64
+test-arm64: dev ## Opt-in, slow: reproduce, fixed and bad-credentials with PLATFORM=linux/arm64 (emulated on x86_64), in a lab of their own
+	$(PYTHON) -m pytest tests/emulated
+
 .PHONY: test-unit
 test-unit: dev ## Unit tests only (no Docker)
 	$(PYTHON) -m pytest tests/unit
@@ -224,30 +249,34 @@ docs: dev ## Write the docs' generated sections: exercises, real outputs (docs/r
 	$(PYTHON) -m loadtest.docs --write
 
 .PHONY: bundle
-bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS, for offline venues
-	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) &&) true
-	@bash scripts/bundle.sh $(BUNDLE_STACKS)
+bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS on BUNDLE_PLATFORM, for offline venues
+	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) PLATFORM=$(BUNDLE_PLATFORM) &&) true
+	@bash scripts/bundle.sh $(notdir $(BUNDLE_PLATFORM)) $(BUNDLE_STACKS)
 
 .PHONY: load-bundle
 load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); then make reproduce builds nothing
-	@$(if $(BUNDLE),bash scripts/load-bundle.sh "$(BUNDLE)",echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2)
+	@$(if $(BUNDLE),bash scripts/load-bundle.sh "$(BUNDLE)" $(ARCH),echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2)
 
 .PHONY: ci-proof
 ci-proof: dev ## As root: the workflow's run steps as GitHub's non-root runner, then .ci/run as root, each in a fresh clone
 	bash scripts/ci-proof.sh $(STACK)
 
 .PHONY: bench
-bench: setup ## Time what workshops wait on, both stacks and make test (scripts/bench.sh; --cold for cold)
+bench: setup ## Time what workshops wait on, every stack and make test (scripts/bench.sh; --cold for cold)
 	bash scripts/bench.sh
+
+.PHONY: bench-arm64
+bench-arm64: setup ## Time the lab on linux/arm64, emulated here: cold build, runs, reproduce rates (scripts/bench-arm64.sh)
+	bash scripts/bench-arm64.sh
 
 .PHONY: clean
 clean: down ## Stop the lab; remove receipts and reports
 	rm -rf var/receipts var/test-lab* reports
 
 .PHONY: clean-all
-clean-all: clean ## Also remove the venv, the wheelhouses and both stacks' images
+clean-all: clean ## Also remove the venv, the wheelhouses and every stack's images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm $(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m))) mod-wsgi-leak-lab/rabbitmq:$(stack)) 2>/dev/null
+	-docker image rm $(foreach arch,$(notdir $(PLATFORMS)),$(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m),$(arch))) $(call RABBITMQ_IMAGE,$(stack),$(arch)))) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
@@ -255,7 +284,7 @@ setup: docker venv wheelhouse env images ## Everything a fresh machine needs for
 
 .PHONY: docker
 docker: ## Make sure a Docker engine, Compose v2 and STACK's Debian base image are here
-	@bash scripts/ensure-docker.sh $(STACK)
+	@bash scripts/ensure-docker.sh --platform $(PLATFORM) $(STACK)
 
 # From the index; or, once `make load-bundle` has put the bundle's wheels here, offline.
 PIP_INSTALL = $(VENV)/bin/pip install -q --disable-pip-version-check \
@@ -278,23 +307,21 @@ $(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.installed
 # Wheels for the images, downloaded on the host for the stack's Python: pip inside a build
 # may not reach the index (a proxy only the host trusts, or an offline workshop venue).
 .PHONY: wheelhouse
-wheelhouse: wheelhouse/$(STACK)/.complete
-# Python 3 stacks: requirements/apps.txt, and mod_wsgi 6's sdist (MOD_WSGI=6). The Python 2.7
-# stack: requirements/apps-py27.txt for cp27mu, its sdists (requirements/sdists.txt) apart.
-wheelhouse/%/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
+wheelhouse: $(WHEELHOUSE)/.complete
+# The wheels of STACK's requirements for its Python on ARCH's Linux (their markers evaluated for
+# that machine, not this host: scripts/fetch-sdists.py --wheels), then the sdists its image
+# builds (requirements/sdists.txt): every Python 3 stack gets mod_wsgi 6's (MOD_WSGI=6), and on
+# arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own.
+PYTHON2 := $(filter 2.%,$(PYTHON_VERSION_$(STACK)))
+SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6 $(if $(filter arm64,$(ARCH)),arm64-python3))
+$(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
-ifeq ($(filter 2.%,$(PYTHON_VERSION_$(STACK))),)
-	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
-		--platform manylinux2014_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp \
-		-r requirements/apps.txt -d $(@D)
-	$(PYTHON) scripts/fetch-sdists.py $(@D) mod_wsgi6
-else
-	$(PYTHON) scripts/fetch-sdists.py --wheels requirements/apps-py27.txt $* > $(@D)/wheels.txt
+	$(PYTHON) scripts/fetch-sdists.py --wheels requirements/apps$(if $(PYTHON2),-py27).txt $(MACHINE_$(ARCH)) \
+		$(SDIST_TAGS) > $(@D)/wheels.txt
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps \
-		--platform manylinux1_x86_64 --python-version $(PYTHON_VERSION_$*) --implementation cp --abi cp27mu \
-		-r $(@D)/wheels.txt -d $(@D)
-	$(PYTHON) scripts/fetch-sdists.py $(@D) $*
-endif
+		--platform manylinux2014_$(MACHINE_$(ARCH)) --python-version $(PYTHON_VERSION_$(STACK)) --implementation cp \
+		$(if $(PYTHON2),--abi cp27mu) -r $(@D)/wheels.txt -d $(@D)
+	$(PYTHON) scripts/fetch-sdists.py $(@D) $(SDIST_TAGS)
 	@touch $@
 
 .PHONY: env
@@ -305,8 +332,8 @@ env: ## Write .env (random passwords) unless it exists; add the defaults of choi
 images: docker wheelhouse env ## Build STACK's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@mkdir -p $(STAMPS)
-	@if [ ! -e $(STAMPS)/images-$(STACK)-$(MOD_WSGI) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK)-$(MOD_WSGI) | head -n1)" ] \
+	@if [ ! -e $(STAMPS)/images-$(STACK)-$(MOD_WSGI)-$(ARCH) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK)-$(MOD_WSGI)-$(ARCH) | head -n1)" ] \
 		|| ! docker image inspect $(IMAGES) >/dev/null 2>&1; then \
-		echo "Building the lab's $(STACK) images..."; \
-		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images-$(STACK)-$(MOD_WSGI); \
+		echo "Building the lab's $(STACK) images for $(PLATFORM)..."; \
+		$(call quietly,$(COMPOSE) build -q) && touch $(STAMPS)/images-$(STACK)-$(MOD_WSGI)-$(ARCH); \
 	fi

@@ -11,6 +11,8 @@ FIRSTS         := random app1 app2 burst
 TRANSPORTS     := librabbitmq pyamqp
 # mod_wsgi: the stack's own (Debian's; on bullseye 4.9.4, built for Python 2.7), or 6.1.1 built
 # from PyPI (Python 3 stacks), whose WSGIPerInterpreterGIL gives each interpreter its own GIL.
+# The images' architecture (PLATFORM): the default is the Docker engine's own, not the first.
+PLATFORMS      := linux/amd64 linux/arm64
 MOD_WSGIS      := stack 6
 GILS           := shared own
 # Where `make matrix` and `make test` show mod_wsgi 6 with one GIL per interpreter: the stack

@@ -20,16 +20,17 @@ check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
 check LAB_GIL "$LAB_GIL" GILS
 LAB_FIX=${LAB_FIX:-}
 if [ -n "$LAB_FIX" ] && [ ! -f "/srv/fixes/$LAB_FIX/app1_wsgi.py" ]; then
-  fail "LAB_FIX must name a folder of docs/fixes/ ($(ls /srv/fixes | tr '\n' ' ')); not '$LAB_FIX'"
+  fail "LAB_FIX must name a folder of docs/fixes/ ($(find /srv/fixes -mindepth 1 -maxdepth 1 -type d -printf '%f ')); not '$LAB_FIX'"
 fi
 for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
   case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac
 done
-defines=""
+# Apache's -D defines, as the positional parameters.
+set --
 # One WSGIDaemonProcess group per app (lab.conf).
-[ "$LAB_PROCESS_MODEL" = daemon ] && defines="-DLAB_DAEMON"
+[ "$LAB_PROCESS_MODEL" = daemon ] && set -- "$@" -DLAB_DAEMON
 # One GIL per interpreter (lab.conf): a directive mod_wsgi 6 has and earlier ones refuse.
-[ "$LAB_GIL" = own ] && defines="$defines -DLAB_OWN_GIL"
+[ "$LAB_GIL" = own ] && set -- "$@" -DLAB_OWN_GIL
 LAB_APACHE_MAX_WORKERS=$((LAB_APACHE_PROCESSES * LAB_APACHE_THREADS))
 export LAB_APACHE_PROCESSES LAB_APACHE_THREADS LAB_APACHE_MAX_WORKERS LAB_CODE LAB_SCENARIO LAB_PROCESS_MODEL
 export LAB_TRANSPORT LAB_FIX LAB_GIL
@@ -38,4 +39,4 @@ set +u
 # shellcheck source=/dev/null
 . /etc/apache2/envvars
 set -u
-exec apache2 -DFOREGROUND $defines
+exec apache2 -DFOREGROUND "$@"

@@ -41,18 +41,37 @@ def in_fault(result, span):
     return began <= at <= until
 
 
-def broker_witness(results, receipts, traces, span=None):
+def firehose_resumed(events, span):
+    """When the firehose consumed again after the fault began (its `consuming` events: one per
+    vhost at each connection), or None when it never stopped. A broker restart empties the
+    firehose's view until then: a task published while its queue was not back yet is copied to
+    no queue, so the broker's record of it is lost while the task itself is not."""
+    if span is None:
+        return None
+    again = {}
+    for event in sorted(events, key=lambda event: event["at"]):
+        if event["at"] >= span[0]:
+            again.setdefault(event["vhost"], event["at"])
+    return max(again.values()) if again else None
+
+
+def broker_witness(results, receipts, traces, span=None, resumed=None):
     """The broker's record (the firehose: which vhost and user published each task) against
     the workers' receipts, task by task: outside the fault, a task is recorded by the broker
-    exactly when a worker received it, and in the same vhost."""
+    exactly when a worker received it, and in the same vhost. Requests sent before the
+    firehose consumed again after the fault (`resumed`, firehose_resumed) are left out of the
+    comparison and counted: the broker's record cannot speak for them."""
     traced, received = {}, {}
     for trace in traces:
         traced.setdefault(trace["request_id"], trace)
     for receipt in receipts:
         received.setdefault(receipt["request_id"], receipt)
-    disagree = 0
+    disagree = blind = 0
     for result in results:
         if in_fault(result, span):
+            continue
+        if resumed is not None and span[0] <= (result.get("answered_at") or 0) and result["sent_at"] < resumed:
+            blind += 1
             continue
         trace, receipt = traced.get(result["request_id"]), received.get(result["request_id"])
         if (trace is None) != (receipt is None) or (trace and receipt and trace["vhost"] != receipt["worker_vhost"]):
@@ -65,6 +84,8 @@ def broker_witness(results, receipts, traces, span=None):
         "unrouted": sum(1 for t in traced.values() if not t.get("routed_queues")),
         "disagreements": disagree,
         "agrees": disagree == 0,
+        "firehose_resumed_after": None if resumed is None else round(resumed - span[0], 3),
+        "not_judged": blind,
     }
 
 

@@ -16,8 +16,8 @@ from loadtest.nemesis import Nemesis
 
 # What a run's report records of what was asked.
 RECORDED = (
-    "code", "process_model", "scenario", "stack", "transport", "mod_wsgi", "gil", "fault", "first", "requests",
-    "concurrency", "ramp_up", "fix", "url",
+    "code", "process_model", "scenario", "stack", "platform", "transport", "mod_wsgi", "gil", "fault", "first",
+    "requests", "concurrency", "ramp_up", "fix", "url",
 )  # fmt: skip
 
 
@@ -48,6 +48,7 @@ def parse_args(argv=None, env=os.environ):
     add("--process-model", choices=lab.PROCESS_MODELS, default=lab.PROCESS_MODELS[0], help="mod_wsgi's process model")
     add("--scenario", choices=lab.SCENARIOS, default=lab.SCENARIOS[0], help="what Apache was started with")
     add("--stack", choices=lab.STACKS, default=lab.STACKS[0], help="the Debian release of the running images")
+    add("--platform", choices=lab.PLATFORMS, default=lab.HOST_PLATFORM, help="the images' architecture")
     add("--transport", choices=lab.TRANSPORTS, default=lab.TRANSPORTS[0], help="how the web side publishes")
     add("--mod-wsgi", choices=lab.MOD_WSGIS, default=lab.MOD_WSGIS[0], help="the stack's mod_wsgi, or 6.1.1")
     add("--gil", choices=lab.GILS, default=lab.GILS[0], help="one GIL for all interpreters, or one each")
@@ -150,7 +151,10 @@ def run(args):
             run["rabbitmq_log"] = str(exc)
 
     summary = checker.summarize(results, receipts, fault, traces)
-    broker = checker.broker_witness(results, receipts, traces, checker.fault_span(fault, results))
+    span = checker.fault_span(fault, results)
+    broker = checker.broker_witness(
+        results, receipts, traces, span, checker.firehose_resumed(records.firehose_events, span)
+    )
     timeline = checker.timeline(results, logged, run["first_requests"])
     verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario, problems)
     doc = report.document(

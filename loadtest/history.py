@@ -53,6 +53,7 @@ class Records:
         # Start at the files' current ends: earlier runs' lines are not this run's.
         self.offsets = {path: path.stat().st_size for path in receipts_dir.glob("*.jsonl")}
         self.receipts, self.traces = [], []
+        self.firehose_events = []  # when the firehose (re)started consuming each vhost
 
     def poll(self):
         for path in sorted(self.receipts_dir.glob("*.jsonl")):
@@ -63,7 +64,9 @@ class Records:
                         break
                     self.offsets[path] = self.offsets.get(path, 0) + len(line)
                     record = json.loads(line)
-                    if record.get("run_id") == self.run_id:
+                    if path.name == BROKER_RECORDS and record.get("event") == "consuming":
+                        self.firehose_events.append(record)
+                    elif record.get("run_id") == self.run_id:
                         (self.traces if path.name == BROKER_RECORDS else self.receipts).append(record)
         return self
 

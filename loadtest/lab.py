@@ -2,6 +2,7 @@
 knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
 
 import os
+import platform
 import re
 import sys
 from pathlib import Path
@@ -40,6 +41,8 @@ FIRSTS = _CHOICES["FIRSTS"]  # which Host gets the first page view, alone, then 
 TRANSPORTS = _CHOICES["TRANSPORTS"]  # how the web side publishes: librabbitmq, or py-amqp with publisher confirms
 MOD_WSGIS = _CHOICES["MOD_WSGIS"]  # the stack's own mod_wsgi, or 6.1.1 built from PyPI
 GILS = _CHOICES["GILS"]  # one GIL shared by every interpreter, or one each (mod_wsgi 6)
+PLATFORMS = _CHOICES["PLATFORMS"]  # the images' architecture (the default is the engine's own)
+HOST_PLATFORM = "linux/" + {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
 MOD_WSGI6_STACK = _CHOICES["MOD_WSGI6_STACK"][0]  # where the matrix and the suite run mod_wsgi 6, own GIL
 # The knobs of that row: WSGIPerInterpreterGIL needs mod_wsgi 6, and librabbitmq refuses to
 # load in an interpreter with its own GIL.

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from loadtest.exercises import FIXES_DIR
 from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
+from loadtest.report import VERSION_NAMES
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
 # Each row: its name and the knobs that make it; each column: its name and its knobs.
@@ -31,7 +32,6 @@ RUNS = (
     *((f"fix {fix}", ("CODE=workspace", f"FIX={fix}")) for fix in FIXES),
 )
 JUDGED = ("reproduce", "fixed", "daemon")
-VERSION_COLUMNS = ("python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq")
 
 
 def run_one(knobs, make_args):
@@ -57,11 +57,11 @@ def cell(doc):
 def tables(docs_by_row):
     """Two tables, each a list of rows (the first the header): the versions measured per row,
     and each run's verdict per row."""
-    versions = [["", *VERSION_COLUMNS]]
+    versions = [["", *VERSION_NAMES]]
     verdicts = [["", *(name for name, _ in RUNS)]]
     for row, docs in docs_by_row.items():
         measured = next((doc["versions"] for doc in docs if doc), {})
-        versions.append([row, *(measured.get(name) or "?" for name in VERSION_COLUMNS)])
+        versions.append([row, *(measured.get(name) or "?" for name in VERSION_NAMES)])
         verdicts.append([row, *map(cell, docs)])
     return versions, verdicts
 

@@ -213,6 +213,8 @@ def accounting(document, drawn_flows=None):
         ],
         "broker_agrees": broker.get("agrees"),
         "publishers": broker.get("publishers") or {},
+        "not_judged": broker.get("not_judged") or 0,
+        "firehose_resumed_after": broker.get("firehose_resumed_after"),
     }
 
 

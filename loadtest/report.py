@@ -9,7 +9,10 @@ from loadtest import checker
 from loadtest.lab import UsageError
 from loadtest.report_html import write_index, write_run_page
 
-VERSION_NAMES = ("python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq")
+# What the runs measure in the containers, in the order shown; `machine` is Apache's (uname -m).
+VERSION_NAMES = (
+    "python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq", "machine",
+)  # fmt: skip
 
 
 def document(run, versions, results, receipts, summary, broker, verdict, timeline, failure_causes, explanation):
@@ -71,7 +74,7 @@ def format_header(run):
     )
     return (
         f"loadtest: {run['code']} code, {run['process_model']} mod_wsgi, scenario {run['scenario']}, "
-        f"stack {run['stack']}{variant}, {run['transport']}{fault}, {run['requests']} requests, "
+        f"stack {run['stack']} on {run['platform']}{variant}, {run['transport']}{fault}, {run['requests']} requests, "
         f"{run['concurrency']} threads, "
         f"seed {run['seed']}, {first}, run {run['run_id']}; "
         f"expecting {run['expected']}"
@@ -100,6 +103,12 @@ def format_text(doc):
     lines.append(
         f"The broker recorded (its firehose, task by task): {publishers}; the workers received by vhost: "
         f"{broker['receipts_by_vhost']} ({'agree' if broker['agrees'] else 'DISAGREE'})"
+        + (
+            f"; its firehose consumed again {broker['firehose_resumed_after']:.1f} s after the fault began: "
+            f"{broker['not_judged']} requests sent before that are judged by the receipts alone"
+            if broker.get("not_judged")
+            else ""
+        )
     )
     if doc.get("fault"):
         lines.append(f"Fault {format_fault(doc['fault'])}")

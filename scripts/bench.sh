@@ -142,7 +142,9 @@ time_it make bundle BUNDLE_STACKS="$(echo "$stacks" | cut -d' ' -f1)"
 req=docs/measured/requirements.txt
 {
   echo "# $(date -u +%F), commit $(git rev-parse --short HEAD): disk and memory of the lab"
-  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(mod-wsgi-leak-lab/|debian:)' | sort | sed 's/^/image /'
+  # This machine's architecture's images (arm64 ones made for PLATFORM=linux/arm64 left out).
+  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(mod-wsgi-leak-lab/.*-$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/') |debian:)" \
+    | sort | sed 's/^/image /'
   find dist -name '*.tar' -newer "$out" -printf 'bundle %f %s bytes\n' 2>/dev/null | tail -n1
   make --no-print-directory reproduce >/dev/null 2>&1 || true
   # shellcheck disable=SC2046  # one argument per container id

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
 # make bundle: one archive with everything a venue laptop needs to run the lab with no
-# network (docs/workshop.md): each stack's images and Debian base image (docker save), the
-# wheels of the host venv and of the images, and the repository itself. Writes
-# dist/<name>.tar and dist/<name>.tar.sha256 and prints the size and the checksum.
-#   bash scripts/bundle.sh STACK...     (the Makefile builds the stacks' images first)
+# network (docs/workshop.md): each stack's images and Debian base image (docker save) for one
+# architecture, the wheels of the host venv and of the images, and the repository itself.
+# Writes dist/<name>.tar and dist/<name>.tar.sha256 and prints the size and the checksum.
+#   bash scripts/bundle.sh ARCH STACK...     (the Makefile builds the stacks' images first)
+# ARCH is amd64 or arm64. The host venv's wheels are for this machine when ARCH is its own;
+# an arm64 bundle made elsewhere gets them for Apple Silicon Macs (CPython 3.11 to 3.14).
 # Layout: mod-wsgi-leak-lab/ (the repository: `tar -xf BUNDLE mod-wsgi-leak-lab` gives a
 # lab to run `make load-bundle` from) and payload/ (MANIFEST.txt, SHA256SUMS of every file,
-# bundle.env, images/STACK.tar.gz, wheels/host/, wheels/STACK/).
+# bundle.env, images/STACK.tar.gz, wheels/host/, wheels/STACK-ARCH/).
 set -euo pipefail
 
 die() { printf 'bundle: %s\n' "$*" >&2; exit 1; }
-[ $# -ge 1 ] || die "usage: bundle.sh STACK..."
+[ $# -ge 2 ] || die "usage: bundle.sh ARCH STACK..."
+arch=$1
+shift
+case "$(uname -m)" in x86_64) host_arch=amd64 ;; aarch64 | arm64) host_arch=arm64 ;; *) host_arch=$(uname -m) ;; esac
+base_repo=debian
+[ "$arch" = "$host_arch" ] || base_repo=$([ "$arch" = arm64 ] && echo arm64v8/debian || echo amd64/debian)
 git rev-parse --git-dir >/dev/null 2>&1 || die "make bundle needs a git checkout of the lab (it bundles its files)."
 
 root=$(pwd)
 started=$(date +%s)
-name="mod-wsgi-leak-lab-$(git describe --always --dirty)-$(IFS=-; echo "$*")"
+name="mod-wsgi-leak-lab-$(git describe --always --dirty)-$(IFS=-; echo "$*")-$arch"
 staging=$(mktemp -d "${TMPDIR:-/tmp}/lab-bundle.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 payload="$staging/payload"
@@ -31,35 +38,48 @@ compress=(gzip -1)
 command -v pigz >/dev/null && compress=(pigz -1)
 for stack in "$@"; do
   # Each stack with its own mod_wsgi (MOD_WSGI=stack, as docker-compose.yml tags it).
-  images=("mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim")
-  docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack."
+  images=("mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim")
+  docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack PLATFORM=linux/$arch."
   echo "bundle: saving the $stack images (${images[*]})..."
   docker save "${images[@]}" | "${compress[@]}" > "$payload/images/$stack.tar.gz"
-  [ -e "wheelhouse/$stack/.complete" ] || die "wheelhouse/$stack is incomplete: run make wheelhouse STACK=$stack."
-  mkdir -p "$payload/wheels/$stack"
+  wheels="wheelhouse/$stack-$arch"
+  [ -e "$wheels/.complete" ] || die "$wheels is incomplete: run make wheelhouse STACK=$stack PLATFORM=linux/$arch."
+  mkdir -p "$payload/wheels/$stack-$arch"
   # The wheels and the sdists the images build (mod_wsgi, and on bullseye the 2013 packages).
-  find "wheelhouse/$stack" -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -exec cp {} "$payload/wheels/$stack/" \;
+  find "$wheels" -maxdepth 1 -type f \( -name '*.whl' -o -name '*.tar.gz' \) -exec cp {} "$payload/wheels/$stack-$arch/" \;
 done
 
 # The host venv's wheels, for this machine's Python and platform (the venue laptops must
 # match: load-bundle checks).
-echo "bundle: downloading the host venv's wheels..."
-.venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
-  -r requirements/host.txt -d "$payload/wheels/host"
-host_python=$(python3 -c 'import sys, sysconfig; print(f"{sys.version_info[0]}.{sys.version_info[1]} {sysconfig.get_platform()}")')
+# The hosts the venv's wheels are for, as load-bundle.sh compares them: "VERSION PLATFORM MACHINE".
+if [ "$arch" = "$host_arch" ]; then
+  echo "bundle: downloading the host venv's wheels..."
+  .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+    -r requirements/host.txt -d "$payload/wheels/host"
+  host_python=$(python3 -c 'import platform, sys; print("%d.%d %s %s" % (*sys.version_info[:2], sys.platform, platform.machine()))')
+else
+  echo "bundle: downloading the host venv's wheels for Apple Silicon Macs (CPython 3.11 to 3.14)..."
+  host_python=
+  for version in 3.11 3.12 3.13 3.14; do
+    .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: --platform macosx_11_0_arm64 \
+      --python-version "$version" --implementation cp -r requirements/host.txt -d "$payload/wheels/host"
+    host_python="${host_python:+$host_python, }$version darwin arm64"
+  done
+fi
 
 {
   echo "BUNDLE_STACKS=\"$*\""
+  echo "BUNDLE_ARCH=\"$arch\""
   echo "BUNDLE_HOST_PYTHON=\"$host_python\""
 } > "$payload/bundle.env"
 {
   echo "mod_wsgi environment-leak lab: offline bundle $name"
   echo "made $(date -u +%Y-%m-%dT%H:%M:%SZ) from commit $(git rev-parse HEAD)$(git diff --quiet HEAD || echo ' with local changes')"
-  echo "stacks: $*; host wheels for Python $host_python"
+  echo "stacks: $*; images for linux/$arch; host wheels for Python $host_python"
   echo
   echo "images (docker save, gzip):"
   for stack in "$@"; do
-    for image in "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack" "mod-wsgi-leak-lab/rabbitmq:$stack" "debian:$stack-slim"; do
+    for image in "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim"; do
       docker image inspect -f "  $image  {{.Id}}  {{.Size}} bytes" "$image"
     done
   done

@@ -17,7 +17,7 @@ from pathlib import Path
 FILE_LINE = re.compile(r"(?<![\w/])(Makefile|[\w./-]+\.(?:py|sh|mk|yml|yaml|conf|wsgi|md|j2|toml|txt|json)):(\d+)\b")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
-MAKE_COMMAND = re.compile(r"^make ([a-z][a-z-]*)((?: [A-Z_]+=\S*)*)")
+MAKE_COMMAND = re.compile(r"^make ([a-z][a-z0-9-]*)((?: [A-Z_]+=\S*)*)")
 TEST_NAME = re.compile(r"\btest_[a-z0-9_]+\b")
 GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workspace/app")
 PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
@@ -25,17 +25,19 @@ PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
 
 def make_targets(root):
     text = (root / "Makefile").read_text()
-    return set(re.findall(r"^([a-z][a-z-]*):", text, re.MULTILINE))
+    return set(re.findall(r"^([a-z][a-z0-9-]*):", text, re.MULTILINE))
 
 
 def make_knobs(root):
     """{knob: its choices (a set) or None when any value goes}."""
     makefile, choices = (root / "Makefile").read_text(), (root / "choices.mk").read_text()
-    lists = dict(re.findall(r"^([A-Z_]+)[ \t]*:=[ \t]*(.+)$", choices, re.MULTILINE))
+    lists = dict(re.findall(r"^([A-Z][A-Z0-9_]*)[ \t]*:=[ \t]*(.+)$", choices, re.MULTILINE))
     knobs = {}
     for name, value in re.findall(r"^([A-Z_]+)[ \t]*\?=[ \t]*(.*)$", makefile, re.MULTILINE):
         listed = re.fullmatch(r"\$\(firstword \$\(([A-Z_]+)\)\)", value.strip())
         knobs[name] = set(lists[listed[1]].split()) if listed else None
+    # Their default is the engine's architecture, not the first of the list.
+    knobs.update({name: set(lists["PLATFORMS"].split()) for name in ("PLATFORM", "BUNDLE_PLATFORM")})
     # Set in choices.mk and overridable on make's command line.
     knobs.update({name: None for name in ("REQUESTS", "CONCURRENCY", "RAMP_UP", "FAULT_AT", "REPORT_PORT")})
     return knobs

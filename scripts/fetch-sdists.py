@@ -3,9 +3,13 @@ from pip's own package index (its configured index-url, else pip's default), eac
 against its pinned SHA-256. pip itself cannot download these on the host: it prepares each
 sdist's metadata, and their setup.py wants Apache's apxs or Python 2.
 
-    python scripts/fetch-sdists.py WHEELHOUSE TAG...     TAG: a stack (bullseye) or mod_wsgi6
-    python scripts/fetch-sdists.py --wheels REQUIREMENTS TAG
-        REQUIREMENTS without the packages TAG gets as sdists: what pip downloads as wheels
+    python scripts/fetch-sdists.py WHEELHOUSE TAG...
+        TAG: a stack (bullseye), mod_wsgi6 (every Python 3 stack) or arm64-python3 (every
+        Python 3 stack's arm64 wheelhouse)
+    python scripts/fetch-sdists.py --wheels REQUIREMENTS MACHINE TAG...
+        What pip downloads as wheels for Linux on MACHINE (x86_64, aarch64): the requirements
+        whose markers hold there (pip would evaluate them for this host), without the packages
+        the TAGs get as sdists
 """
 
 import hashlib
@@ -60,10 +64,18 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     if argv[0] == "--wheels":
-        sdists = {name.lower() for name, _, _ in pins(set(argv[2:]))}
+        from packaging.requirements import Requirement
+
+        machine, sdists = argv[2], {name.lower() for name, _, _ in pins(set(argv[3:]))}
+        target = {"platform_machine": machine, "sys_platform": "linux", "platform_system": "Linux"}
         for line in Path(argv[1]).read_text().splitlines():
-            if line.strip() and not line.startswith("#") and line.split("==")[0].strip().lower() not in sdists:
-                print(line)
+            if not line.strip() or line.startswith("#"):
+                continue
+            requirement = Requirement(line)
+            if requirement.name.lower() not in sdists and (
+                requirement.marker is None or requirement.marker.evaluate(target)
+            ):
+                print(str(requirement).split(";")[0])
         return 0
     wheelhouse, tags = Path(argv[0]), set(argv[1:])
     wheelhouse.mkdir(parents=True, exist_ok=True)

@@ -2,13 +2,16 @@
 # make load-bundle BUNDLE=path: make this lab ready to run from an offline bundle (make
 # bundle), with no network: after it, `make reproduce` neither builds nor downloads.
 # Everything is checked before anything is loaded (a corrupted or truncated bundle, a bundle
-# of another version of the lab, host wheels for another Python): each refusal is one line.
+# of another version of the lab or for another architecture, host wheels for another Python):
+# each refusal is one line.
+#   bash scripts/load-bundle.sh BUNDLE ARCH     (ARCH: what this lab runs, the Makefile's PLATFORM)
 # Then: docker load of each stack's images, the venv from the bundled wheels, the images'
 # wheelhouses, and the set-up stamps the Makefile checks.
 set -euo pipefail
 
 die() { printf 'load-bundle: %s\n' "$*" >&2; exit 1; }
-bundle=${1:?usage: load-bundle.sh BUNDLE}
+bundle=${1:?usage: load-bundle.sh BUNDLE ARCH}
+arch=${2:?usage: load-bundle.sh BUNDLE ARCH}
 [ -f "$bundle" ] || die "no bundle at $bundle"
 started=$(date +%s)
 
@@ -32,7 +35,10 @@ tar -xf "$bundle" -C "$staging" 2>"$staging/tar.err" \
 setting() { sed -n "s/^$1=\"\(.*\)\"\$/\1/p" "$staging/payload/bundle.env"; }
 BUNDLE_STACKS=$(setting BUNDLE_STACKS)
 BUNDLE_HOST_PYTHON=$(setting BUNDLE_HOST_PYTHON)
+BUNDLE_ARCH=$(setting BUNDLE_ARCH)
 [ -n "$BUNDLE_STACKS" ] || die "$bundle names no stack in payload/bundle.env"
+[ "$BUNDLE_ARCH" = "$arch" ] \
+  || die "$bundle holds linux/$BUNDLE_ARCH images and this lab runs linux/$arch: use a bundle made with BUNDLE_PLATFORM=linux/$arch (or load this one with PLATFORM=linux/$BUNDLE_ARCH, emulated)."
 
 # 3. The bundle must be of this very lab: its images were built from these files.
 for input in apps apache rabbitmq requirements docker-compose.yml choices.mk; do
@@ -41,8 +47,8 @@ for input in apps apache rabbitmq requirements docker-compose.yml choices.mk; do
 done
 
 # 4. The host wheels are for one Python and platform.
-here=$(python3 -c 'import sys, sysconfig; print(f"{sys.version_info[0]}.{sys.version_info[1]} {sysconfig.get_platform()}")' 2>/dev/null || echo "no python3")
-[ "$here" = "$BUNDLE_HOST_PYTHON" ] \
+here=$(python3 -c 'import platform, sys; print("%d.%d %s %s" % (sys.version_info[0], sys.version_info[1], sys.platform, platform.machine()))' 2>/dev/null || echo "no python3")
+case ", $BUNDLE_HOST_PYTHON, " in *", $here, "*) ;; *) false ;; esac \
   || die "the bundle's host wheels are for Python $BUNDLE_HOST_PYTHON, this machine has $here: make the bundle on a machine like this one."
 docker info >/dev/null 2>&1 || die "no Docker engine answers: start Docker Desktop (or dockerd) and run this again."
 
@@ -50,6 +56,19 @@ docker info >/dev/null 2>&1 || die "no Docker engine answers: start Docker Deskt
 for stack in $BUNDLE_STACKS; do
   echo "load-bundle: loading the $stack images..."
   docker load -q -i "$staging/payload/images/$stack.tar.gz" >/dev/null
+done
+# The base image under the name this engine's lab asks for: `debian:SUITE-slim` for the
+# engine's own architecture, Docker Hub's per-architecture name for another (make docker). A
+# bundle made where this architecture was foreign has the other name.
+case "$(docker info --format '{{.Architecture}}')" in x86_64) engine_arch=amd64 ;; aarch64) engine_arch=arm64 ;; *) engine_arch= ;; esac
+for stack in $BUNDLE_STACKS; do
+  want="debian:$stack-slim"
+  [ "$arch" = "$engine_arch" ] || want="$([ "$arch" = arm64 ] && echo arm64v8/debian || echo amd64/debian):$stack-slim"
+  for have in "debian:$stack-slim" "amd64/debian:$stack-slim" "arm64v8/debian:$stack-slim"; do
+    if [ "$have" != "$want" ] && [ "$(docker image inspect -f '{{.Architecture}}' "$have" 2>/dev/null)" = "$arch" ]; then
+      docker tag "$have" "$want"
+    fi
+  done
 done
 echo "load-bundle: the venv, from the bundled wheels..."
 rm -rf wheelhouse/host
@@ -62,10 +81,10 @@ python3 -m venv .venv
   -r requirements/host.txt
 touch .venv/.installed
 for stack in $BUNDLE_STACKS; do
-  rm -rf "wheelhouse/$stack"
-  mkdir -p "wheelhouse/$stack" var/stamps
-  cp "$staging/payload/wheels/$stack"/* "wheelhouse/$stack/"
-  touch "wheelhouse/$stack/.complete"
+  rm -rf "wheelhouse/$stack-$arch"
+  mkdir -p "wheelhouse/$stack-$arch" var/stamps
+  cp "$staging/payload/wheels/$stack-$arch"/* "wheelhouse/$stack-$arch/"
+  touch "wheelhouse/$stack-$arch/.complete"
 done
-for stack in $BUNDLE_STACKS; do touch "var/stamps/images-$stack-stack"; done
+for stack in $BUNDLE_STACKS; do touch "var/stamps/images-$stack-stack-$arch"; done
 echo "load-bundle: ready in $(( $(date +%s) - started )) s: stacks $BUNDLE_STACKS; make reproduce builds and downloads nothing."

@@ -17,7 +17,7 @@ if [ "${1:-}" = "--down" ]; then mode=down; shift; fi
 stack=$1 starts=$2
 shift 2
 knobs=("$@")
-suffix=$(printf -- '-%s' "${knobs[@]}" | tr '=' '_' | tr '[:upper:]' '[:lower:]')
+suffix=$(printf -- '-%s' "${knobs[@]}" | tr '=/' '__' | tr '[:upper:]' '[:lower:]')
 [ ${#knobs[@]} -gt 0 ] || suffix=""
 mkdir -p docs/measured
 out="docs/measured/reproduce-rate-$stack-$mode$suffix.txt"

@@ -124,6 +124,7 @@ def versions():
         "python": platform.python_version(),
         "mod_wsgi": ".".join(map(str, mod_wsgi.version)) if mod_wsgi else None,
         "apache": apache_version(),
+        "machine": platform.machine(),  # aarch64 on arm64, native or emulated
     }
     for name, distributions in DISTRIBUTIONS.items():
         measured[name] = next((v for v in map(distribution_version, distributions) if v), None)

@@ -121,6 +121,22 @@ def docker_cleanup():
     return ["down -v --remove-orphans"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def bundle_proof(request, tmp_path_factory):
+    """The offline bundle's slow proof (test_bundle.py: BundleProof), started with the first
+    integration test when the bundle's tests are selected, so that it runs beside the others;
+    those tests run last and assert what it recorded."""
+    if not any(item.module.__name__.endswith("test_bundle") for item in request.session.items):
+        yield None
+        return
+    from tests.integration.test_bundle import BundleProof
+
+    proof = BundleProof(request.config.getoption("--stack"), tmp_path_factory.mktemp("bundle-proof"))
+    proof.start()
+    yield proof
+    proof.join(timeout=1200)
+
+
 class Lab:
     """One compose project of the lab, driven the way `make run` drives the real one."""
 

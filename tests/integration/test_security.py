@@ -20,7 +20,12 @@ def test_env_file_is_private_and_never_in_a_build_context():
 
 @pytest.mark.parametrize("image", ["python-apps", "rabbitmq"])
 def test_no_secret_is_in_an_image(lab, image):
-    tag = f"mod-wsgi-leak-lab/{image}:{lab.stack}" + ("-mod_wsgi-stack" if image == "python-apps" else "")
+    # The image the stack's container runs (its tag names the stack, mod_wsgi and architecture).
+    container = lab.compose("ps", "-q", "apache" if image == "python-apps" else "rabbitmq").stdout.strip()
+    tag = subprocess.run(
+        ["docker", "inspect", "-f", "{{.Config.Image}}", container], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert tag.startswith(f"mod-wsgi-leak-lab/{image}:{lab.stack}-"), tag
     secrets = [lab.env[key] for key in SECRETS]
     history = subprocess.run(
         ["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag], capture_output=True, text=True

@@ -355,6 +355,32 @@ def test_a_fixed_run_through_a_fault_is_fixed_and_says_what_the_fault_cost():
     assert checker.verdict("FIXED", checker.summarize(late, receipts, FAULT), True).kind == "NOT_FIXED"
 
 
+def test_the_broker_witness_leaves_out_what_its_firehose_could_not_see():
+    # The broker restarts (100 to 110 s); the web side works again at 111; the firehose's queue
+    # is back and consumed at 112.5 (app1) and 113 (app2): a task published before that has no
+    # broker record although a worker received it.
+    results = [
+        timed("a", "app1", 50.0),
+        timed("r", "app1", 111.0, sent_at=110.5),
+        timed("s", "app1", 112.0, sent_at=111.5),
+        timed("t", "app1", 114.0, sent_at=113.5),
+    ]
+    receipts = [receipt(rid, "app1") for rid in "arst"]
+    traces = [trace("a", "app1"), trace("t", "app1")]
+    events = [{"vhost": "app1", "at": 10.0}, {"vhost": "app2", "at": 10.0}]  # the first start: before the fault
+    span = checker.fault_span(FAULT, results)
+    assert checker.firehose_resumed(events, span) is None  # it never stopped: nothing is left out
+    assert not checker.broker_witness(results, receipts, traces, span)["agrees"]
+    events += [{"vhost": "app1", "at": 112.5}, {"vhost": "app2", "at": 113.0}]
+    resumed = checker.firehose_resumed(events, span)
+    witness = checker.broker_witness(results, receipts, traces, span, resumed)
+    assert resumed == 113.0 and witness["firehose_resumed_after"] == 13.0
+    # r is the web side's recovery (within the fault); s was sent before 113, t after.
+    assert (witness["agrees"], witness["not_judged"]) == (True, 1)
+    # A task sent after the firehose was back and missing from its record still disagrees.
+    assert not checker.broker_witness(results, receipts, traces[:1], span, resumed)["agrees"]
+
+
 @pytest.mark.parametrize(
     ("counts", "broker_agrees", "says"),
     [

@@ -1,0 +1,72 @@
+"""The lab on linux/arm64, emulated on an x86_64 engine (qemu-user through binfmt_misc):
+`make reproduce`, `make fixed` and the bad-credentials scenario with PLATFORM=linux/arm64, as
+an attendee types them, in a compose project of their own. Slow (the first run builds the
+base image and both images under emulation), so opt-in: `make test-arm64`, not `make test`.
+
+What each asserts is what the run measured: the architecture Apache's Python reports
+(`machine aarch64` among the versions), librabbitmq built from its sdist (2.0.0), the verdict,
+and for the bad credentials librabbitmq's own login error."""
+
+import os
+import re
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "mod-wsgi-leak-lab-arm64"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def arm64_lab():
+    """make's environment for a lab of its own on linux/arm64; taken down afterwards."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    env.update(COMPOSE_PROJECT_NAME=PROJECT, LAB_HTTP_PORT=free_port(), LAB_MGMT_PORT=free_port())
+    try:
+        yield env
+    finally:
+        subprocess.run(["make", "--no-print-directory", "down"], cwd=ROOT, env=env, capture_output=True)
+
+
+def make(env, *args):
+    completed = subprocess.run(
+        ["make", "--no-print-directory", *args, "PLATFORM=linux/arm64"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output[-4000:]
+    versions = re.search(r"^Versions measured: (.*)$", output, re.M)
+    assert versions and "machine aarch64" in versions[1], output[-4000:]
+    assert "librabbitmq 2.0.0" in versions[1], versions[1]
+    return output
+
+
+def verdict(output):
+    return output.strip().splitlines()[-1]
+
+
+def test_reproduce_on_arm64_reproduces(arm64_lab):
+    output = make(arm64_lab, "reproduce")
+    assert "stack trixie on linux/arm64" in output
+    assert verdict(output).startswith("REPRODUCED:"), verdict(output)
+
+
+def test_fixed_on_arm64_is_fixed(arm64_lab):
+    output = make(arm64_lab, "fixed")
+    assert verdict(output).startswith("FIXED: 0 of"), verdict(output)
+
+
+def test_bad_credentials_on_arm64_show_librabbitmqs_login_error(arm64_lab):
+    output = make(arm64_lab, "reproduce", "SCENARIO=bad-credentials", "FIRST=app2", "PROCESSES=1")
+    assert verdict(output).startswith("REPRODUCED:"), verdict(output)
+    # librabbitmq's own words for a refused login, and RabbitMQ's log naming the user.
+    assert "Couldn't log in: server connection error 403" in output
+    assert re.search(r"RabbitMQ's own log: it refused the login of user 'app2' \d+ times", output)
