@@ -11,7 +11,7 @@ KIND is one of:
                           as the terminal showed it after COMMAND (the progress lines left out)
     xray PATH             stored GET /xray/ rows, as `make xray` prints them
     file PATH             a file written by a command (docs/measured/: make bench, make matrix,
-                          scripts/reproduce-rate.sh), verbatim
+                          scripts/reproduce-rate.sh), verbatim; a note when it is missing
     exercises             the workshop's exercises (docs/exercises.yml; loadtest.exercises)
     plan                  the room's plan, from the exercises' minutes
     modules               the load test's modules, each with the first line of its docstring
@@ -32,8 +32,6 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-
-import vl_convert
 
 from loadtest import exercises, report, report_html, xray
 
@@ -63,8 +61,8 @@ def run_text(document, command):
     stem = str(Path(document["report_path"]).with_suffix(""))
     lines = [
         f"$ {command}",
-        f"Stack {document['stack']}: {document['code']} code, {model} mod_wsgi, scenario {scenario}; "
-        "fresh Apache children...",
+        f"Stack {document['stack']} ({document['platform']}): {document['code']} code, {model} mod_wsgi, "
+        f"scenario {scenario}, {document['transport']}; fresh Apache children...",
         report.format_header(run),
         "  (progress lines left out)",
         report.format_text(document),
@@ -115,6 +113,8 @@ def render(kind, arguments):
     if kind == "xray":
         return code_block(xray.format_rows(json.loads((ROOT / words[0]).read_text())))
     if kind == "file":
+        if not (ROOT / words[0]).exists():  # a measurement this checkout has not made yet
+            return f"*Not measured yet on this checkout ({Path(words[0]).name} is missing).*\n"
         text = (ROOT / words[0]).read_text()
         return text if words[0].endswith(".md") else code_block(text)
     if kind == "exercises":
@@ -139,8 +139,7 @@ def regenerate(text):
 
 
 def picture_png(run_path):
-    _, svg = report_html.render(json.loads((ROOT / run_path).read_text()))
-    return vl_convert.svg_to_png(svg, scale=report_html.PNG_SCALE)
+    return report_html.timeline_png(json.loads((ROOT / run_path).read_text()))
 
 
 def stale():
@@ -159,6 +158,7 @@ def keep(report_path, name):
     """Store a run's report (reports/*.json) as docs/runs/NAME.json, without its per-request lists (DROPPED)."""
     document = json.loads(Path(report_path).read_text())
     kept = {key: value for key, value in document.items() if key not in DROPPED}
+    kept["report_path"] = str(Path(report_path))  # where the terminal said it wrote the run
     RUNS_DIR.mkdir(exist_ok=True)
     target = RUNS_DIR / f"{name}.json"
     target.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n")

@@ -232,9 +232,10 @@ def canvas(drawn_children, title, subtitle):
     return round(max(boxes, 16 + text_width(title, 20, "bold") + RIGHT, 16 + text_width(subtitle, 15) + RIGHT))
 
 
-def picture(document):
-    """Everything the page draws, from the run's JSON document."""
-    drawn_flows = flows(document)
+def timeline(document):
+    """What the timeline picture (the SVG, and its PNG) draws: each child's interpreters on
+    its time axis, from the run's timeline alone (a stored run without its per-request lists
+    draws the same picture: loadtest.docs)."""
     verdict = document["verdict"]
     run = run_of(document)
     daemon = run["process_model"] == "daemon"
@@ -248,16 +249,25 @@ def picture(document):
         "created them. Arrow: a watched variable inherited from that interpreter's write (red: and used)."
     )
     return {
-        "verdict": {**verdict, "words": verdict_words(verdict["kind"])},
-        "run": run,
-        "fault": document.get("fault"),
-        "versions": {name: value for name, value in (document.get("versions") or {}).items() if value},
         "children": drawn_children,
         "process_label": ("mod_wsgi daemon", "process") if daemon else ("Apache", "child"),
         "title": title,
         "subtitle": subtitle,
         "width": canvas(drawn_children, title, subtitle),
         "layout": {"box_w": BOX_W, "gap": BOX_GAP, "left": LEFT},
+    }
+
+
+def picture(document):
+    """Everything the page draws, from the run's JSON document."""
+    drawn_flows = flows(document)
+    verdict = document["verdict"]
+    return {
+        **timeline(document),
+        "verdict": {**verdict, "words": verdict_words(verdict["kind"])},
+        "run": run_of(document),
+        "fault": document.get("fault"),
+        "versions": {name: value for name, value in (document.get("versions") or {}).items() if value},
         "flows": drawn_flows,
         "failures": failures(document),
         "accounting": accounting(document, drawn_flows),

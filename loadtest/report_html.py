@@ -14,7 +14,7 @@ import jinja2
 import vl_convert
 from markupsafe import Markup
 
-from loadtest.picture import picture, run_of
+from loadtest.picture import picture, run_of, timeline
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("loadtest", "templates"),
@@ -28,10 +28,18 @@ INDEX_CACHE = ".index-cache.json"  # per run report: (mtime, size) -> its index 
 
 def render(document):
     """(html, svg) of a run's page, as text."""
-    data = picture(document)
-    svg = TEMPLATES.get_template("timeline.svg.j2").render(p=data)
-    html = TEMPLATES.get_template("run.html.j2").render(p=data, svg=Markup(svg))
+    svg = timeline_svg(document)
+    html = TEMPLATES.get_template("run.html.j2").render(p=picture(document), svg=Markup(svg))
     return html, svg
+
+
+def timeline_svg(document):
+    """The timeline picture, as SVG text (the page shows it; its PNG is the same picture)."""
+    return TEMPLATES.get_template("timeline.svg.j2").render(p=timeline(document))
+
+
+def timeline_png(document):
+    return vl_convert.svg_to_png(timeline_svg(document), scale=PNG_SCALE)
 
 
 def write_run_page(document, json_path):
@@ -40,7 +48,7 @@ def write_run_page(document, json_path):
     html, svg = render(document)
     html_path, png_path = json_path.with_suffix(".html"), json_path.with_suffix(".png")
     html_path.write_text(html)
-    png_path.write_bytes(vl_convert.svg_to_png(svg, scale=PNG_SCALE))
+    png_path.write_bytes(vl_convert.svg_to_png(svg, scale=PNG_SCALE))  # timeline_png, from the SVG at hand
     return html_path, png_path
 
 
