@@ -19,18 +19,8 @@ out=docs/measured/arm64-emulated.txt
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 mkdir -p docs/measured
-now_ns() { python3 -c 'import time; print(time.time_ns())'; }
-seconds_since() { python3 -c "import sys, time; print(f'{(time.time_ns() - int(sys.argv[1])) / 1e9:.0f}')" "$1"; }
-time_it() {  # one line: the command, its time, its exit status, its verdict
-  local start status
-  start=$(now_ns)
-  set +e
-  "$@" >"$log" 2>&1
-  status=$?
-  set -e
-  printf '%-78s %5s s  exit %d  %s\n' "$*" "$(seconds_since "$start")" "$status" \
-    "$(grep -E '^(REPRODUCED|FIXED|NOT |INCONCLUSIVE)' "$log" | tail -n1 || true)" | tee -a "$out"
-}
+# shellcheck source=scripts/time-it.sh
+. scripts/time-it.sh
 
 echo "# $stack on $platform, emulated on $(uname -m) ($(getconf _NPROCESSORS_ONLN) cores), $(date -u +%F), commit $(git rev-parse --short HEAD)" | tee "$out"
 make --no-print-directory down >/dev/null 2>&1 || true
