@@ -6,6 +6,7 @@
 #   bash scripts/bench.sh          warm: images built (both stacks), the lab up
 #   bash scripts/bench.sh --cold   first removes the lab's venv, wheelhouses, images, build
 #                                  cache and the Debian base images (not the engine)
+#   bash scripts/bench.sh --exercises   only the exercises (docs/measured/exercises.txt)
 #
 # Hot `make reproduce` is measured against its floor, side by side in PAIRS pairs: the floor
 # is what any run must do (fresh Apache children by the lab's own SIGHUP helper, ApacheBench
@@ -16,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cold=no
 [ "${1:-}" = "--cold" ] && cold=yes
+only_exercises=no
+[ "${1:-}" = "--exercises" ] && only_exercises=yes
 PAIRS=${PAIRS:-5}
 mkdir -p docs/measured reports
 # Written aside and moved into docs/measured/ at the end: the `make test` timed below checks
@@ -40,6 +43,25 @@ if ! command -v ab >/dev/null; then
   else
     echo "bench: ApacheBench (ab) is missing: install apache2-utils" >&2; exit 2
   fi
+fi
+
+# Every workshop exercise, as an attendee types it (docs/exercises.yml), hot, one after the
+# other: written apart, for docs/workshop.md.
+exercises() {
+  local main_out=$out
+  out=$staged/exercises.txt
+  echo "# each exercise's command, hot, in order ($(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD))" > "$out"
+  while IFS= read -r command; do
+    # shellcheck disable=SC2086  # the exercise's words
+    time_it $command
+  done < <(.venv/bin/python -c 'from loadtest import exercises; print("\n".join(e["command"] for e in exercises.load()))')
+  out=$main_out
+}
+if [ "$only_exercises" = yes ]; then
+  exercises
+  mv "$staged/exercises.txt" docs/measured/
+  echo "written: docs/measured/exercises.txt"
+  exit 0
 fi
 
 echo "# $([ "$cold" = yes ] && echo cold || echo warm), $(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD)" > "$out"
@@ -118,16 +140,7 @@ for stack in $stacks; do
   time_it make reproduce STACK="$stack"  # switching stack: the other images, a new broker
   time_it make fixed STACK="$stack"
 done
-# Every workshop exercise, as an attendee types it (docs/exercises.yml), hot, one after the
-# other: written apart, for docs/workshop.md.
-main_out=$out
-out=$staged/exercises.txt
-echo "# each exercise's command, hot, in order ($(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD))" > "$out"
-while IFS= read -r command; do
-  # shellcheck disable=SC2086  # the exercise's words
-  time_it $command
-done < <(.venv/bin/python -c 'from loadtest import exercises; print("\n".join(e["command"] for e in exercises.load()))')
-out=$main_out
+exercises
 time_it make bundle BUNDLE_STACKS="$(echo "$stacks" | cut -d' ' -f1)"
 # What a laptop needs: the images' sizes on disk, a one-stack bundle's, and a running lab's
 # memory (docker stats, after a run), for docs/workshop.md.

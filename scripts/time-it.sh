@@ -9,7 +9,7 @@ time_it() {  # time_it COMMAND...: one line: the command, its time, its exit sta
   local start status
   start=$(now_ns)
   set +e
-  "$@" >"$log" 2>&1
+  "$@" </dev/null >"$log" 2>&1  # stdin closed: a caller looping over `read` keeps its lines
   status=$?
   set -e
   say "$(printf '%-58s %6s s  exit %d  %s' "$*" "$(seconds_since "$start")" "$status" "$(last_line)")"
