@@ -2,7 +2,8 @@
 # make bundle: one archive with everything a venue laptop needs to run the lab with no
 # network (docs/workshop.md): each stack's images and Debian base image (docker save) for one
 # architecture, the wheels of the host venv and of the images, and the repository itself.
-# Writes dist/<name>.tar and dist/<name>.tar.sha256 and prints the size and the checksum.
+# Writes dist/<name>.tar and dist/<name>.tar.sha256 and prints the size and the checksum; keeps
+# an existing one made from the same commit, images and files (dist/<name>.tar.key).
 #   bash scripts/bundle.sh ARCH STACK...     (the Makefile builds the stacks' images first)
 # ARCH is amd64 or arm64. The host venv's wheels are for this machine when ARCH is its own;
 # an arm64 bundle made elsewhere gets them for Apple Silicon Macs (CPython 3.11 to 3.14).
@@ -23,6 +24,25 @@ git rev-parse --git-dir >/dev/null 2>&1 || die "make bundle needs a git checkout
 root=$(pwd)
 started=$(date +%s)
 name="mod-wsgi-leak-lab-$(git describe --always --dirty)-$(IFS=-; echo "$*")-$arch"
+archive="dist/$name.tar"
+
+# The same commit (no local changes), the same images and the same host requirements make the
+# same bundle: an existing one, checked against its checksum, is kept.
+key=$(
+  for stack in "$@"; do
+    docker image inspect -f '{{.Id}}' "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" \
+      "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim" 2>/dev/null || echo missing
+  done
+  sha256sum requirements/host.txt
+  git ls-files -z --others --exclude-standard | xargs -0 -r sha256sum  # bundled too
+)
+key=$(printf '%s\n' "$key" | sha256sum | cut -d' ' -f1)
+if [[ "$name" != *-dirty-* ]] && [ -f "$archive" ] && [ "$(cat "$archive.key" 2>/dev/null)" = "$key" ] &&
+  (cd dist && sha256sum --quiet -c "$name.tar.sha256" >/dev/null 2>&1); then
+  echo "bundle: $archive, $(du -h "$archive" | cut -f1), sha256 $(cut -d' ' -f1 "$archive.sha256") (kept: same commit, images and host requirements)"
+  exit 0
+fi
+
 staging=$(mktemp -d "${TMPDIR:-/tmp}/lab-bundle.XXXXXX")
 trap 'rm -rf "$staging"' EXIT
 payload="$staging/payload"
@@ -90,9 +110,9 @@ fi
 (cd "$staging" && find payload mod-wsgi-leak-lab -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum) \
   > "$payload/SHA256SUMS"
 
-archive="dist/$name.tar"
 tar -C "$staging" -cf "$archive.tmp" mod-wsgi-leak-lab payload
 mv "$archive.tmp" "$archive"
 (cd dist && sha256sum "$name.tar" > "$name.tar.sha256")
+echo "$key" > "$archive.key"
 echo "bundle: $archive, $(du -h "$archive" | cut -f1), sha256 $(cut -d' ' -f1 "$archive.sha256") ($(( $(date +%s) - started )) s)"
 echo "bundle: manifest: tar -xOf $archive payload/MANIFEST.txt"

@@ -50,7 +50,10 @@ def make(env, *args):
 
 
 def verdict(output):
-    return output.strip().splitlines()[-1]
+    """The run's verdict line (the progress lines on stderr come after it in `output`)."""
+    found = re.search(r"^(?:(?:NOT )?(?:REPRODUCED|FIXED|ISOLATED)|INCONCLUSIVE): .*$", output, re.M)
+    assert found, output[-4000:]
+    return found[0]
 
 
 def test_reproduce_on_arm64_reproduces(arm64_lab):

@@ -49,7 +49,7 @@ def test_buggy_setdefault_keeps_a_value_the_process_already_had(lab):
 
 def test_fixed_celery_app_ignores_the_environment(lab):
     lab.fresh_apache("fixed", files=["poisoned-environment.yml"])
-    document = lab.load("fixed", requests=200, label="poisoned")
+    document = lab.load("fixed", requests=100, label="poisoned")
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
     for row in lab.xray():
         assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
