@@ -103,7 +103,7 @@ quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
 	@echo "Stack $(STACK) ($(PLATFORM)): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
-	@$(call quietly,$(COMPOSE) up -d --wait rabbitmq firehose worker-app1 worker-app2 apache)
+	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
