@@ -49,6 +49,8 @@ fi
 # other: written apart, for docs/workshop.md.
 exercises() {
   local main_out=$out
+  # The exercise list is read with the lab's dev tools (a cold run has only the runtime venv).
+  make --no-print-directory dev >/dev/null
   out=$staged/exercises.txt
   echo "# each exercise's command, hot, in order ($(getconf _NPROCESSORS_ONLN) cores, $(date -u +%F), commit $(git rev-parse --short HEAD))" > "$out"
   while IFS= read -r command; do

@@ -1,8 +1,14 @@
 """The seed's full story: bad credentials, Django settings, and the daemon-mode control."""
 
+import pytest
+
 from loadtest.lab import APP1_GROUP, app_for_group
+from tests.integration.conftest import expand
 
 LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
+# librabbitmq 1.0.3's text for ECONNREFUSED (0x2000006F: its OS-error category plus errno 111),
+# as the 2013 report quotes it.
+SOCKET_ERROR_2013 = "Error opening socket: Unknown error 536871023"
 
 
 def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs):
@@ -32,6 +38,24 @@ def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
     assert per_app["app2"]["errors"] == {"login_refused": per_app["app2"]["sent"]}
     assert {cause["config_module"] for cause in document["failure_causes"]} == {"app2.celeryconfig"}
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
+
+
+@pytest.mark.stack("bullseye")
+def test_refused_broker_on_the_seeds_librabbitmq_fails_app1_with_the_2013_socket_error(lab_of):
+    # docs/mechanism.md's stored run, smaller: app2's web config names a broker address where
+    # nothing listens; app1's interpreter, created after app2's, fails with that config too.
+    args, processes, threads = expand("make reproduce STACK=bullseye SCENARIO=refused-broker FIRST=app2 PROCESSES=1")
+    lab = lab_of(args.stack)
+    lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes, threads=threads)
+    args.requests = 60
+    document = lab.run(args, label="refused-broker")
+    assert document["versions"]["librabbitmq"] == "1.0.3", document["versions"]
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    app1_causes = [cause for cause in document["failure_causes"] if cause["app"] == "app1"]
+    assert sum(cause["count"] for cause in app1_causes) == document["summary"]["per_app"]["app1"]["sent"] > 0
+    for cause in app1_causes:
+        assert cause["config_module"] == "app2.celeryconfig"
+        assert cause["error_kind"] == "socket_error" and SOCKET_ERROR_2013 in cause["error"], cause
 
 
 def test_django_settings_buggy_serves_one_app_with_the_others_settings(exercise_runs):
