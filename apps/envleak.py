@@ -26,9 +26,10 @@ started, i.e. what it inherited from the process; each write of them by this int
 after each request, what the configuration used: Django's settings module and the config
 module of the thread's current Celery app, once they are configured.
 
-A variable is LEAKED when the configuration used a value the interpreter inherited and never
-set itself (setdefault() kept what another interpreter wrote), or a value that changed under
-it after its script ran (Python 2.7: one os.environ dict shared by every interpreter). Each
+A variable is LEAKED when the configuration used a value the interpreter never set itself:
+one it inherited (setdefault() kept what another interpreter wrote), or, on Python 2.7 (one
+os.environ dict shared by every interpreter), one another interpreter wrote after this one
+started, before or after its script ran. Each
 finding is logged once, on stderr (Apache's error log under mod_wsgi), starting "envleak:".
 """
 
@@ -141,7 +142,10 @@ def findings():
         used = list(USED.get(name, []))
         kept = [value for value in used if value is not None and value == inherited and value not in written]
         changed = [value for value in used if LOADED and value not in (None, left) and value not in written]
-        if kept or changed:
+        # Python 2.7: another interpreter wrote it after this one started, before this one's
+        # script ran, and the script's setdefault() kept it.
+        appeared = [value for value in used if value not in [None, inherited] + written + changed]
+        if kept or changed or appeared:
             verdict = "leaked"
         elif inherited is not None and written:
             verdict = "overwritten"
@@ -157,6 +161,7 @@ def findings():
             "reader": READERS.get(name),
             "verdict": verdict,
             "changed_under_it": bool(changed),
+            "appeared_after_start": bool(appeared),
         }
     return result
 
@@ -181,6 +186,13 @@ def describe(name, finding):
             "{0}={1} LEAKED: {2} used it, but this interpreter's script had left {3}: another interpreter "
             "wrote it since (Python 2: one os.environ for all interpreters)".format(
                 name, finding["used"][-1], finding["reader"], finding["left_by_script"]
+            )
+        )
+    if finding["appeared_after_start"]:
+        return (
+            "{0}={1} LEAKED: {2} used it, but this interpreter neither inherited nor wrote it: another "
+            "interpreter wrote it after this one started (Python 2: one os.environ for all interpreters)".format(
+                name, finding["used"][-1], finding["reader"]
             )
         )
     if finding["verdict"] == "leaked":

@@ -378,6 +378,7 @@ def timeline(results, logged=(), greetings=()):
                 "errors": Counter(),
                 "celery_apps": Counter(),
                 "celery_loaders": Counter(),
+                "named_config": Counter(),  # config modules given by name (config_from_object())
                 "threads": {},  # Celery app -> the Apache threads that used it
             }
         # Each answer carries the interpreter's writes so far: keep the longest list.
@@ -394,6 +395,8 @@ def timeline(results, logged=(), greetings=()):
         entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
         entry["celery_apps"][broker.get("celery_app")] += 1
         entry["celery_loaders"][broker.get("loader")] += 1
+        if not broker.get("config_from_environment", broker.get("loader") != NAMED_CONFIG_LOADER):
+            entry["named_config"][broker.get("config_module")] += 1
         if response.get("thread") is not None:
             entry["threads"].setdefault(str(broker.get("celery_app")), set()).add(response["thread"])
         if result["ok"]:
@@ -409,6 +412,7 @@ def timeline(results, logged=(), greetings=()):
         entry["errors"] = dict(entry["errors"])
         entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
         entry["celery_loaders"] = {str(name): n for name, n in entry["celery_loaders"].items()}
+        entry["named_config"] = {str(name): n for name, n in entry["named_config"].items()}
         entry["threads"] = {name: len(threads) for name, threads in entry["threads"].items()}
         entry["used"] = {name: {str(value): n for value, n in used.items()} for name, used in entry["used"].items()}
         entry["variables"] = {name: variable_story(entry, name) for name in WATCHED}
@@ -464,11 +468,17 @@ def variable_story(entry, name):
     used = {value: n for value, n in entry["used"][name].items() if value != "None"}
     written = {write["value"] for write in writes}
     left = entry["after_entry"].get(name)
-    if any(value not in written | {inherited, left} for value in used):
+    # What its reader took from the environment: a Celery app given its module by name
+    # (config_from_object()) read none.
+    named = entry.get("named_config", {}) if name == "CELERY_CONFIG_MODULE" else {}
+    read = {value: n - named.get(value, 0) for value, n in used.items() if n > named.get(value, 0)}
+    # Python 2.7's one os.environ: another interpreter wrote it after this one started (before
+    # or after its entry ran; then setdefault() kept it, or Celery read it lazily).
+    if any(value not in written | {inherited} for value in read):
         outcome = "changed"
     elif inherited is None:
         outcome = "own" if writes else "none"
-    elif inherited in used:
+    elif inherited in read:
         outcome = "kept"
     elif writes:
         outcome = "overwrote"
@@ -574,7 +584,7 @@ def explanation(children):
         if changed:
             sentences.append(
                 f"In {interpreters_count(changed)} {reader} used another app's {name} that the interpreter neither "
-                "inherited nor wrote: another interpreter changed it after this one's entry ran (one os.environ "
+                "inherited nor wrote: another interpreter wrote it after this one started (one os.environ "
                 "shared by every interpreter)."
             )
         if overwrote:

@@ -171,11 +171,11 @@ def format_inherited(entry):
         if stories
         else "inherited nothing"
     )
-    # Python 2.7: a value another interpreter wrote after this one's entry ran, read lazily.
+    # Python 2.7: a value another interpreter wrote after this one started.
     changed = [
         name for name, story in entry["variables"].items() if story["outcome"] == "changed" and not story["inherited"]
     ]
-    return text + "".join(f"; {name} changed under it after its entry ran" for name in changed)
+    return text + "".join(f"; {name} changed under it after it started" for name in changed)
 
 
 def format_timeline(children):

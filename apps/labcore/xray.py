@@ -93,6 +93,8 @@ def describe_broker(celery_app):
             # or the one CELERY_CONFIG_MODULE named when the default app configured itself.
             "config_module": envleak.celery_config_module(celery_app),
             "loader": type(celery_app.loader).__module__,
+            # False when config_from_object() named the module: no environment was read.
+            "config_from_environment": getattr(celery_app, "_config_source", None) is None,
             "transport": type(connection.transport).__module__,
             "hostname": connection.hostname,
             "vhost": connection.virtual_host,

@@ -226,6 +226,25 @@ def test_timeline_orders_interpreters_by_creation_and_tells_each_variables_story
     assert checker.inheritance_conflicts([child]) == []
 
 
+def test_a_celery_app_given_its_module_by_name_read_no_environment():
+    # The fixed code: config_from_object() names each app's module; nothing wrote or inherited
+    # CELERY_CONFIG_MODULE, so nothing "changed under" an interpreter (a stored fixed run once
+    # said so of all four).
+    results = [
+        answers.result("a", "app2", answers.fixed(7, "app2", 100.0)),
+        answers.result("b", "app1", answers.fixed(7, "app1", 100.5, inherited_from="app2")),
+    ]
+    (child,) = checker.timeline(results)
+    stories = [entry["variables"]["CELERY_CONFIG_MODULE"] for entry in child["interpreters"]]
+    assert [story["outcome"] for story in stories] == ["none", "none"]
+    assert [story["used"] for story in stories] == [{"app2.celeryconfig": 1}, {"app1.celeryconfig": 1}]
+    assert "changed under it" not in report.format_timeline([child])
+    # The same module read from the environment (the default app, lazily): it was.
+    lazy = answers.answer(7, "app1", 100.5, config="app1.celeryconfig")
+    (child,) = checker.timeline([answers.result("c", "app1", lazy)])
+    assert child["interpreters"][0]["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "changed"
+
+
 def test_an_interpreter_created_before_the_first_write_inherits_nothing_and_that_is_consistent():
     # app2's interpreter was created 1 ms before app1's writes, then waited for the module lock:
     # it first ran 1.5 s later. The time axis is the creation, and it agrees.
