@@ -140,12 +140,11 @@ def findings():
         written = [write["value"] for write in WRITES if write["name"] == name]
         left = (LOADED.get("values") or {}).get(name, os.environ.get(name))
         used = list(USED.get(name, []))
-        kept = [value for value in used if value is not None and value == inherited and value not in written]
-        changed = [value for value in used if LOADED and value not in (None, left) and value not in written]
-        # Python 2.7: another interpreter wrote it after this one started, before this one's
-        # script ran, and the script's setdefault() kept it.
-        appeared = [value for value in used if value not in [None, inherited] + written + changed]
-        if kept or changed or appeared:
+        # Used, never set here: inherited, or (Python 2.7) written by another interpreter
+        # after this one started, after its script ran or before (setdefault() kept it).
+        foreign = [value for value in used if value is not None and value not in written]
+        changed = [value for value in foreign if LOADED and value != left]
+        if foreign:
             verdict = "leaked"
         elif inherited is not None and written:
             verdict = "overwritten"
@@ -161,7 +160,7 @@ def findings():
             "reader": READERS.get(name),
             "verdict": verdict,
             "changed_under_it": bool(changed),
-            "appeared_after_start": bool(appeared),
+            "appeared_after_start": any(value not in [inherited] + changed for value in foreign),
         }
     return result
 

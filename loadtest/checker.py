@@ -395,7 +395,7 @@ def timeline(results, logged=(), greetings=()):
         entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
         entry["celery_apps"][broker.get("celery_app")] += 1
         entry["celery_loaders"][broker.get("loader")] += 1
-        if not broker.get("config_from_environment", broker.get("loader") != NAMED_CONFIG_LOADER):
+        if broker.get("config_from_environment") is False:
             entry["named_config"][broker.get("config_module")] += 1
         if response.get("thread") is not None:
             entry["threads"].setdefault(str(broker.get("celery_app")), set()).add(response["thread"])

@@ -17,6 +17,7 @@ def answer(
     loader="celery.loaders.default",
     celery_app="default",
     request_started_at=None,
+    config_from_environment=True,
 ):
     """An answer of `app`'s interpreter in child `pid`, created at `created_at`, which
     inherited `inherited` ({name: value}), wrote `writes` ((name, value, seconds after its
@@ -34,7 +35,12 @@ def answer(
         "django_settings": settings or f"{app}.settings",
         "publisher_user": vhost,
         "publisher_vhost": vhost,
-        "broker": {"config_module": config, "celery_app": celery_app, "loader": loader},
+        "broker": {
+            "config_module": config,
+            "celery_app": celery_app,
+            "loader": loader,
+            "config_from_environment": config_from_environment,
+        },
         "interpreter": {
             "created_at": created_at,
             "first_ran_at": created_at + 0.004,
@@ -76,6 +82,7 @@ def fixed(pid, app, created_at, inherited_from=None):
         (("DJANGO_SETTINGS_MODULE", f"{app}.settings", 0.01),),
         loader="celery.loaders.app",
         celery_app=app,
+        config_from_environment=False,
     )
 
 

@@ -483,7 +483,7 @@ def test_explanation_of_django_settings_kept_from_another_app():
 
 
 def test_explanation_of_an_app_that_only_some_threads_used():
-    own = answers.answer(1, "app2", 10.0, loader="celery.loaders.app", celery_app="app2")
+    own = answers.answer(1, "app2", 10.0, loader="celery.loaders.app", celery_app="app2", config_from_environment=False)
     fallback = answers.answer(1, "app2", 10.0, config=None)
     fallback["broker"]["config_module"] = None
     results = [answers.result(str(i), "app2", own) for i in range(3)] + [answers.result("x", "app2", fallback)]

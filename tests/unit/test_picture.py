@@ -108,7 +108,9 @@ def test_exactly_the_interpreters_that_used_another_apps_value_are_poisoned_and_
 
 def test_a_split_between_configs_is_drawn_with_its_counts():
     document = run_document()
-    own = answers.answer(7, "app2", 1795559186.6991482, loader="celery.loaders.app", celery_app="app2")
+    own = answers.answer(
+        7, "app2", 1795559186.6991482, loader="celery.loaders.app", celery_app="app2", config_from_environment=False
+    )
     fallback = answers.answer(7, "app2", 1795559186.6991482)
     fallback["broker"]["config_module"] = None
     results = [answers.result(f"s-{i}", "app2", own) for i in range(3)] + [answers.result("s-x", "app2", fallback)]
