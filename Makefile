@@ -30,6 +30,8 @@ BUNDLE        ?=
 BROWSER       ?=
 PROCESSES     ?=
 THREADS       ?=
+LAB_NAME      ?= $(NAME)
+export LAB_NAME
 
 # Every knob is checked before anything starts: a bad value is one line and exit 2.
 one_of = $(if $(and $(filter 1,$(words $($(1)))),$(filter $($(1)),$($(2)))),,$(error $(1) must be one of: $($(2)); not '$($(1))'))
@@ -63,7 +65,7 @@ $(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAM
 # knob on make's command line, such as LAB_HTTP_PORT=8081) win over it, as Compose does.
 # What `make env` adds to .env when missing: the defaults of choices.mk, for a bare
 # `docker compose up` (make passes its own values on every command line).
-ENV_DEFAULTS = LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
+ENV_DEFAULTS = LAB_NAME=$(LAB_NAME) LAB_STACK=$(firstword $(STACKS)) LAB_CODE=$(firstword $(CODES)) \
 	LAB_PROCESS_MODEL=$(firstword $(PROCESS_MODELS)) LAB_SCENARIO=$(firstword $(SCENARIOS)) LAB_TRANSPORT=$(firstword $(TRANSPORTS)) \
 	LAB_MOD_WSGI=$(firstword $(MOD_WSGIS)) LAB_GIL=$(firstword $(GILS)) LAB_ARCH=$(HOST_ARCH) \
 	LAB_APACHE_PROCESSES=$(APACHE_PROCESSES) LAB_APACHE_THREADS=$(APACHE_THREADS) \
@@ -82,8 +84,8 @@ VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
 # The two images of a stack (docker-compose.yml names them the same way).
-APPS_IMAGE = mod-wsgi-leak-lab/python-apps:$(1)-mod_wsgi-$(2)-$(3)
-RABBITMQ_IMAGE = mod-wsgi-leak-lab/rabbitmq:$(1)-$(2)
+APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
+RABBITMQ_IMAGE = $(LAB_NAME)/rabbitmq:$(1)-$(2)
 IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
 WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
 IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk $(WHEELHOUSE)/.complete

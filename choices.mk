@@ -19,6 +19,10 @@ GILS           := shared own
 # with the newest Python.
 MOD_WSGI6_STACK := forky
 
+# The Compose project's and the images' name (LAB_NAME): a second checkout side by side sets
+# its own, with its own ports, so neither touches the other's lab or images.
+NAME := mod-wsgi-leak-lab
+
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).
 REQUESTS         := 300

@@ -43,6 +43,8 @@ MOD_WSGIS = _CHOICES["MOD_WSGIS"]  # the stack's own mod_wsgi, or 6.1.1 built fr
 GILS = _CHOICES["GILS"]  # one GIL shared by every interpreter, or one each (mod_wsgi 6)
 PLATFORMS = _CHOICES["PLATFORMS"]  # the images' architecture (the default is the engine's own)
 HOST_PLATFORM = "linux/" + {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
+# The Compose project's and the images' name; another checkout side by side sets LAB_NAME.
+NAME = os.environ.get("LAB_NAME") or _CHOICES["NAME"][0]
 MOD_WSGI6_STACK = _CHOICES["MOD_WSGI6_STACK"][0]  # where the matrix and the suite run mod_wsgi 6, own GIL
 # The knobs of that row: WSGIPerInterpreterGIL needs mod_wsgi 6, and librabbitmq refuses to
 # load in an interpreter with its own GIL.

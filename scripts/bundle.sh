@@ -22,6 +22,7 @@ base_repo=debian
 git rev-parse --git-dir >/dev/null 2>&1 || die "make bundle needs a git checkout of the lab (it bundles its files)."
 
 root=$(pwd)
+: "${LAB_NAME:?is set by make bundle (choices.mk: NAME)}"
 started=$(date +%s)
 name="mod-wsgi-leak-lab-$(git describe --always --dirty)-$(IFS=-; echo "$*")-$arch"
 archive="dist/$name.tar"
@@ -30,8 +31,8 @@ archive="dist/$name.tar"
 # same bundle: an existing one, checked against its checksum, is kept.
 key=$(
   for stack in "$@"; do
-    docker image inspect -f '{{.Id}}' "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" \
-      "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim" 2>/dev/null || echo missing
+    docker image inspect -f '{{.Id}}' "$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" \
+      "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim" 2>/dev/null || echo missing
   done
   sha256sum requirements/host.txt
   git ls-files -z --others --exclude-standard | xargs -0 -r sha256sum  # bundled too
@@ -58,7 +59,7 @@ compress=(gzip -1)
 command -v pigz >/dev/null && compress=(pigz -1)
 for stack in "$@"; do
   # Each stack with its own mod_wsgi (MOD_WSGI=stack, as docker-compose.yml tags it).
-  images=("mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim")
+  images=("$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim")
   docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack PLATFORM=linux/$arch."
   echo "bundle: saving the $stack images (${images[*]})..."
   docker save "${images[@]}" | "${compress[@]}" > "$payload/images/$stack.tar.gz"
@@ -99,7 +100,7 @@ fi
   echo
   echo "images (docker save, gzip):"
   for stack in "$@"; do
-    for image in "mod-wsgi-leak-lab/python-apps:$stack-mod_wsgi-stack-$arch" "mod-wsgi-leak-lab/rabbitmq:$stack-$arch" "$base_repo:$stack-slim"; do
+    for image in "$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim"; do
       docker image inspect -f "  $image  {{.Id}}  {{.Size}} bytes" "$image"
     done
   done

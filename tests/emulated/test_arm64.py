@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from loadtest.lab import NAME
+
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = "mod-wsgi-leak-lab-arm64"
+PROJECT = f"{NAME}-arm64"
 
 
 def free_port():

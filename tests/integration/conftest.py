@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from loadtest import cli, exercises, xray
-from loadtest.lab import DEFAULTS, GILS, MOD_WSGIS, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
+from loadtest.lab import DEFAULTS, GILS, MOD_WSGIS, NAME, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = "mod-wsgi-leak-lab-test"
+PROJECT = f"{NAME}-test"
 REPORTS = ROOT / "reports" / "tests"
 EXERCISES = exercises.load()
 

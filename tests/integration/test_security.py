@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from loadtest.lab import NAME
 from tests.integration.conftest import ROOT
 
 SECRETS = ("RABBITMQ_ADMIN_PASSWORD", "APP1_BROKER_PASSWORD", "APP2_BROKER_PASSWORD")
@@ -25,7 +26,7 @@ def test_no_secret_is_in_an_image(lab, image):
     tag = subprocess.run(
         ["docker", "inspect", "-f", "{{.Config.Image}}", container], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert tag.startswith(f"mod-wsgi-leak-lab/{image}:{lab.stack}-"), tag
+    assert tag.startswith(f"{NAME}/{image}:{lab.stack}-"), tag
     secrets = [lab.env[key] for key in SECRETS]
     history = subprocess.run(
         ["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", tag], capture_output=True, text=True
