@@ -49,8 +49,8 @@ def load_file(name, path):
 
 
 if ENTRY == "workspace":
-    # `make try-fix`: the attendee's own copy of the entry, workspace/appN_wsgi.py, or with
-    # FIX=<name> one of the sample fixes, docs/fixes/<name>/appN_wsgi.py (both mounted read-only).
+    # `make try-fix`: the attendee's own copy of the entry, workshop/workspace/appN_wsgi.py, or with
+    # FIX=<name> one of the sample fixes, workshop/fixes/<name>/appN_wsgi.py (both mounted read-only).
     folder = "/srv/fixes/" + os.environ["LAB_FIX"] if os.environ.get("LAB_FIX") else "/srv/workspace"
     entry = load_file(PROJECT + "_wsgi", "{}/{}_wsgi.py".format(folder, PROJECT))
 else:

@@ -11,12 +11,35 @@ import re
 import shlex
 import subprocess
 import time
+from dataclasses import dataclass, field
 
 import requests
 
 from loadtest.lab import UsageError
 
 BROKER_RECORDS = "broker.jsonl"  # the firehose's file in the receipts directory
+
+
+@dataclass
+class History:
+    """Everything a run left behind, as its witnesses recorded it: what the checker reads
+    (loadtest.checker.check) and the report stores beside the checker's answer."""
+
+    first_requests: list  # the page views sent first, alone (client.greet)
+    results: list  # one per request of the plan: what the client sent and what it was answered
+    receipts: list  # the workers' receipts of this run's tasks
+    traces: list  # the broker's record (its firehose) of each publish of this run
+    firehose_events: list  # when the firehose (re)started consuming each vhost
+    fault: dict | None  # the nemesis's record of its steps (None without a fault)
+    interpreter_log: list  # mod_wsgi's "Create interpreter" lines of this run's Apache children
+    detector: list  # the detector's (envleak's) findings in Apache's log
+    refused_logins: dict  # RabbitMQ's own log: the logins it refused, per user
+    versions: dict  # what the running containers report of themselves
+    apache_processes: list  # the Apache container's processes after the load
+    apache_cost: dict | None  # what they cost (xray.process_cost)
+    witnesses_complete_after: dict  # seconds after the last answer each witness had every task
+    problems: list = field(default_factory=list)  # what kept the run from being checked: INCONCLUSIVE
+    unread_logs: dict = field(default_factory=dict)  # service -> why its log could not be read
 
 
 class ManagementAPI:

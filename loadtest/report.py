@@ -1,12 +1,13 @@
 """The report: the run stored as data first (a JSON document under reports/), then rendered
 from that data as text for the terminal (and as an HTML page with its picture)."""
 
+import dataclasses
 import datetime
 import json
 import os
 
-from loadtest import checker
-from loadtest.lab import UsageError
+from loadtest import story
+from loadtest.lab import LATEST_REPORT, UsageError
 from loadtest.report_html import write_index, write_run_page
 
 # What the runs measure in the containers, in the order shown; `machine` is Apache's (uname -m).
@@ -15,21 +16,16 @@ VERSION_NAMES = (
 )  # fmt: skip
 
 
-def document(run, versions, results, receipts, summary, broker, verdict, timeline, failure_causes, explanation):
-    """The stored form of a run. `run` holds what was asked (code, process model, scenario,
-    stack, seed, counts, url, run id, start time, load seconds)."""
-    return {
-        **run,
-        "versions": versions,
-        "verdict": verdict.as_dict(),
-        "summary": summary,
-        "broker": broker,
-        "timeline": timeline,
-        "failure_causes": failure_causes,
-        "explanation": explanation,
-        "results": results,
-        "receipts": receipts,
-    }
+def document(run, history, checked):
+    """The stored form of a run: what was asked (`run`: the knobs, seed, run id, times), what
+    its witnesses recorded (`history`, loadtest.history.History) and what the checker derived
+    from that (`checked`, loadtest.checker.check). report.schema.json declares every key."""
+    return {**run, **dataclasses.asdict(history), **checked}
+
+
+def forget_latest(report_dir):
+    """Removed as a run starts, so a run that ends without a verdict leaves none behind."""
+    (report_dir / LATEST_REPORT).unlink(missing_ok=True)
 
 
 def check_writable(report_dir):
@@ -46,6 +42,9 @@ def write_and_print(doc, report_dir, label=""):
     """Store the JSON document, render it, print the text with the verdict last. Returns
     the JSON's path."""
     json_path = write_json(doc, report_dir, label)
+    latest = report_dir / f".{LATEST_REPORT}.{os.getpid()}"
+    latest.write_text(json_path.read_text())
+    latest.replace(report_dir / LATEST_REPORT)
     html_path, png_path = write_run_page(doc, json_path)
     write_index(report_dir)
     paths = [html_path, json_path, png_path]
@@ -113,8 +112,8 @@ def format_text(doc):
     if doc.get("fault"):
         lines.append(f"Fault {format_fault(doc['fault'])}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
-    if doc.get("apache_processes"):
-        lines.append(f"Apache container: {format_processes(doc['apache_processes'])}")
+    if doc.get("apache_cost"):
+        lines.append(f"Apache container: {format_cost(doc['apache_cost'])}")
     lines += [f"Why: {sentence}" for sentence in doc.get("explanation", [])]
     return "\n".join(lines)
 
@@ -140,9 +139,8 @@ def format_detector(findings):
     return "\n".join(lines)
 
 
-def format_processes(processes):
+def format_cost(cost):
     """'7 processes, 212 MiB resident (RSS; 4 of them mod_wsgi daemon processes)'."""
-    cost = checker.process_cost(processes)
     extra = f"; {cost['daemon_processes']} of them mod_wsgi daemon processes" if cost["daemon_processes"] else ""
     return f"{cost['processes']} processes, {cost['rss_mib']} MiB resident (RSS{extra})"
 
@@ -181,7 +179,7 @@ def format_inherited(entry):
 def format_timeline(children):
     lines = []
     for child in children:
-        origin = checker.child_origin(child)
+        origin = story.child_origin(child)
         lines.append(f"  Apache child pid {child['pid']}:")
         for entry in child["interpreters"]:
             published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
@@ -197,8 +195,8 @@ def format_timeline(children):
             lines += [
                 f"    {entry['host_app']} in group {entry['application_group']!r}{gil}: {format_times(entry, origin)}",
                 f"{'':8}{format_inherited(entry)}",
-                f"{'':8}Celery used {checker.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
-                f"{checker.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
+                f"{'':8}Celery used {story.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
+                f"{story.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
                 + (f"   <- {' AND '.join(marks)}" if marks else ""),
             ]
     return "\n".join(lines)

@@ -14,6 +14,7 @@ import jinja2
 import vl_convert
 from markupsafe import Markup
 
+from loadtest.lab import LATEST_REPORT
 from loadtest.picture import picture, run_of, timeline
 
 TEMPLATES = jinja2.Environment(
@@ -85,7 +86,7 @@ def write_index(report_dir):
         cache = {}
     fresh, rows = {}, []
     for path in sorted(report_dir.glob("*.json")):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or path.name == LATEST_REPORT or not path.is_file():
             continue
         stat = path.stat()
         stamp = [stat.st_mtime_ns, stat.st_size, path.with_suffix(".html").exists()]

@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from loadtest import history
-from loadtest.lab import HOST_APPS, UsageError, url_of
+from loadtest.lab import HOST_APPS, LATEST_REPORT, UsageError, url_of
 
 
 def collect(url, attempts):
@@ -46,10 +46,20 @@ def running(url, asked):
     return answer.get("versions") or {}, answer.get("apache_processes") or []
 
 
+def process_cost(processes):
+    """What the Apache container's processes cost: how many, their resident memory (RSS, in
+    MiB; shared pages counted in each process) and how many are mod_wsgi daemon processes."""
+    return {
+        "processes": len(processes),
+        "rss_mib": round(sum(process["rss_kib"] for process in processes) / 1024),
+        "daemon_processes": sum(process["command"].startswith("(wsgi:") for process in processes),
+    }
+
+
 def print_interpreters(compose, reports):
     """mod_wsgi's interpreter lines since the last run's load began, as Apache logged them."""
-    runs = sorted((p for p in reports.glob("*.json") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
-    began = json.loads(runs[-1].read_text()).get("load_began_at") if runs else None
+    latest = reports / LATEST_REPORT
+    began = json.loads(latest.read_text()).get("load_began_at") if latest.exists() else None
     if began is None:
         print(f"xray: no run in {reports}/ yet; run make reproduce first", file=sys.stderr)
         return 2

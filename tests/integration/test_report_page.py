@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import checker
+from loadtest import xray
 from loadtest.report_html import render, write_run_page
 
 PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
@@ -161,7 +161,7 @@ def check_page(document, json_path):
     # The "Why:" sentences and what the Apache container cost, as the JSON has them.
     assert drawn.explanation == document.get("explanation", [])
     if document.get("apache_processes"):
-        cost = checker.process_cost(document["apache_processes"])
+        cost = xray.process_cost(document["apache_processes"])
         assert drawn.cost == {"processes": cost["processes"], "rss_mib": cost["rss_mib"]}
 
     # Every drawn count, by its key, against the JSON.

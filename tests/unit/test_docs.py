@@ -1,17 +1,14 @@
-"""The docs cite only what exists (scripts/check_docs.py, run by `make lint`): the tree passes,
+"""The docs cite only what exists (loadtest.tools.check_docs, run by `make lint`): the tree passes,
 and a copy with a stale citation planted in it fails, naming the citation. Their generated
 sections are what `make docs` writes now (loadtest.docs)."""
 
-import importlib.util
 import shutil
 
 import pytest
 
+from loadtest.tools import check_docs
 from tests.unit.test_make_args import ROOT
 
-spec = importlib.util.spec_from_file_location("check_docs", ROOT / "scripts" / "check_docs.py")
-check_docs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(check_docs)
 SKIPPED = {".git", ".venv", "wheelhouse", "reports", "var", "dist", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from loadtest import checker, picture, report_html
+from loadtest import checker, picture, report_html, story
 from loadtest.lab import APP1_GROUP
 from tests.unit import answers
 
@@ -56,7 +56,7 @@ def run_document():
             "success": True,
             "line": "REPRODUCED: 3 of 10 tasks misrouted, 2 requests failed, 1 lost",
         },
-        "timeline": checker.timeline(results),
+        "timeline": story.timeline(results),
         "results": results,
         "receipts": receipts,
         "summary": {"totals": totals, "per_app": {}},
@@ -114,7 +114,7 @@ def test_a_split_between_configs_is_drawn_with_its_counts():
     fallback = answers.answer(7, "app2", 1795559186.6991482)
     fallback["broker"]["config_module"] = None
     results = [answers.result(f"s-{i}", "app2", own) for i in range(3)] + [answers.result("s-x", "app2", fallback)]
-    document["timeline"] = checker.timeline(results)
+    document["timeline"] = story.timeline(results)
     (interpreter,) = [i for child in picture.children(document) for i in child["interpreters"]]
     assert interpreter["variables"][0]["used"] == "app2.celeryconfig x3, none x1"
 
@@ -238,7 +238,7 @@ def test_a_run_with_no_poisoned_interpreter_draws_no_red_arrow_and_no_poisoned_l
     document = run_document()
     results = [answers.result("a", "app2", answers.fixed(8, "app2", 10.0))]
     results.append(answers.result("b", "app1", answers.fixed(8, "app1", 10.5, inherited_from="app2")))
-    document["timeline"] = checker.timeline(results)
+    document["timeline"] = story.timeline(results)
     document["verdict"] = {"kind": kind, "success": kind != "INCONCLUSIVE", "line": f"{kind}: hand-made"}
     html_path, _ = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()

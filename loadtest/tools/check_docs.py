@@ -2,9 +2,9 @@
 citation is refused (cite names), and every cited repository path, make target, knob and knob
 value, and test name must exist.
 
-    python scripts/check_docs.py [ROOT]      prints one line per problem; exit 1 if any
+    python -m loadtest.tools.check_docs [ROOT]      prints one line per problem; exit 1 if any
 
-What it reads: README.md, docs/*.md and docs/exercises.yml. A path is cited when it is a
+What it reads: README.md, docs/*.md and workshop/exercises.yml. A path is cited when it is a
 Markdown link target or a `code span` starting with one of the repository's own top-level
 entries; paths with a placeholder (<stack>, appN, *) and generated places (reports/, var/,
 wheelhouse/, dist/) are not checked. A measurement a command writes (docs/measured/) may be
@@ -16,12 +16,14 @@ import re
 import sys
 from pathlib import Path
 
+from loadtest.lab import read_choices
+
 FILE_LINE = re.compile(r"(?<![\w/])(Makefile|[\w./-]+\.(?:py|sh|mk|yml|yaml|conf|wsgi|md|j2|toml|txt|json)):(\d+)\b")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 MAKE_COMMAND = re.compile(r"^make ([a-z][a-z0-9-]*)((?: [A-Z_]+=\S*)*)")
 TEST_NAME = re.compile(r"\btest_[a-z0-9_]+\b")
-GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workspace/app")
+GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workshop/workspace/app")
 PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
 
 
@@ -32,8 +34,8 @@ def make_targets(root):
 
 def make_knobs(root):
     """{knob: its choices (a set) or None when any value goes}."""
-    makefile, choices = (root / "Makefile").read_text(), (root / "choices.mk").read_text()
-    lists = dict(re.findall(r"^([A-Z][A-Z0-9_]*)[ \t]*:=[ \t]*(.+)$", choices, re.MULTILINE))
+    makefile = (root / "Makefile").read_text()
+    lists = {name: " ".join(words) for name, words in read_choices(root / "choices.mk").items()}
     knobs = {}
     for name, value in re.findall(r"^([A-Z_]+)[ \t]*\?=[ \t]*(.*)$", makefile, re.MULTILINE):
         listed = re.fullmatch(r"\$\(firstword \$\(([A-Z_]+)\)\)", value.strip())
@@ -64,7 +66,7 @@ def cited_paths(text, top_level):
 
 def check(root):
     root = Path(root)
-    documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "docs" / "exercises.yml"]
+    documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "workshop" / "exercises.yml"]
     top_level = {path.name for path in root.iterdir()} - {".git"}
     targets, knobs, tests = make_targets(root), make_knobs(root), test_names(root)
     problems = []
@@ -120,7 +122,7 @@ def check(root):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    problems = check(Path(argv[0]) if argv else Path(__file__).resolve().parents[1])
+    problems = check(Path(argv[0]) if argv else Path(__file__).resolve().parents[2])
     for problem in problems:
         print(f"check_docs: {problem}")
     return 1 if problems else 0
