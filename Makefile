@@ -28,6 +28,7 @@ PLATFORM      ?= linux/$(HOST_ARCH)
 BUNDLE_PLATFORM ?= $(PLATFORM)
 BUNDLE        ?=
 BROWSER       ?=
+REPORT        ?=
 PROCESSES     ?=
 THREADS       ?=
 LAB_NAME      ?= $(NAME)
@@ -137,7 +138,7 @@ help: ## List the targets and the knobs
 	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
-	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first page view, alone, then the other's (burst: none)"
+	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first request, alone: a page view (burst: none)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
 	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (Python 3 stacks)"
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
@@ -145,7 +146,7 @@ help: ## List the targets and the knobs
 	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (workshop/fixes/) instead of your workshop/workspace/"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
-	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
+	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1);  REPORT=<a run's .json>  make png draws that run"
 	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
 	@echo "  BUNDLE_PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(BUNDLE_PLATFORM)]  the images make bundle packs (linux/arm64: with host wheels for Apple Silicon Macs)"
 	@echo "  BROWSER=<path>  the browser make test opens the run page in (default: Chromium or Google Chrome on PATH)"
@@ -184,6 +185,10 @@ matrix: venv ## reproduce, fixed and daemon on every stack: one table of version
 .PHONY: report
 report: venv ## Serve reports/ on 127.0.0.1:REPORT_PORT and open the latest run's page
 	@$(PYTHON) -m loadtest.serve --port $(REPORT_PORT)
+
+.PHONY: png
+png: venv ## The last run's timeline picture as a PNG beside its page, for slides (REPORT=<its .json> for another run)
+	@$(PYTHON) -m loadtest.report_html --png $(REPORT)
 
 .PHONY: up
 up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh children

@@ -119,7 +119,7 @@ def run(args):
     nemesis.join()
     recorded = observe(args, run, records, greetings, results, nemesis.record(), mgmt)
     document = report.document(run, recorded, checker.check(run, recorded))
-    document["report_path"] = report.write_and_print(document, args.report_dir, args.label)
+    report.write_and_print(document, args.report_dir, args.label)
     return document
 
 

@@ -64,7 +64,7 @@ def run_text(document, command):
         "  (make's own line and the progress lines left out)",
         report.format_header(run),
         report.format_text(document),
-        f"Report: {stem}.html, {stem}.json, {stem}.png",
+        f"Report: {stem}.html, {stem}.json",
         document["verdict"]["line"],
     ]
     return "\n".join(lines)

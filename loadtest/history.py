@@ -13,8 +13,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 
-import requests
-
+from loadtest import http
 from loadtest.lab import UsageError
 
 BROKER_RECORDS = "broker.jsonl"  # the firehose's file in the receipts directory
@@ -51,12 +50,13 @@ class ManagementAPI:
 
     def _get(self, path):
         try:
-            response = requests.get(f"{self.url}/api/{path}", auth=self.auth, timeout=5)
-        except requests.RequestException as exc:
-            raise UsageError(f"cannot reach the RabbitMQ management API at {self.url} ({type(exc).__name__})") from None
-        if response.status_code == 401:
+            response = http.request("GET", f"{self.url}/api/{path}", auth=self.auth, timeout=5)
+        except http.Failed as failed:
+            raise UsageError(f"cannot reach the RabbitMQ management API at {self.url} ({failed})") from None
+        if response.status == 401:
             raise UsageError(f"the management API refused user {self.auth[0]!r}; check RABBITMQ_ADMIN_* in .env")
-        response.raise_for_status()
+        if not response.ok:
+            raise UsageError(f"the management API answered {path} with {response.status}")
         return response.json()
 
     def versions(self):

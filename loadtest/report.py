@@ -45,9 +45,9 @@ def write_and_print(doc, report_dir, label=""):
     latest = report_dir / f".{LATEST_REPORT}.{os.getpid()}"
     latest.write_text(json_path.read_text())
     latest.replace(report_dir / LATEST_REPORT)
-    html_path, png_path = write_run_page(doc, json_path)
+    html_path = write_run_page(doc, json_path)
     write_index(report_dir)
-    paths = [html_path, json_path, png_path]
+    paths = [html_path, json_path]
     print(format_text(doc))
     print("Report: " + ", ".join(str(path) for path in paths))
     print(doc["verdict"]["line"])
@@ -55,10 +55,12 @@ def write_and_print(doc, report_dir, label=""):
 
 
 def write_json(doc, report_dir, label=""):
+    """Writes the document as <stamp>-<stack>-<code>-...-<run id>.json, its own path in it."""
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     parts = (stamp, doc["stack"], doc["code"], doc["process_model"], doc["scenario"], label, doc["run_id"])
     skip = ("embedded", "default", "")
     path = report_dir / ("-".join(part for part in parts if part not in skip) + ".json")
+    doc["report_path"] = str(path)
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     return path
 
@@ -67,7 +69,7 @@ def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
     variant = "" if run.get("mod_wsgi", "stack") == "stack" else f" with mod_wsgi {run['mod_wsgi']} ({run['gil']} GIL)"
     first = (
-        "first, one at a time, GET /hello/ on " + " then ".join(run["first_hosts"])
+        "first, alone, GET /hello/ on " + " then ".join(run["first_hosts"])
         if run.get("first_hosts")
         else ("no first request alone (burst)")
     )
@@ -180,7 +182,8 @@ def format_timeline(children):
     lines = []
     for child in children:
         origin = story.child_origin(child)
-        lines.append(f"  Apache child pid {child['pid']}:")
+        environ = {"shared": " (its interpreters' os.environ wrap one shared dict)", "own": ""}
+        lines.append(f"  Apache child pid {child['pid']}{environ.get(child.get('environ_dict'), '')}:")
         for entry in child["interpreters"]:
             published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
             errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(entry["errors"].items()))

@@ -35,6 +35,7 @@ def timeline(results, logged=(), greetings=()):
                 "first_ran_at": record.get("first_ran_at"),
                 "entry_loaded_at": record.get("entry_loaded_at"),
                 "gil": record.get("gil"),
+                "environ_dict_id": record.get("environ_dict_id"),
                 "first_request_at": None,
                 "inherited": {name: value for name, value in (record.get("inherited") or {}).items() if value},
                 "writes": [],
@@ -89,7 +90,27 @@ def timeline(results, logged=(), greetings=()):
         entry["wrong_settings"] = entry["variables"]["DJANGO_SETTINGS_MODULE"]["used_foreign"]
         entry["poisoned"] = entry["foreign_config"] or entry["wrong_settings"]
         children.setdefault(entry["pid"], []).append(entry)
-    return [{"pid": pid, "interpreters": sorted(rows, key=creation_order)} for pid, rows in sorted(children.items())]
+    return [
+        {"pid": pid, "interpreters": sorted(rows, key=creation_order), "environ_dict": environ_dict(rows)}
+        for pid, rows in sorted(children.items())
+    ]
+
+
+def environ_dict(interpreters):
+    """What the child's interpreters said of the dict their os.environ wraps (the posix
+    module's): 'shared' when two of them hold the very same object (Python 2.7 and 3.x up to
+    3.8), 'own' when each holds its own (copied at its creation), None when fewer than two
+    interpreters said."""
+    ids = [entry["environ_dict_id"] for entry in interpreters if entry.get("environ_dict_id") is not None]
+    if len(ids) < 2:
+        return None
+    return "shared" if len(set(ids)) < len(ids) else "own"
+
+
+def measured_environ(children):
+    """'shared' or 'own' when the run's children say so (environ_dict), else None."""
+    said = {child.get("environ_dict") for child in children} - {None}
+    return said.pop() if len(said) == 1 else None
 
 
 def creation_order(entry):
@@ -211,6 +232,14 @@ DEFAULT_CELERY_APP = "default"
 NAMED_CONFIG_LOADER = "celery.loaders.app"
 
 
+# What the run measured of os.environ's dict, in the Why sentences (environ_dict).
+SHARED_DICT = (
+    "in each Apache child every interpreter's os.environ wraps one and the same dict, as this run measured (Python "
+    "2.7, and 3.x up to 3.8, share it)"
+)
+OWN_DICT = "each interpreter's os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it)"
+
+
 def interpreters_count(entries):
     return f"{len(entries)} interpreter{'s' * (len(entries) != 1)}"
 
@@ -222,6 +251,7 @@ def explanation(children):
     interpreters = [entry for child in children for entry in child["interpreters"]]
     if not interpreters:
         return []
+    environ = measured_environ(children)
     sentences = []
     for name, reader in READERS.items():
         stories = [(entry, entry["variables"][name]) for entry in interpreters]
@@ -240,14 +270,19 @@ def explanation(children):
         if changed:
             sentences.append(
                 f"In {interpreters_count(changed)} {reader} used another app's {name} that the interpreter neither "
-                "inherited nor wrote: another interpreter wrote it after this one started (one os.environ "
-                "shared by every interpreter)."
+                "inherited nor wrote: another interpreter wrote it after this one started"
+                + (f" ({SHARED_DICT})." if environ == "shared" else ".")
             )
         if overwrote:
             sentences.append(
                 f"{interpreters_count(overwrote)} inherited another app's {name} and overwrote it before {reader} read "
                 f"it: the entries still write {name} into the process environment (os.environ[...] = ... calls "
-                "putenv()), which every interpreter mod_wsgi creates later in that child copies."
+                "putenv()), "
+                + {
+                    "shared": f"and {SHARED_DICT}: each write reaches the other interpreters at once, the last "
+                    "writer wins.",
+                    "own": f"which every interpreter mod_wsgi creates later in that child copies: {OWN_DICT}.",
+                }.get(environ, "which every interpreter mod_wsgi creates later in that child inherits.")
             )
         if unread:
             sentences.append(

@@ -10,9 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-import requests
-
-from loadtest import history
+from loadtest import history, http
 from loadtest.lab import HOST_APPS, LATEST_REPORT, UsageError, url_of
 
 
@@ -20,7 +18,7 @@ def collect(url, attempts):
     seen = {}
     for host in HOST_APPS:
         for _ in range(attempts):
-            answer = requests.get(f"{url}/xray/", headers={"Host": host, "Connection": "close"}, timeout=10).json()
+            answer = http.request("GET", f"{url}/xray/", host=host, timeout=10).json()
             seen[(answer["pid"], answer["application_group"])] = answer
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
 
@@ -35,8 +33,8 @@ def running(url, asked):
     checking that Apache was started with the code, scenario and process model the run was
     `asked` for (a UsageError otherwise). Unanswered when /xray/ gives no such answer."""
     try:
-        answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
-    except (requests.RequestException, ValueError) as exc:
+        answer = http.request("GET", f"{url}/xray/", host="app1.example.com", timeout=10).json()
+    except (http.Failed, ValueError) as exc:
         raise Unanswered(f"GET /xray/ failed ({type(exc).__name__}), so nothing says which code Apache ran") from None
     if not isinstance(answer, dict) or not isinstance(answer.get("started_with"), dict):
         raise Unanswered("GET /xray/ did not say which code Apache was started with")
@@ -107,7 +105,7 @@ def main(argv=None):
         return print_interpreters(args.compose, args.reports)
     try:
         rows = collect(args.url.rstrip("/"), args.attempts)
-    except requests.RequestException as exc:
+    except (http.Failed, ValueError) as exc:
         print(
             f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)", file=sys.stderr
         )

@@ -447,7 +447,8 @@ def test_explanation_of_the_fixed_run_says_what_still_passes_through_the_environ
     assert sentences == [
         "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it before Django read it: the "
         "entries still write DJANGO_SETTINGS_MODULE into the process environment (os.environ[...] = ... calls "
-        "putenv()), which every interpreter mod_wsgi creates later in that child copies.",
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
+        "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it).",
         "Every Celery app in all 2 interpreters took its configuration from a named module (config_from_object()): "
         "CELERY_CONFIG_MODULE was never read.",
     ]
@@ -465,8 +466,29 @@ def test_explanation_of_an_assignment_that_overwrote_what_it_inherited():
     assert sentences == [
         "1 interpreter inherited another app's CELERY_CONFIG_MODULE and overwrote it before Celery read it: the "
         "entries still write CELERY_CONFIG_MODULE into the process environment (os.environ[...] = ... calls "
-        "putenv()), which every interpreter mod_wsgi creates later in that child copies."
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
+        "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it)."
     ]
+
+
+def test_explanation_words_the_environment_as_the_run_measured_it():
+    """Where the interpreters of a child share one dict (Python 2.7, 3.x up to 3.8), an assignment
+    reaches the others at once; where the run could not tell (one interpreter per child), the
+    sentence says only what holds on every Python."""
+
+    def overwrote(shared_id=None):
+        inherited = {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
+        writes = (("CELERY_CONFIG_MODULE", "app1.celeryconfig", 0.01),)
+        return answers.answer(1, "app1", 10.5, inherited, writes, environ_dict_id=shared_id)
+
+    shared = why(answers.answer(1, "app2", 10.0, environ_dict_id=77), overwrote(77))
+    assert shared[0].endswith(
+        "putenv()), and in each Apache child every interpreter's os.environ wraps one and the same dict, as this "
+        "run measured (Python 2.7, and 3.x up to 3.8, share it): each write reaches the other interpreters at once, "
+        "the last writer wins."
+    ), shared
+    alone = story.explanation(story.timeline([answers.result("b", "app1", overwrote())]))
+    assert alone[0].endswith("which every interpreter mod_wsgi creates later in that child inherits."), alone
 
 
 def test_explanation_of_django_settings_kept_from_another_app():
