@@ -34,18 +34,18 @@ if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
 
 
 def load_file(name, path):
-    """A module from a file outside sys.path (Python 3's importlib; Python 2.7's imp)."""
+    """A module from a file outside sys.path (Python 3's importlib; Python 2.7's imp). What the
+    file itself raises goes up as it is: Apache's log shows it, and the run names it."""
     try:
         import importlib.util
-
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
     except ImportError:  # Python 2.7, the bullseye stack
         import imp
 
         return imp.load_source(name, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if ENTRY == "workspace":

@@ -146,6 +146,15 @@ def observe(args, run, records, greetings, results, fault, mgmt):
         except UsageError as exc:
             apache_log, unread["apache"] = "", str(exc)
         versions.update(broker_versions.result())
+    tracebacks = history.python_tracebacks(apache_log)
+    if tracebacks and problems:  # /xray/ could not answer: say what Python raised instead
+        first = tracebacks[0]
+        mine = (first["where"] or "").startswith("workshop/")
+        problems = [
+            f"Apache's Python raised {first['exception']}"
+            + (f" at {first['where']}" if first["where"] else "")
+            + (" (your code: the traceback is above)" if mine else " (the traceback is above)")
+        ]
     # Only this run's Apache children: the log since just before the load also holds the last
     # lines of the children the fresh start replaced.
     pids = {(result.get("response") or {}).get("pid") for result in results}
@@ -171,6 +180,7 @@ def observe(args, run, records, greetings, results, fault, mgmt):
         apache_processes=processes,
         apache_cost=xray.process_cost(processes) if processes else None,
         witnesses_complete_after=complete,
+        tracebacks=tracebacks,
         problems=problems,
         unread_logs=unread,
     )

@@ -69,14 +69,14 @@ def _post(url, run_id, request_id, host, timeout):
     try:
         body = answer.json()
     except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    result = {"status": answer.status, "response": body}
+        body = None
+    result = {"status": answer.status, "response": body if isinstance(body, dict) else {}}
     if answer.ok:
         result["ok"] = True
     else:
-        text = body.get("error") or answer.text[:300]
+        # The lab's views answer every error with one line of JSON; anything else is Apache's
+        # own error page: no Python view answered (Apache's log says why).
+        text = result["response"].get("error") or f"HTTP {answer.status} from Apache itself, not from a view"
         result.update(error_kind=classify_error(answer.status, text), error=text)
     return result
 

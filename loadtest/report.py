@@ -99,6 +99,10 @@ def format_text(doc):
         lines.append(format_failures(doc["failure_causes"]))
     for user, times in sorted((doc.get("refused_logins") or {}).items()):
         lines.append(f"RabbitMQ's own log: it refused the login of user {user!r} {times} times.")
+    tracebacks = doc.get("tracebacks") or []
+    if tracebacks:
+        lines.append(f"Python raised in Apache ({len(tracebacks)} tracebacks in its log; the first):")
+        lines += [f"  {line}" for line in tracebacks[0]["lines"]]
     lines.append(format_detector(doc.get("detector")))
     publishers = ", ".join(f"{where} x{n}" for where, n in sorted(broker["publishers"].items())) or "nothing"
     lines.append(
