@@ -46,6 +46,12 @@ def copy(tmp_path):
         ("Run `make reproduce STACK=sid`.", "STACK=sid: not one of"),
         ("```sh\nmake fixed SCENARIO=typo\n```", "SCENARIO=typo: not one of"),
         ("`test_it_was_renamed_long_ago` proves it.", "test_it_was_renamed_long_ago: no such test"),
+        # Figures in prose that nothing measured holds (issue: "a number in prose that no
+        # measured file holds is a finding").
+        ("A hot run takes 3.14159 s here.", "3.14159 s: no measured file"),
+        ("It reproduced 29 of 31 times.", "29 31: no measured file"),
+        ("A bundle of all stacks is 7.7 GB.", "7.7 GB: no measured file"),
+        ("Plan for three hours.", "three h: no measured file"),
     ],
 )
 def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says):
@@ -55,3 +61,16 @@ def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says)
     problems = check_docs.check(copy)
     assert len(problems) == 1 and says in problems[0], problems
     assert check_docs.main([str(copy)]) == 1
+
+
+def test_a_figure_that_states_a_setting_says_so_and_passes(copy):
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nProbes every 7.5 s. <!-- check_docs: a setting, not a measurement -->\n")
+    assert check_docs.check(copy) == []
+
+
+def test_a_figure_a_measured_file_holds_passes(copy):
+    (copy / "docs" / "measured" / "planted.txt").write_text("make reproduce  3.14159 s  exit 0\n")
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nA hot run takes 3.14159 s here.\n")
+    assert check_docs.check(copy) == []
