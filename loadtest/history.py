@@ -186,7 +186,7 @@ def python_tracebacks(text):
             frame = FRAME.match(said)
             for inside, outside in REPOSITORY_PATHS.items():
                 if frame and frame["file"].startswith(inside):
-                    block["where"] = f"{outside}{frame['file'][len(inside):]}, line {frame['line']}"
+                    block["where"] = f"{outside}{frame['file'][len(inside) :]}, line {frame['line']}"
         elif block is not None and said:
             block["lines"].append(said)
             block["exception"] = said

@@ -75,6 +75,8 @@ def unheld_figures(text, held):
             continue
         for figure in sorted(figures(re.sub(r"<?https?://\S+", "", line)) - held):
             yield number, figure, line
+
+
 GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workshop/workspace/app")
 PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
 
