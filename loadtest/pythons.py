@@ -80,8 +80,9 @@ def table():
     for one in outputs:
         first = one["witnesses"][0]
         b_reads = first["steps"][B_AFTER_A_WROTE_AGAIN]["value"] if len(first["steps"]) > B_AFTER_A_WROTE_AGAIN else "?"
-        getenv = "every write, everywhere" if all(w["getenv_follows"] for w in one["witnesses"]) else "see the file"
-        witnesses = " and ".join(witness_name(w["title"]) for w in one["witnesses"] if w["steps"])
+        ran = [witness for witness in one["witnesses"] if witness["steps"]]
+        getenv = "every write, everywhere" if all(witness["getenv_follows"] for witness in ran) else "see the file"
+        witnesses = " and ".join(witness_name(witness["title"]) for witness in ran)
         rows.append(
             f"| {one['version']} | {where(one)} | {first['dicts']} | `{b_reads}` | {getenv} | {witnesses} "
             f"| **{one['verdict']}** ([{one['file']}](measured/{one['file']})) |"
@@ -90,6 +91,13 @@ def table():
     for verdict in VERDICTS:
         versions = sorted({one["version"] for one in outputs if one["verdict"] == verdict}, key=version_key)
         lines.append(f"- **{verdict}**: {', '.join(versions) or 'none measured'}")
+    for one in outputs:  # Python 3.14+: what os.reload_environ() gave A at the end
+        reloaded = [step for step in one["witnesses"][0]["steps"] if step["step"].startswith("os.reload_environ()")]
+        if reloaded:
+            lines.append(
+                f"- **os.reload_environ()** ({one['version']}, {where(one).split(' ')[0]}): after it, A reads "
+                f"`{reloaded[-1]['value']}`, B's later write: it re-reads the C environment, whoever wrote it"
+            )
     return "\n".join(rows) + "\n\n" + "\n".join(lines) + "\n"
 
 
@@ -101,7 +109,7 @@ def witness_name(title):
     """'the embedding probe (...)' -> 'embedding probe'; the standard library's API -> its name."""
     if title.startswith("the embedding probe"):
         return "embedding probe"
-    return title.split(", ", 1)[-1].split("(")[0]
+    return title.split(", ", 1)[-1].split("(")[0].removesuffix(".create")
 
 
 def falls(version, verdict):

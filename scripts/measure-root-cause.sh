@@ -18,14 +18,16 @@ esac
 mkdir -p docs/measured
 day=$(date -u +%F) commit=$(git rev-parse --short HEAD)
 
-# measure NAME SHOWN MAKE_ARGS...: run `make root-cause MAKE_ARGS`, store its output (without
-# the lines saying where it falls in the stored table) as docs/measured/root-cause-NAME.txt,
-# under a header naming the command as SHOWN (no path of this machine in it).
+# measure NAME SHOWN MAKE_ARGS...: run `make root-cause MAKE_ARGS`, store the probe's output
+# (from its first line, without the lines saying where it falls in the stored table) as
+# docs/measured/root-cause-NAME.txt, under a header naming the command as SHOWN (no path of
+# this machine in it).
 measure() {
   local name=$1 shown=$2 output
   shift 2
   if output=$(make --no-print-directory root-cause "$@" 2>&1); then
-    { echo "# make root-cause $shown, $day, commit $commit"; echo "$output" | sed "/^The lab's version table/,\$d"; } \
+    { echo "# make root-cause $shown, $day, commit $commit"
+      echo "$output" | sed -n "/^Python [0-9]/,\$p" | sed "/^The lab's version table/,\$d"; } \
       > "docs/measured/root-cause-$name.txt"
     echo "measure-root-cause: $shown: $(echo "$output" | grep -E '^(SHARED LIVE|COPIED AT CREATION):' | cut -d: -f1)"
   else
@@ -70,6 +72,7 @@ if [ "$stacks" = yes ]; then
   read -ra stack_names <<<"$(sed -n 's/^STACKS *:= *//p' choices.mk)"
   for stack in "${stack_names[@]}"; do
     echo "measure-root-cause: STACK=$stack (builds its images when missing: minutes)"
+    make --no-print-directory images STACK="$stack" >/dev/null
     measure "$stack" "STACK=$stack" STACK="$stack"
   done
 fi
