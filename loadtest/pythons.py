@@ -61,12 +61,12 @@ def version_key(version):
 
 
 def where(one):
-    """Where it was measured: a stack's image, or the host's Python named with PYTHON=."""
+    """(the knob, how) it was measured with: a stack's image, or the host's Python named with PYTHON=."""
     command = one["command"] or ""
     stack = re.search(r"STACK=(\w+)", command)
     if stack:
-        return f"`STACK={stack[1]}` (its image, Debian's Python)"
-    return "`PYTHON=` on the host (a pyenv build)" if "pyenv" in command else "`PYTHON=` on the host"
+        return f"STACK={stack[1]}", "its image, Debian's Python"
+    return "PYTHON=", "on the host, a pyenv build" if "pyenv" in command else "on the host"
 
 
 def table():
@@ -84,7 +84,8 @@ def table():
         getenv = "every write, everywhere" if all(witness["getenv_follows"] for witness in ran) else "see the file"
         witnesses = " and ".join(witness_name(witness["title"]) for witness in ran)
         rows.append(
-            f"| {one['version']} | {where(one)} | {first['dicts']} | `{b_reads}` | {getenv} | {witnesses} "
+            f"| {one['version']} | `{where(one)[0]}` ({where(one)[1]}) | {first['dicts']} | `{b_reads}` | {getenv} "
+            f"| {witnesses} "
             f"| **{one['verdict']}** ([{one['file']}](measured/{one['file']})) |"
         )
     lines = []
@@ -95,7 +96,7 @@ def table():
         reloaded = [step for step in one["witnesses"][0]["steps"] if step["step"].startswith("os.reload_environ()")]
         if reloaded:
             lines.append(
-                f"- **os.reload_environ()** ({one['version']}, {where(one).split(' ')[0]}): after it, A reads "
+                f"- **os.reload_environ()** ({one['version']}, `{where(one)[0]}`): after it, A reads "
                 f"`{reloaded[-1]['value']}`, B's later write: it re-reads the C environment, whoever wrote it"
             )
     return "\n".join(rows) + "\n\n" + "\n".join(lines) + "\n"
@@ -122,7 +123,7 @@ def falls(version, verdict):
     if not same:
         known = sorted({dotted(version_key(one["version"])[:2]) for one in measured()}, key=version_key)
         return [f"{table} has no Python {dotted(minor)} row; it has {', '.join(known)}."]
-    rows = ", ".join(f"{one['version']} {where(one).split(' ')[0]}: {one['verdict']}" for one in same)
+    rows = ", ".join(f"{one['version']} ({where(one)[0]}): {one['verdict']}" for one in same)
     agrees = all(one["verdict"] == verdict for one in same)
     return [f"{table}, Python {dotted(minor)}: {rows}; " + ("this run agrees." if agrees else "this run DIFFERS.")]
 
