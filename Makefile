@@ -28,37 +28,45 @@ PLATFORM      ?= linux/$(HOST_ARCH)
 BUNDLE_PLATFORM ?= $(PLATFORM)
 BUNDLE        ?=
 BROWSER       ?=
+REPORT        ?=
 PROCESSES     ?=
 THREADS       ?=
 LAB_NAME      ?= $(NAME)
 export LAB_NAME
 
-# Every knob is checked before anything starts: a bad value is one line and exit 2.
-one_of = $(if $(and $(filter 1,$(words $($(1)))),$(filter $($(1)),$($(2)))),,$(error $(1) must be one of: $($(2)); not '$($(1))'))
-$(call one_of,STACK,STACKS)
-$(call one_of,CODE,CODES)
-$(call one_of,PROCESS_MODEL,PROCESS_MODELS)
-$(call one_of,SCENARIO,SCENARIOS)
-$(call one_of,FAULT,FAULTS)
-$(call one_of,FIRST,FIRSTS)
-$(call one_of,TRANSPORT,TRANSPORTS)
-$(call one_of,MOD_WSGI,MOD_WSGIS)
-$(call one_of,GIL,GILS)
-$(call one_of,PLATFORM,PLATFORMS)
-$(call one_of,BUNDLE_PLATFORM,PLATFORMS)
-$(if $(and $(filter 6,$(MOD_WSGI)),$(filter 2.%,$(PYTHON_VERSION_$(STACK)))),$(error MOD_WSGI=6 needs Python 3: STACK=$(STACK) runs Python $(PYTHON_VERSION_$(STACK))))
-$(if $(filter own,$(GIL)),$(if $(filter 6,$(MOD_WSGI)),,$(error GIL=own needs MOD_WSGI=6: WSGIPerInterpreterGIL is new in mod_wsgi 6)))
-$(if $(filter own,$(GIL)),$(if $(filter pyamqp,$(TRANSPORT)),,$(error GIL=own needs TRANSPORT=pyamqp: librabbitmq refuses to load in an interpreter with its own GIL)))
-FIXES := $(notdir $(patsubst %/,%,$(dir $(wildcard docs/fixes/*/app1_wsgi.py))))
-$(if $(FIX),$(if $(filter 1,$(words $(FIX))),$(if $(filter $(FIX),$(FIXES)),,$(error FIX must be one of: $(FIXES); not '$(FIX)')),$(error FIX must be one of: $(FIXES); not '$(FIX)')))
-$(if $(shell [[ '$(FAULT_AT)' =~ ^0?\.[0-9]*[1-9][0-9]*$$ ]] && echo ok),,$(error FAULT_AT must be a fraction between 0 and 1, not '$(FAULT_AT)'))
-whole = $(if $(shell [[ '$($(1))' =~ ^[1-9][0-9]*$$ ]] && echo ok),,$(error $(1) must be a whole number above 0, not '$($(1))'))
-$(foreach knob,REQUESTS CONCURRENCY,$(call whole,$(knob)))
-$(foreach knob,PROCESSES THREADS,$(if $($(knob)),$(call whole,$(knob))))
-$(if $(SEED),$(if $(shell [[ '$(SEED)' =~ ^[0-9]+$$ ]] && echo ok),,$(error SEED must be a whole number, not '$(SEED)')))
-$(call whole,REPORT_PORT)
+# ---- Every knob is checked before anything starts: a bad value is one line and exit 2 ----
+# one_of KNOB,CHOICES: one word of CHOICES.    matches KNOB,REGEX,WHAT: the whole value matches.
+# needs ASKED,GIVEN,MESSAGE: when ASKED is not empty, GIVEN must not be empty either.
+one_of  = $(if $(and $(filter 1,$(words $($(1)))),$(filter $($(1)),$(2))),,$(error $(1) must be one of: $(2); not '$($(1))'))
+matches = $(if $(shell [[ '$($(1))' =~ $(2) ]] && echo ok),,$(error $(1) must be $(3), not '$($(1))'))
+needs   = $(if $(1),$(if $(2),,$(error $(3))))
+FIXES := $(notdir $(patsubst %/,%,$(dir $(wildcard workshop/fixes/*/app1_wsgi.py))))
+
+$(call one_of,STACK,$(STACKS))
+$(call one_of,CODE,$(CODES))
+$(call one_of,PROCESS_MODEL,$(PROCESS_MODELS))
+$(call one_of,SCENARIO,$(SCENARIOS))
+$(call one_of,FAULT,$(FAULTS))
+$(call one_of,FIRST,$(FIRSTS))
+$(call one_of,TRANSPORT,$(TRANSPORTS))
+$(call one_of,MOD_WSGI,$(MOD_WSGIS))
+$(call one_of,GIL,$(GILS))
+$(call one_of,PLATFORM,$(PLATFORMS))
+$(call one_of,BUNDLE_PLATFORM,$(PLATFORMS))
+$(if $(FIX),$(call one_of,FIX,$(FIXES)))
 $(foreach stack,$(BUNDLE_STACKS),$(if $(filter $(stack),$(STACKS)),,$(error BUNDLE_STACKS must be words of: $(STACKS); not '$(stack)')))
-$(if $(shell [[ '$(RAMP_UP)' =~ ^[0-9]+(\.[0-9]+)?$$ ]] && echo ok),,$(error RAMP_UP must be a number of seconds, not '$(RAMP_UP)'))
+$(call matches,REQUESTS,^[1-9][0-9]*$$,a whole number above 0)
+$(call matches,CONCURRENCY,^[1-9][0-9]*$$,a whole number above 0)
+$(call matches,REPORT_PORT,^[1-9][0-9]*$$,a whole number above 0)
+$(if $(PROCESSES),$(call matches,PROCESSES,^[1-9][0-9]*$$,a whole number above 0))
+$(if $(THREADS),$(call matches,THREADS,^[1-9][0-9]*$$,a whole number above 0))
+$(if $(SEED),$(call matches,SEED,^[0-9]+$$,a whole number))
+$(call matches,FAULT_AT,^0?\.[0-9]*[1-9][0-9]*$$,a fraction between 0 and 1)
+$(call matches,RAMP_UP,^[0-9]+(\.[0-9]+)?$$,a number of seconds)
+# Combinations that cannot run.
+$(call needs,$(filter 6,$(MOD_WSGI)),$(filter 3.%,$(PYTHON_VERSION_$(STACK))),MOD_WSGI=6 needs Python 3: STACK=$(STACK) runs Python $(PYTHON_VERSION_$(STACK)))
+$(call needs,$(filter own,$(GIL)),$(filter 6,$(MOD_WSGI)),GIL=own needs MOD_WSGI=6: WSGIPerInterpreterGIL is new in mod_wsgi 6)
+$(call needs,$(filter own,$(GIL)),$(filter pyamqp,$(TRANSPORT)),GIL=own needs TRANSPORT=pyamqp: librabbitmq refuses to load in an interpreter with its own GIL)
 
 # .env holds the passwords, the ports and the defaults Compose reads (`make env` writes it).
 # Make does not read it: Compose and the load test do, each letting the environment (and so a
@@ -93,7 +101,7 @@ APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
 RABBITMQ_IMAGE = $(LAB_NAME)/rabbitmq:$(1)-$(2)
 IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
 WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
-IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk $(WHEELHOUSE)/.complete
+IMAGE_INPUTS := $(BUILD_INPUTS) $(WHEELHOUSE)/.complete
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
 	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) LAB_ARCH=$(ARCH) LAB_BASE_REPO=$(BASE_REPO) \
@@ -135,16 +143,16 @@ help: ## List the targets and the knobs
 	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
-	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first page view, alone, then the other's (burst: none)"
+	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first request, alone: a page view (burst: none)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
 	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (Python 3 stacks)"
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
 	@echo "  PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(PLATFORM)]  the images' architecture (default: the engine's; another one runs emulated)"
-	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (docs/fixes/) instead of your workspace/"
+	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (workshop/fixes/) instead of your workshop/workspace/"
 	@echo "  PYTHON=<path>  the Python make root-cause probes on this machine (default: STACK's, in its image)"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
-	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1)"
+	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1);  REPORT=<a run's .json>  make png draws that run"
 	@echo "  BUNDLE_STACKS=$(BUNDLE_STACKS)  the stacks make bundle packs;  BUNDLE=<path>  what make load-bundle loads"
 	@echo "  BUNDLE_PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(BUNDLE_PLATFORM)]  the images make bundle packs (linux/arm64: with host wheels for Apple Silicon Macs)"
 	@echo "  BROWSER=<path>  the browser make test opens the run page in (default: Chromium or Google Chrome on PATH)"
@@ -165,10 +173,10 @@ daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
 
 .PHONY: try-fix
 try-fix: CODE := workspace
-try-fix: workspace/app1_wsgi.py workspace/app2_wsgi.py run ## Your fix: Apache runs workspace/appN_wsgi.py (copied from the buggy entry once), or FIX=<name>'s docs/fixes/; the verdict is the answer (exit 0)
+try-fix: workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py run ## Your fix: Apache runs workshop/workspace/appN_wsgi.py (copied from the buggy entry once), or FIX=<name>'s workshop/fixes/; the verdict is the answer (exit 0)
 
 # The attendee's copy of each app's buggy entry: written once, never overwritten.
-workspace/app%_wsgi.py:
+workshop/workspace/app%_wsgi.py:
 	@cp apps/app$*/app$*/wsgi_buggy.py $@ && echo "try-fix: copied the buggy entry to $@: edit it, then make try-fix again"
 
 .PHONY: run
@@ -184,6 +192,10 @@ matrix: venv ## reproduce, fixed and daemon on every stack: one table of version
 report: venv ## Serve reports/ on 127.0.0.1:REPORT_PORT and open the latest run's page
 	@$(PYTHON) -m loadtest.serve --port $(REPORT_PORT)
 
+.PHONY: png
+png: venv ## The last run's timeline picture as a PNG beside its page, for slides (REPORT=<its .json> for another run)
+	@$(PYTHON) -m loadtest.report_html --png $(REPORT)
+
 .PHONY: up
 up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh children
 	$(start-lab)
@@ -196,7 +208,7 @@ down: ## Stop and remove the lab's containers and network
 .PHONY: check-config
 check-config: ## The detector's configuration check (apps/envleak.py check) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
 	@python3 apps/envleak.py check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
-		$(if $(filter workspace,$(CODE)),$(if $(FIX),docs/fixes/$(FIX)/app1_wsgi.py docs/fixes/$(FIX)/app2_wsgi.py,workspace/app1_wsgi.py workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
+		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause
@@ -248,7 +260,7 @@ test-unit: dev ## Unit tests only (no Docker)
 lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose config` and the docs' citations
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PYTHON) scripts/check_docs.py
+	$(PYTHON) -m loadtest.tools.check_docs
 	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
 	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
@@ -320,19 +332,19 @@ $(VENV)/.dev-installed: requirements/dev.txt $(VENV)/.installed
 .PHONY: wheelhouse
 wheelhouse: $(WHEELHOUSE)/.complete
 # The wheels of STACK's requirements for its Python on ARCH's Linux (their markers evaluated for
-# that machine, not this host: scripts/fetch-sdists.py --wheels), then the sdists its image
+# that machine, not this host: loadtest.tools.fetch_sdists --wheels), then the sdists its image
 # builds (requirements/sdists.txt): every Python 3 stack gets mod_wsgi 6's (MOD_WSGI=6), and on
 # arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own.
 PYTHON2 := $(filter 2.%,$(PYTHON_VERSION_$(STACK)))
 SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6 $(if $(filter arm64,$(ARCH)),arm64-python3))
 $(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
-	$(PYTHON) scripts/fetch-sdists.py --wheels requirements/apps$(if $(PYTHON2),-py27).txt $(MACHINE_$(ARCH)) \
+	$(PYTHON) -m loadtest.tools.fetch_sdists --wheels requirements/apps$(if $(PYTHON2),-py27).txt $(MACHINE_$(ARCH)) \
 		$(SDIST_TAGS) > $(@D)/wheels.txt
 	$(VENV)/bin/pip download -q --disable-pip-version-check --only-binary=:all: --no-deps \
 		--platform manylinux2014_$(MACHINE_$(ARCH)) --python-version $(PYTHON_VERSION_$(STACK)) --implementation cp \
 		$(if $(PYTHON2),--abi cp27mu) -r $(@D)/wheels.txt -d $(@D)
-	$(PYTHON) scripts/fetch-sdists.py $(@D) $(SDIST_TAGS)
+	$(PYTHON) -m loadtest.tools.fetch_sdists $(@D) $(SDIST_TAGS)
 	@touch $@
 
 .PHONY: env

@@ -23,6 +23,10 @@ MOD_WSGI6_STACK := forky
 # its own, with its own ports, so neither touches the other's lab or images.
 NAME := mod-wsgi-leak-lab
 
+# What the images are built from: a change in any of them rebuilds the stack's images (make
+# images), and a bundle's copy of them must be this lab's (make load-bundle).
+BUILD_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk
+
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).
 REQUESTS         := 300

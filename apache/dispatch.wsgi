@@ -36,23 +36,23 @@ if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "group-variable" and PROJE
 
 
 def load_file(name, path):
-    """A module from a file outside sys.path (Python 3's importlib; Python 2.7's imp)."""
+    """A module from a file outside sys.path (Python 3's importlib; Python 2.7's imp). What the
+    file itself raises goes up as it is: Apache's log shows it, and the run names it."""
     try:
         import importlib.util
-
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
     except ImportError:  # Python 2.7, the bullseye stack
         import imp
 
         return imp.load_source(name, path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 if ENTRY == "workspace":
-    # `make try-fix`: the attendee's own copy of the entry, workspace/appN_wsgi.py, or with
-    # FIX=<name> one of the sample fixes, docs/fixes/<name>/appN_wsgi.py (both mounted read-only).
+    # `make try-fix`: the attendee's own copy of the entry, workshop/workspace/appN_wsgi.py, or with
+    # FIX=<name> one of the sample fixes, workshop/fixes/<name>/appN_wsgi.py (both mounted read-only).
     folder = "/srv/fixes/" + os.environ["LAB_FIX"] if os.environ.get("LAB_FIX") else "/srv/workspace"
     entry = load_file(PROJECT + "_wsgi", "{}/{}_wsgi.py".format(folder, PROJECT))
 else:

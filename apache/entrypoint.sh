@@ -20,7 +20,7 @@ check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
 check LAB_GIL "$LAB_GIL" GILS
 LAB_FIX=${LAB_FIX:-}
 if [ -n "$LAB_FIX" ] && [ ! -f "/srv/fixes/$LAB_FIX/app1_wsgi.py" ]; then
-  fail "LAB_FIX must name a folder of docs/fixes/ ($(find /srv/fixes -mindepth 1 -maxdepth 1 -type d -printf '%f ')); not '$LAB_FIX'"
+  fail "LAB_FIX must name a folder of workshop/fixes/ ($(find /srv/fixes -mindepth 1 -maxdepth 1 -type d -printf '%f ')); not '$LAB_FIX'"
 fi
 for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
   case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac

@@ -1,12 +1,63 @@
 """The checker: pure functions of the history (the requests sent, the workers' receipts, the
-broker's records, the nemesis's events) that account for every request and reach the verdict.
+broker's records, the nemesis's events, what the interpreters said) that account for every
+request and reach the verdict. `check(run, history)` is the one call: it returns the verdict
+and everything derived from it, composing the sub-checkers (the accounting here, the broker's
+record against the receipts, the interpreters' story in loadtest.story). `outcome()` is the
+one classification of a request, used by the accounting and the picture alike.
 No network, no Docker: everything here is unit-tested directly.
 """
 
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from loadtest.lab import APPS, READERS, WATCHED, app_for_group, config_app
+from loadtest import story
+from loadtest.lab import APPS, config_app
+
+# Where a request ended up (outcome()), in the order the table and the page show them.
+OUTCOMES = ("own", "misrouted", "failed", "lost")
+
+
+def outcome(request, receipt):
+    """Where one request ended up, from the worker's receipt (None when no worker received it)
+    and what the client recorded: 'own' (a worker consumed it from its own app's vhost),
+    'misrouted' (from another app's vhost), 'failed' (no worker received it, and the client
+    recorded an error), 'lost' (neither)."""
+    if receipt is not None:
+        return "own" if receipt["worker_vhost"] == request["app"] else "misrouted"
+    return "failed" if request.get("error_kind") else "lost"
+
+
+def first_receipts(receipts):
+    """Each request's first receipt (a task delivered again is received twice), and how
+    many receipts repeated one."""
+    first = {}
+    for receipt in receipts:
+        first.setdefault(receipt["request_id"], receipt)
+    return first, len(receipts) - len(first)
+
+
+def check(run, history):
+    """Everything the run showed, from its history alone (loadtest.history.History): the
+    accounting of every request, the broker's record against the workers', the interpreters'
+    story and its "Why" sentences, and the verdict. One call, one map (Jepsen's `check`)."""
+    results = history.results
+    span = fault_span(history.fault, results)
+    summary = summarize(results, history.receipts, history.fault, history.traces)
+    broker = broker_witness(
+        results, history.receipts, history.traces, span, firehose_resumed(history.firehose_events, span)
+    )
+    children = story.timeline(results, history.interpreter_log, history.first_requests)
+    judged = verdict(run["expected"], summary, broker["agrees"], run["scenario"], history.problems)
+    return {
+        "verdict": judged.as_dict(),
+        "summary": summary,
+        "broker": broker,
+        "timeline": children,
+        "failure_causes": failure_causes(results),
+        "explanation": story.explanation(children)
+        + fault_explanation(summary["totals"], history.fault, run["transport"]),
+        "inheritance_conflicts": story.inheritance_conflicts(children),
+    }
 
 
 def interpreter_of(result):
@@ -61,11 +112,10 @@ def broker_witness(results, receipts, traces, span=None, resumed=None):
     exactly when a worker received it, and in the same vhost. Requests sent before the
     firehose consumed again after the fault (`resumed`, firehose_resumed) are left out of the
     comparison and counted: the broker's record cannot speak for them."""
-    traced, received = {}, {}
+    traced = {}
     for trace in traces:
         traced.setdefault(trace["request_id"], trace)
-    for receipt in receipts:
-        received.setdefault(receipt["request_id"], receipt)
+    received, _ = first_receipts(receipts)
     disagree = blind = 0
     for result in results:
         if in_fault(result, span):
@@ -113,14 +163,14 @@ def summarize(results, receipts, fault=None, traces=()):
     """
     span = fault_span(fault, results)
     traced = {trace["request_id"] for trace in traces}
-    received = {}
-    duplicates = redelivered = 0
-    for receipt in receipts:
-        if receipt["request_id"] in received:
-            duplicates += 1
-            # Delivered again after the fault began: its first ack never reached the broker.
-            redelivered += span is not None and receipt.get("received_at", 0) >= span[0]
-        received[receipt["request_id"]] = receipt
+    received, duplicates = first_receipts(receipts)
+    # A task delivered again after the fault began: its first ack never reached the broker.
+    redelivered = 0
+    if span is not None:
+        seen = set()
+        for receipt in receipts:
+            redelivered += receipt["request_id"] in seen and receipt.get("received_at", 0) >= span[0]
+            seen.add(receipt["request_id"])
 
     per_app = {app: _empty_row() for app in APPS}
     for result in results:
@@ -131,13 +181,13 @@ def summarize(results, receipts, fault=None, traces=()):
         if response.get("served_by") not in (None, result["app"]):
             row["wrong_settings"] += 1
         receipt = received.get(result["request_id"])
-        if receipt is not None:
-            if receipt["worker_vhost"] == result["app"]:
-                row["consumed_own"] += 1
-            else:
-                row["misrouted"] += 1
-                row["misrouted_to"][receipt["worker_vhost"]] += 1
-        elif result.get("error_kind"):
+        where = outcome(result, receipt)
+        if where == "own":
+            row["consumed_own"] += 1
+        elif where == "misrouted":
+            row["misrouted"] += 1
+            row["misrouted_to"][receipt["worker_vhost"]] += 1
+        elif where == "failed":
             row["failed"] += 1
             row["failed_in_fault"] += in_fault(result, span)
             row["errors"][result["error_kind"]] += 1
@@ -341,300 +391,6 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     if leaks == 0 and unexpected_failures == 0:
         return Verdict(expected, True, f"{expected}: {counts}")
     return Verdict(f"NOT_{expected}", False, f"NOT {expected}: {counts}")
-
-
-def timeline(results, logged=(), greetings=()):
-    """Per Apache child, its interpreters in the order mod_wsgi created them: when each was
-    created, first ran its WSGI file, wrote a watched variable and served its first request;
-    what it inherited and used of each watched variable (variable_story); where it published
-    and what failed. `logged`: mod_wsgi's own "Create interpreter" lines (history), whose
-    times are shown beside the interpreter's own record. `greetings`: the first page views
-    (client.greet), which created interpreters and published nothing."""
-    table = {}
-    pages = [{"response": greeting.get("answer") or {}, "page_view": True} for greeting in greetings]
-    for result in [*pages, *results]:
-        response = result.get("response") or {}
-        if "pid" not in response:
-            continue
-        key = (response["pid"], response.get("application_group"))
-        record = response.get("interpreter") or {}
-        entry = table.get(key)
-        if entry is None:
-            entry = table[key] = {
-                "pid": response["pid"],
-                "application_group": response.get("application_group"),
-                "host_app": app_for_group(response.get("application_group"), response.get("process_group")),
-                "served_by": response.get("served_by"),
-                "created_at": record.get("created_at"),
-                "first_ran_at": record.get("first_ran_at"),
-                "entry_loaded_at": record.get("entry_loaded_at"),
-                "gil": record.get("gil"),
-                "first_request_at": None,
-                "inherited": {name: value for name, value in (record.get("inherited") or {}).items() if value},
-                "writes": [],
-                "after_entry": record.get("after_entry") or {},
-                "used": {name: Counter() for name in WATCHED},
-                "published_to": Counter(),
-                "errors": Counter(),
-                "celery_apps": Counter(),
-                "celery_loaders": Counter(),
-                "named_config": Counter(),  # config modules given by name (config_from_object())
-                "threads": {},  # Celery app -> the Apache threads that used it
-            }
-        # Each answer carries the interpreter's writes so far: keep the longest list.
-        writes = [write for write in record.get("writes") or [] if write.get("name") in WATCHED]
-        if len(writes) > len(entry["writes"]):
-            entry["writes"] = writes
-        started = response.get("request_started_at")
-        if started and (entry["first_request_at"] is None or started < entry["first_request_at"]):
-            entry["first_request_at"] = started
-        if result.get("page_view"):
-            continue
-        broker = response.get("broker") or {}
-        entry["used"]["CELERY_CONFIG_MODULE"][broker.get("config_module")] += 1
-        entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
-        entry["celery_apps"][broker.get("celery_app")] += 1
-        entry["celery_loaders"][broker.get("loader")] += 1
-        if broker.get("config_from_environment") is False:
-            entry["named_config"][broker.get("config_module")] += 1
-        if response.get("thread") is not None:
-            entry["threads"].setdefault(str(broker.get("celery_app")), set()).add(response["thread"])
-        if result["ok"]:
-            entry["published_to"][f"{response.get('publisher_user')}@{response.get('publisher_vhost')}"] += 1
-        else:
-            entry["errors"][result.get("error_kind")] += 1
-    # A daemon process's main interpreter (%{GLOBAL}) is attached, not created.
-    logged_at = {(line["pid"], line["group"]): line["at"] for line in logged}
-    children = {}
-    for entry in table.values():
-        entry["logged_at"] = logged_at.get((entry["pid"], entry["application_group"]))
-        entry["published_to"] = dict(entry["published_to"])
-        entry["errors"] = dict(entry["errors"])
-        entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
-        entry["celery_loaders"] = {str(name): n for name, n in entry["celery_loaders"].items()}
-        entry["named_config"] = {str(name): n for name, n in entry["named_config"].items()}
-        entry["threads"] = {name: len(threads) for name, threads in entry["threads"].items()}
-        entry["used"] = {name: {str(value): n for value, n in used.items()} for name, used in entry["used"].items()}
-        entry["variables"] = {name: variable_story(entry, name) for name in WATCHED}
-        configs = [config for config in entry["used"]["CELERY_CONFIG_MODULE"] if config != "None"]
-        # The config most requests used (for the table and the failures); the box shows every one.
-        entry["config_module"] = max(configs, key=entry["used"]["CELERY_CONFIG_MODULE"].get, default=None)
-        entry["foreign_config"] = entry["variables"]["CELERY_CONFIG_MODULE"]["used_foreign"]
-        entry["wrong_settings"] = entry["variables"]["DJANGO_SETTINGS_MODULE"]["used_foreign"]
-        entry["poisoned"] = entry["foreign_config"] or entry["wrong_settings"]
-        children.setdefault(entry["pid"], []).append(entry)
-    return [{"pid": pid, "interpreters": sorted(rows, key=creation_order)} for pid, rows in sorted(children.items())]
-
-
-def creation_order(entry):
-    known = [at for at in (entry["created_at"], entry["logged_at"], entry["first_ran_at"]) if at is not None]
-    return (not known, min(known, default=0))
-
-
-# What an interpreter did with one watched variable (variable_story's "outcome").
-OUTCOMES = {
-    "none": "inherited nothing",
-    "own": "inherited nothing; set its own",
-    "kept": "inherited another app's value and used it",
-    "overwrote": "inherited another app's value and overwrote it before it was read",
-    "unread": "inherited another app's value; nothing read it",
-    "changed": "used a value it neither inherited nor wrote: changed under it",
-}
-
-
-def child_origin(child):
-    """The moment the child's first interpreter was created: 0 on its time axis."""
-    times = [at for entry in child["interpreters"] for at in (entry["created_at"], entry["first_ran_at"]) if at]
-    return min(times, default=0.0)
-
-
-def describe_used(used):
-    """'app2.celeryconfig' or 'app2.celeryconfig x138, none x16'."""
-    if not used:
-        return "nothing yet (it served page views only)"
-    if len(used) == 1:
-        return "none" if next(iter(used)) == "None" else next(iter(used))
-    return ", ".join(
-        f"{'none' if value == 'None' else value} x{n}"
-        for value, n in sorted(used.items(), key=lambda vn: (-vn[1], vn[0]))
-    )
-
-
-def variable_story(entry, name):
-    """One watched variable in one interpreter: what it inherited (at creation), what it wrote
-    (and when), what its entry left, what its reader (Celery, Django) used, and the outcome."""
-    inherited = entry["inherited"].get(name)
-    writes = [{"value": write["value"], "at": write["at"]} for write in entry["writes"] if write["name"] == name]
-    used = {value: n for value, n in entry["used"][name].items() if value != "None"}
-    written = {write["value"] for write in writes}
-    left = entry["after_entry"].get(name)
-    # What its reader took from the environment: a Celery app given its module by name
-    # (config_from_object()) read none.
-    named = entry.get("named_config", {}) if name == "CELERY_CONFIG_MODULE" else {}
-    read = {value: n - named.get(value, 0) for value, n in used.items() if n > named.get(value, 0)}
-    # Python 2.7's one os.environ: another interpreter wrote it after this one started (before
-    # or after its entry ran; then setdefault() kept it, or Celery read it lazily).
-    if any(value not in written | {inherited} for value in read):
-        outcome = "changed"
-    elif inherited is None:
-        outcome = "own" if writes else "none"
-    elif inherited in read:
-        outcome = "kept"
-    elif writes:
-        outcome = "overwrote"
-    else:
-        outcome = "unread"
-    return {
-        "inherited": inherited,
-        "inherited_foreign": config_app(inherited) not in (None, entry["host_app"]),
-        "writes": writes,
-        "left_by_entry": left,
-        "used": used,
-        "used_foreign": any(config_app(value) not in (None, entry["host_app"]) for value in used),
-        "outcome": outcome,
-    }
-
-
-def inheritance_conflicts(children):
-    """Where the recorded times contradict what the interpreters say they inherited; empty
-    when the time axis and the inheritance agree. An interpreter copies its child's
-    environment while mod_wsgi creates it: after the first request it served began (a lower
-    bound) and before its own record of its creation (an upper bound). The child's first
-    interpreter, created before any other could write, inherited the process's own values.
-    So:
-    - a write by another interpreter of the child before that lower bound must have been
-      inherited (or a later write of the same variable, made before the upper bound);
-    - a value it inherited must have been written before the upper bound, or be the
-      process's own."""
-    conflicts = []
-    for child in children:
-        interpreters = sorted(child["interpreters"], key=creation_order)
-        writes = [
-            (write["at"], name, write["value"], entry["application_group"])
-            for entry in interpreters
-            for name, story in entry["variables"].items()
-            for write in story["writes"]
-        ]
-        for entry in interpreters:
-            low = entry["first_request_at"]
-            high = entry["created_at"] or entry["first_ran_at"]
-            where = f"child {child['pid']}, group {entry['application_group']!r}"
-            for name in WATCHED:
-                own = interpreters[0]["variables"][name]["inherited"]  # the process's own value
-                inherited = entry["variables"][name]["inherited"]
-                others = sorted(w for w in writes if w[1] == name and w[3] != entry["application_group"])
-                before = [w for w in others if low is not None and w[0] < low]
-                possible = {before[-1][2]} if before else {own}
-                possible |= {w[2] for w in others if high is not None and (low or 0) <= w[0] < high}
-                if low is not None and inherited not in possible:
-                    conflicts.append(
-                        f"{where}: {name} was {before[-1][2] if before else own} before this interpreter existed, "
-                        f"yet it inherited {inherited}"
-                    )
-                written_before = any(w[2] == inherited and high is not None and w[0] < high for w in others)
-                if inherited not in (None, own) and not written_before:
-                    conflicts.append(f"{where}: inherited {name}={inherited}, which no interpreter had written yet")
-    return conflicts
-
-
-def process_cost(processes):
-    """What the Apache container's processes cost: how many, their resident memory (RSS, in
-    MiB; shared pages counted in each process) and how many are mod_wsgi daemon processes."""
-    return {
-        "processes": len(processes),
-        "rss_mib": round(sum(process["rss_kib"] for process in processes) / 1024),
-        "daemon_processes": sum(process["command"].startswith("(wsgi:") for process in processes),
-    }
-
-
-# The name Celery gives the app it builds for itself when none was made the default
-# (celery/_state.py): configured lazily, from CELERY_CONFIG_MODULE in the environment.
-DEFAULT_CELERY_APP = "default"
-# The loader of an app configured with config_from_object(); the default app's loader is
-# celery.loaders.default, which reads CELERY_CONFIG_MODULE.
-NAMED_CONFIG_LOADER = "celery.loaders.app"
-
-
-def interpreters_count(entries):
-    return f"{len(entries)} interpreter{'s' * (len(entries) != 1)}"
-
-
-def explanation(children):
-    """Why the run came out as it did, from what each interpreter inherited, wrote and used of
-    every watched variable: one sentence per thing that happened, each with how many
-    interpreters it happened in. `children` is timeline()'s output."""
-    interpreters = [entry for child in children for entry in child["interpreters"]]
-    if not interpreters:
-        return []
-    sentences = []
-    for name, reader in READERS.items():
-        stories = [(entry, entry["variables"][name]) for entry in interpreters]
-        kept = [entry for entry, story in stories if story["outcome"] == "kept" and story["inherited_foreign"]]
-        changed = [entry for entry, story in stories if story["outcome"] == "changed" and story["used_foreign"]]
-        overwrote = [
-            entry for entry, story in stories if story["outcome"] == "overwrote" and story["inherited_foreign"]
-        ]
-        unread = [entry for entry, story in stories if story["outcome"] == "unread" and story["inherited_foreign"]]
-        if kept:
-            sentences.append(
-                f"{len(kept)} of {len(interpreters)} interpreters used another app's {name}: they inherited it from "
-                f"their Apache child's environment when mod_wsgi created them, kept it (setdefault() keeps a value "
-                f"that is already there), and {reader} read it."
-            )
-        if changed:
-            sentences.append(
-                f"In {interpreters_count(changed)} {reader} used another app's {name} that the interpreter neither "
-                "inherited nor wrote: another interpreter wrote it after this one started (one os.environ "
-                "shared by every interpreter)."
-            )
-        if overwrote:
-            sentences.append(
-                f"{interpreters_count(overwrote)} inherited another app's {name} and overwrote it before {reader} read "
-                f"it: the entries still write {name} into the process environment (os.environ[...] = ... calls "
-                "putenv()), which every interpreter mod_wsgi creates later in that child copies."
-            )
-        if unread:
-            sentences.append(
-                f"{interpreters_count(unread)} inherited another app's {name}, but {reader} never read it: "
-                + (
-                    "each app's Celery app took its configuration from a named module (config_from_object())."
-                    if name == "CELERY_CONFIG_MODULE"
-                    else "nothing in the interpreter asked for it."
-                )
-            )
-    split = [e for e in interpreters if DEFAULT_CELERY_APP in e["celery_apps"] and len(e["celery_apps"]) > 1]
-    unconfigured = [e for e in interpreters if e["used"]["CELERY_CONFIG_MODULE"].get("None")]
-    for entry in split:
-        threads = entry.get("threads") or {}
-        fell_back = threads.get(DEFAULT_CELERY_APP, 0)
-        counted = (
-            f"{fell_back} of its {sum(threads.values())} threads seen" if threads else "some threads"
-        )  # fmt: skip
-        sentences.append(
-            f"In {entry['host_app']}'s interpreter of child {entry['pid']}, {counted} fell back to Celery's default "
-            "app, configured from the environment; only the threads that ran the entry had the Celery app it "
-            "built: Celery's current app is per thread, and app.set_default() makes it every thread's. (Celery's "
-            "Django fix-up does that for the first app built, but only if DJANGO_SETTINGS_MODULE is already set "
-            "then.)"
-        )
-    if unconfigured:
-        requests = sum(e["used"]["CELERY_CONFIG_MODULE"]["None"] for e in unconfigured)
-        sentences.append(
-            f"{requests} requests in {interpreters_count(unconfigured)} published with no Celery config module at "
-            "all (Celery's built-in default broker, amqp://guest@localhost//), because nothing set "
-            "CELERY_CONFIG_MODULE for the default app those threads used."
-        )
-    if all(set(entry["celery_loaders"]) == {NAMED_CONFIG_LOADER} for entry in interpreters):
-        sentences.append(
-            f"Every Celery app in all {len(interpreters)} interpreters took its configuration from a named module "
-            "(config_from_object()): CELERY_CONFIG_MODULE was never read."
-        )
-    if not any(story["inherited_foreign"] for entry in interpreters for story in entry["variables"].values()):
-        sentences.append(
-            f"None of the {len(interpreters)} interpreters inherited another app's value of a watched variable "
-            f"({', '.join(WATCHED)}): nothing passed from one app to the other through the process environment."
-        )
-    return sentences
 
 
 def failure_causes(results):

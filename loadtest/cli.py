@@ -80,7 +80,7 @@ def parse_args(argv=None, env=os.environ):
     )
     add("--compose", default="docker compose", help="the lab's Compose project (the nemesis, Apache's log)")
     add("--first", choices=lab.FIRSTS, default=lab.FIRSTS[0], help="the Host asked first, alone (burst: none)")
-    add("--fix", default="", help="the sample fix Apache runs (docs/fixes/<name>; CODE workspace only)")
+    add("--fix", default="", help="the sample fix Apache runs (workshop/fixes/<name>; CODE workspace only)")
     add("--any-verdict", action="store_true", help="exit 0 for any verdict (make try-fix: the verdict is the answer)")
     add("--quiet", action="store_true", help="no progress display")
     args = parser.parse_args(argv)
@@ -89,8 +89,10 @@ def parse_args(argv=None, env=os.environ):
 
 
 def run(args):
-    """One run, from plan to stored report. Returns the report document."""
+    """One run, as Jepsen's: generate the plan, apply it (the client, with the nemesis), record
+    the history, check it, store and report. Returns the report document."""
     report.check_writable(args.report_dir)
+    report.forget_latest(args.report_dir)
     client.check_reachable(args.url)
     mgmt = history.ManagementAPI(args.mgmt_url, args.mgmt_user, args.mgmt_password)
     seed = args.seed if args.seed is not None else generator.new_seed()
@@ -105,72 +107,83 @@ def run(args):
     records = history.Records(args.receipts_dir, run["run_id"])
     nemesis = Nemesis(args.fault, args.requests, args.fault_at, args.compose)
     run["started_at"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    load_began_at = run["load_began_at"] = time.time()
+    run["load_began_at"] = time.time()
     started = time.monotonic()
     progress = client.Progress(len(plan), quiet=args.quiet)
     # A fresh Apache child's first requests usually come one at a time, and are page views.
-    run["first_requests"] = [client.greet(args.url, host, args.timeout) for host in first]
+    greetings = [client.greet(args.url, host, args.timeout) for host in first]
     results = client.send_all(
         args.url, run["run_id"], plan, args.concurrency, args.ramp_up, args.timeout, progress, nemesis.gate
     )
     run["load_seconds"] = round(time.monotonic() - started, 3)
     nemesis.join()
-    fault = nemesis.record()
-    # Beside the witnesses' settling, in the background: the broker's version, then Apache's log
-    # (mod_wsgi's own "Create interpreter" lines: a second clock beside each interpreter's
-    # record; and the detector's findings).
+    recorded = observe(args, run, records, greetings, results, nemesis.record(), mgmt)
+    document = report.document(run, recorded, checker.check(run, recorded))
+    report.write_and_print(document, args.report_dir, args.label)
+    return document
+
+
+def observe(args, run, records, greetings, results, fault, mgmt):
+    """The history of the run, from every witness that is not the web side's answer alone: the
+    workers' receipts and the broker's records (waited for until they settle), mod_wsgi's and
+    the detector's lines in Apache's log, RabbitMQ's log of refused logins, and what the
+    running containers say of themselves (asked after the load: asking before would create
+    interpreters in the fresh children)."""
+    problems, unread = [], {}
+    # Beside the witnesses' settling, in the background: the broker's version, then Apache's log.
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
         broker_versions = pool.submit(mgmt.versions)
-        receipts, traces, run["witnesses_complete_after"] = history.settle(records, results, args.settle)
+        receipts, traces, complete = history.settle(records, results, args.settle)
         # Read once the witnesses settled: the detector's lines of the last requests are in by then.
-        log = pool.submit(history.service_log, args.compose, "apache", load_began_at - 1)
-        problems = []
-        # Asked after the load: asking before would create interpreters in the fresh children.
+        log = pool.submit(history.service_log, args.compose, "apache", run["load_began_at"] - 1)
         try:
-            versions, run["apache_processes"] = xray.running(args.url, run)
+            versions, processes = xray.running(args.url, run)
         except xray.Unanswered as exc:
-            versions, run["apache_processes"] = {}, []
+            versions, processes = {}, []
             problems.append(str(exc))
         try:
             apache_log = log.result()
         except UsageError as exc:
-            apache_log, run["apache_log"] = "", str(exc)
+            apache_log, unread["apache"] = "", str(exc)
         versions.update(broker_versions.result())
+    tracebacks = history.python_tracebacks(apache_log)
+    if tracebacks and problems:  # /xray/ could not answer: say what Python raised instead
+        first = tracebacks[0]
+        mine = (first["where"] or "").startswith("workshop/")
+        problems = [
+            f"Apache's Python raised {first['exception']}"
+            + (f" at {first['where']}" if first["where"] else "")
+            + (" (your code: the traceback is above)" if mine else " (the traceback is above)")
+        ]
     # Only this run's Apache children: the log since just before the load also holds the last
     # lines of the children the fresh start replaced.
     pids = {(result.get("response") or {}).get("pid") for result in results}
-    pids |= {(greeting.get("answer") or {}).get("pid") for greeting in run["first_requests"]}
-    logged = [line for line in history.interpreter_lines(apache_log) if line["pid"] in pids]
-    detector = [finding for finding in history.envleak_lines(apache_log) if finding["pid"] in pids]
+    pids |= {(greeting.get("answer") or {}).get("pid") for greeting in greetings}
     # Who RabbitMQ itself says it refused (its log names the user; librabbitmq's error does not).
     refused = {}
     if any(result.get("error_kind") == "login_refused" for result in results):
         try:
-            refused = history.refused_users(history.service_log(args.compose, "rabbitmq", load_began_at - 1))
+            refused = history.refused_users(history.service_log(args.compose, "rabbitmq", run["load_began_at"] - 1))
         except UsageError as exc:
-            run["rabbitmq_log"] = str(exc)
-
-    summary = checker.summarize(results, receipts, fault, traces)
-    span = checker.fault_span(fault, results)
-    broker = checker.broker_witness(
-        results, receipts, traces, span, checker.firehose_resumed(records.firehose_events, span)
-    )
-    timeline = checker.timeline(results, logged, run["first_requests"])
-    verdict = checker.verdict(run["expected"], summary, broker["agrees"], args.scenario, problems)
-    doc = report.document(
-        {**run, "fault": fault}, versions, results, receipts, summary, broker, verdict,
-        timeline, checker.failure_causes(results),
-        checker.explanation(timeline) + checker.fault_explanation(summary["totals"], fault, args.transport),
-    )  # fmt: skip
-    doc.update(
+            unread["rabbitmq"] = str(exc)
+    return history.History(
+        first_requests=greetings,
+        results=results,
+        receipts=receipts,
         traces=traces,
-        interpreter_log=logged,
-        detector=detector,
+        firehose_events=records.firehose_events,
+        fault=fault,
+        interpreter_log=[line for line in history.interpreter_lines(apache_log) if line["pid"] in pids],
+        detector=[finding for finding in history.envleak_lines(apache_log) if finding["pid"] in pids],
         refused_logins=refused,
-        inheritance_conflicts=checker.inheritance_conflicts(timeline),
+        versions=versions,
+        apache_processes=processes,
+        apache_cost=xray.process_cost(processes) if processes else None,
+        witnesses_complete_after=complete,
+        tracebacks=tracebacks,
+        problems=problems,
+        unread_logs=unread,
     )
-    doc["report_path"] = report.write_and_print(doc, args.report_dir, args.label)
-    return doc
 
 
 def main(argv=None):

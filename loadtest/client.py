@@ -10,8 +10,7 @@ import sys
 import threading
 import time
 
-import requests
-
+from loadtest import http
 from loadtest.lab import HOST_APPS, UsageError
 
 ERROR_KINDS = (
@@ -45,9 +44,11 @@ def classify_error(status=None, text="", exception=None):
 
 def check_reachable(url):
     try:
-        requests.get(f"{url}/healthz", timeout=3).raise_for_status()
-    except requests.RequestException as exc:
-        raise UsageError(f"cannot reach Apache at {url} ({type(exc).__name__}); is the lab up? (make up)") from None
+        answer = http.request("GET", f"{url}/healthz", timeout=3)
+    except http.Failed as failed:
+        raise UsageError(f"cannot reach Apache at {url} ({failed}); is the lab up? (make up)") from None
+    if not answer.ok:
+        raise UsageError(f"Apache at {url} answered /healthz with {answer.status}; is the lab up? (make up)")
 
 
 def send(url, run_id, index, host, timeout):
@@ -59,30 +60,24 @@ def send(url, run_id, index, host, timeout):
 
 
 def _post(url, run_id, request_id, host, timeout):
-    result = {}
     try:
-        response = requests.post(
-            f"{url}/enqueue/",
-            headers={"Host": host, "Connection": "close"},
-            json={"run_id": run_id, "request_id": request_id},
-            timeout=timeout,
+        answer = http.request(
+            "POST", f"{url}/enqueue/", host=host, body={"run_id": run_id, "request_id": request_id}, timeout=timeout
         )
-    except requests.Timeout:
-        return {"error_kind": classify_error(exception="timeout"), "error": "client timeout"}
-    except requests.RequestException as exc:  # refused, reset, cut off mid-answer...
-        return {"error_kind": classify_error(exception="connection"), "error": f"{type(exc).__name__}: {exc}"}
+    except http.Failed as failed:  # timed out, refused, reset, cut off mid-answer...
+        return {"error_kind": classify_error(exception=failed.kind), "error": str(failed)}
     try:
-        body = response.json()
+        body = answer.json()
     except ValueError:
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
-    result.update(status=response.status_code, response=body)
-    if response.ok:
+        body = None
+    result = {"status": answer.status, "response": body if isinstance(body, dict) else {}}
+    if answer.ok:
         result["ok"] = True
     else:
-        text = body.get("error") or response.text[:300]
-        result.update(error_kind=classify_error(response.status_code, text), error=text)
+        # The lab's views answer every error with one line of JSON; anything else is Apache's
+        # own error page: no Python view answered (Apache's log says why).
+        text = result["response"].get("error") or f"HTTP {answer.status} from Apache itself, not from a view"
+        result.update(error_kind=classify_error(answer.status, text), error=text)
     return result
 
 
@@ -92,10 +87,10 @@ def greet(url, host, timeout):
     Returns what it answered."""
     started = time.time()
     try:
-        response = requests.get(f"{url}/hello/", headers={"Host": host, "Connection": "close"}, timeout=timeout)
+        response = http.request("GET", f"{url}/hello/", host=host, timeout=timeout)
         answer = response.json() if response.ok else {}
-        status = response.status_code
-    except (requests.RequestException, ValueError) as exc:
+        status = response.status
+    except (http.Failed, ValueError) as exc:
         answer, status = {"error": f"{type(exc).__name__}: {exc}"}, None
     return {"host": host, "status": status, "answer": answer, "sent_at": started, "answered_at": time.time()}
 

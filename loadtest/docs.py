@@ -12,7 +12,7 @@ KIND is one of:
     xray PATH             stored GET /xray/ rows, as `make xray` prints them
     file PATH             a file written by a command (docs/measured/: make bench, make matrix,
                           scripts/reproduce-rate.sh), verbatim; a note when it is missing
-    exercises             the workshop's exercises (docs/exercises.yml; loadtest.exercises)
+    exercises             the workshop's exercises (workshop/exercises.yml; loadtest.exercises)
     plan                  the room's plan, from the exercises' minutes
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
@@ -34,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtest import exercises, pythons, report, report_html, xray
+from loadtest import pythons, report, report_html, xray
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = ROOT / "docs" / "runs"
@@ -55,19 +55,17 @@ def code_block(text, language="text"):
 
 
 def run_text(document, command):
-    """What the terminal showed after `command`, from the stored run: make's first line, the
-    load test's header, then everything after the load (loadtest.report.format_text)."""
+    """What the terminal showed after `command`, from the stored run: the load test's header,
+    then everything after the load (loadtest.report.format_text). make's own line before it
+    and the progress lines are left out: the stored run holds neither."""
     run = {**document, "fault": (document.get("fault") or {}).get("fault", "none")}
-    model, scenario = document["process_model"], document["scenario"]
     stem = str(Path(document["report_path"]).with_suffix(""))
     lines = [
         f"$ {command}",
-        f"Stack {document['stack']} ({document['platform']}): {document['code']} code, {model} mod_wsgi, "
-        f"scenario {scenario}, {document['transport']}; fresh Apache children...",
+        "  (make's own line and the progress lines left out)",
         report.format_header(run),
-        "  (progress lines left out)",
         report.format_text(document),
-        f"Report: {stem}.html, {stem}.json, {stem}.png",
+        f"Report: {stem}.html, {stem}.json",
         document["verdict"]["line"],
     ]
     return "\n".join(lines)
@@ -119,8 +117,12 @@ def render(kind, arguments):
         text = (ROOT / words[0]).read_text()
         return text if words[0].endswith(".md") else code_block(text)
     if kind == "exercises":
+        from loadtest import exercises  # ruamel.yaml, a dev requirement: make diff runs without it
+
         return "\n" + exercises.render(exercises.load()) + "\n"
     if kind == "plan":
+        from loadtest import exercises
+
         return "\n" + exercises.render_plan(exercises.load()) + "\n"
     if kind == "modules":
         return module_table()

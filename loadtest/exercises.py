@@ -1,21 +1,18 @@
-"""The workshop's exercises (docs/exercises.yml), checked, and rendered as the Markdown section
+"""The workshop's exercises (workshop/exercises.yml), checked, and rendered as the Markdown section
 of docs/workshop.md (`make docs` writes it: loadtest.docs); the unit tests fail when the guide
 and the list disagree, and the integration tests run every exercise."""
 
-from pathlib import Path
-
 from ruamel.yaml import YAML
 
-ROOT = Path(__file__).resolve().parents[1]
-EXERCISES_FILE = ROOT / "docs" / "exercises.yml"
-FIXES_DIR = ROOT / "docs" / "fixes"
+from loadtest.lab import EXERCISES_FILE, FIXES_DIR
+
 FIELDS = {"id", "title", "minutes", "predict", "command", "look_at", "expect", "why", "check"}
 OPTIONAL_FIELDS = {"fix_by_hand", "optional"}
 
 
 def load(path=EXERCISES_FILE):
     """The exercises, checked: every field there, commands that are `make` commands, unique
-    ids, and a docs/fixes/ folder for each `fix_by_hand`."""
+    ids, and a workshop/fixes/ folder for each `fix_by_hand`."""
     exercises = YAML(typ="safe").load(path.read_text())
     ids = [exercise.get("id") for exercise in exercises]
     if len(set(ids)) != len(ids):
@@ -29,7 +26,7 @@ def load(path=EXERCISES_FILE):
             raise ValueError(f"{path.name}: exercise {exercise['id']!r}: the command is not a make command")
         fix = exercise.get("fix_by_hand")
         if fix and not (FIXES_DIR / fix).is_dir():
-            raise ValueError(f"{path.name}: exercise {exercise['id']!r}: no docs/fixes/{fix}/")
+            raise ValueError(f"{path.name}: exercise {exercise['id']!r}: no workshop/fixes/{fix}/")
     return exercises
 
 
@@ -94,6 +91,6 @@ def render(exercises):
             "",
             f"**Why:** {exercise['why']}",
             "",
-            *([f"*One right answer, to read after trying:* `docs/fixes/{answer}/`.", ""] if answer else []),
+            *([f"*One right answer, to read after trying:* `workshop/fixes/{answer}/`.", ""] if answer else []),
         ]
     return "\n".join(lines).rstrip()

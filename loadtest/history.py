@@ -11,12 +11,35 @@ import re
 import shlex
 import subprocess
 import time
+from dataclasses import dataclass, field
 
-import requests
-
+from loadtest import http
 from loadtest.lab import UsageError
 
 BROKER_RECORDS = "broker.jsonl"  # the firehose's file in the receipts directory
+
+
+@dataclass
+class History:
+    """Everything a run left behind, as its witnesses recorded it: what the checker reads
+    (loadtest.checker.check) and the report stores beside the checker's answer."""
+
+    first_requests: list  # the page views sent first, alone (client.greet)
+    results: list  # one per request of the plan: what the client sent and what it was answered
+    receipts: list  # the workers' receipts of this run's tasks
+    traces: list  # the broker's record (its firehose) of each publish of this run
+    firehose_events: list  # when the firehose (re)started consuming each vhost
+    fault: dict | None  # the nemesis's record of its steps (None without a fault)
+    interpreter_log: list  # mod_wsgi's "Create interpreter" lines of this run's Apache children
+    detector: list  # the detector's (envleak's) findings in Apache's log
+    refused_logins: dict  # RabbitMQ's own log: the logins it refused, per user
+    versions: dict  # what the running containers report of themselves
+    apache_processes: list  # the Apache container's processes after the load
+    apache_cost: dict | None  # what they cost (xray.process_cost)
+    witnesses_complete_after: dict  # seconds after the last answer each witness had every task
+    tracebacks: list = field(default_factory=list)  # Python's tracebacks in Apache's log (python_tracebacks)
+    problems: list = field(default_factory=list)  # what kept the run from being checked: INCONCLUSIVE
+    unread_logs: dict = field(default_factory=dict)  # service -> why its log could not be read
 
 
 class ManagementAPI:
@@ -28,12 +51,13 @@ class ManagementAPI:
 
     def _get(self, path):
         try:
-            response = requests.get(f"{self.url}/api/{path}", auth=self.auth, timeout=5)
-        except requests.RequestException as exc:
-            raise UsageError(f"cannot reach the RabbitMQ management API at {self.url} ({type(exc).__name__})") from None
-        if response.status_code == 401:
+            response = http.request("GET", f"{self.url}/api/{path}", auth=self.auth, timeout=5)
+        except http.Failed as failed:
+            raise UsageError(f"cannot reach the RabbitMQ management API at {self.url} ({failed})") from None
+        if response.status == 401:
             raise UsageError(f"the management API refused user {self.auth[0]!r}; check RABBITMQ_ADMIN_* in .env")
-        response.raise_for_status()
+        if not response.ok:
+            raise UsageError(f"the management API answered {path} with {response.status}")
         return response.json()
 
     def versions(self):
@@ -137,6 +161,39 @@ def interpreter_lines(text):
 ENVLEAK_LINE = re.compile(
     r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Z_]+)=(?P<finding>.*)$"
 )
+# A Python traceback in Apache's log (mod_wsgi writes each of its lines at error level), and
+# where the lab's files are inside the image: a traceback names the file as the repository has it.
+WSGI_ERROR = re.compile(r"^\[[^]]*\] \[wsgi:error\] \[pid (?P<pid>\d+):tid \d+\] (?P<text>.*)$")
+FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+)')
+REPOSITORY_PATHS = {"/srv/workspace/": "workshop/workspace/", "/srv/fixes/": "workshop/fixes/", "/srv/apps/": "apps/"}
+
+
+def python_tracebacks(text):
+    """The Python tracebacks in Apache's log, as {pid, lines, exception, where}: `exception`
+    is its last line, `where` the deepest frame in one of the lab's files, as the repository
+    names it (workshop/workspace/app1_wsgi.py, line 3), or None."""
+    found, open_blocks = [], {}
+    for line in text.splitlines():
+        match = WSGI_ERROR.match(line.strip("\n"))
+        if not match:
+            continue
+        pid, said = int(match["pid"]), match["text"]
+        block = open_blocks.get(pid)
+        if said.startswith("Traceback (most recent call last):"):
+            open_blocks[pid] = {"pid": pid, "lines": [said], "exception": None, "where": None}
+        elif block is not None and said.startswith(" "):
+            block["lines"].append(said)
+            frame = FRAME.match(said)
+            for inside, outside in REPOSITORY_PATHS.items():
+                if frame and frame["file"].startswith(inside):
+                    block["where"] = f"{outside}{frame['file'][len(inside):]}, line {frame['line']}"
+        elif block is not None and said:
+            block["lines"].append(said)
+            block["exception"] = said
+            found.append(open_blocks.pop(pid))
+    return found
+
+
 # RabbitMQ's own words for a refused login: "PLAIN login refused: user 'app2' - invalid credentials".
 REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")
 

@@ -1,6 +1,7 @@
 """The lab's vocabulary, shared by every role: the Hosts and apps, and the choices of every
 knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
 
+import json
 import os
 import platform
 import re
@@ -17,6 +18,14 @@ READERS = {"CELERY_CONFIG_MODULE": "Celery", "DJANGO_SETTINGS_MODULE": "Django"}
 WATCHED = tuple(READERS)
 
 ROOT = Path(__file__).resolve().parents[1]
+# The workshop's inputs: the exercises, the sample fixes (FIX=) and the attendee's workspace
+# (make try-fix); docs/ holds the prose and what the lab measured (docs/measured, docs/runs).
+WORKSHOP_DIR = ROOT / "workshop"
+EXERCISES_FILE = WORKSHOP_DIR / "exercises.yml"
+FIXES_DIR = WORKSHOP_DIR / "fixes"
+# The last run's report in a report directory (reports/), for programs (scripts, make matrix,
+# the tests): they read its verdict and counts there, never the terminal's text.
+LATEST_REPORT = "latest.json"
 CHOICES_FILE = ROOT / "choices.mk"
 ENV_FILE = ROOT / ".env"
 
@@ -32,12 +41,12 @@ def read_choices(path=CHOICES_FILE):
 
 
 _CHOICES = read_choices()
-CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py, wsgi_fixed.py or workspace/'s
+CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py, wsgi_fixed.py or workshop/workspace/'s
 PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon group per app
 SCENARIOS = _CHOICES["SCENARIOS"]
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
-FIRSTS = _CHOICES["FIRSTS"]  # which Host gets the first page view, alone, then the other (burst: none)
+FIRSTS = _CHOICES["FIRSTS"]  # which Host gets the first request, alone: a page view (burst: none)
 TRANSPORTS = _CHOICES["TRANSPORTS"]  # how the web side publishes: librabbitmq, or py-amqp with publisher confirms
 MOD_WSGIS = _CHOICES["MOD_WSGIS"]  # the stack's own mod_wsgi, or 6.1.1 built from PyPI
 GILS = _CHOICES["GILS"]  # one GIL shared by every interpreter, or one each (mod_wsgi 6)
@@ -89,9 +98,31 @@ def url_of(port_name, env=os.environ):
     return f"http://127.0.0.1:{settings(env).get(port_name) or default}"
 
 
+def latest_report(report_dir="reports"):
+    """The last run's report document in `report_dir`, or None when the last run gave none."""
+    try:
+        return json.loads((Path(report_dir) / LATEST_REPORT).read_text())
+    except FileNotFoundError:
+        return None
+
+
 class UsageError(Exception):
     """Bad input or an unreachable lab: the CLI prints one line on stderr and exits 2."""
 
 
-if __name__ == "__main__":  # python -m loadtest.lab KEY: one setting, as the load test sees it
-    print(settings().get(sys.argv[1], ""))
+def main(argv):
+    """python3 -m loadtest.lab KEY: one setting, as the load test sees it (the environment, else
+    .env); python3 -m loadtest.lab --choices NAME: a list of choices.mk, space separated. The
+    shell scripts read both here, so that each file has one reader. Standard library only."""
+    if len(argv) == 2 and argv[0] == "--choices" and argv[1] in _CHOICES:
+        print(" ".join(_CHOICES[argv[1]]))
+    elif len(argv) == 1 and not argv[0].startswith("-"):
+        print(settings().get(argv[0], ""))
+    else:
+        print("usage: python3 -m loadtest.lab KEY | --choices NAME (a list of choices.mk)", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,6 +1,6 @@
 """python -m loadtest.matrix: every stack (choices.mk), and MOD_WSGI6_STACK with mod_wsgi 6 and
 one GIL per interpreter, each through `make run` on fresh Apache children: reproduce, fixed, daemon,
-and each sample fix of docs/fixes/ (`make try-fix FIX=...`); then one table of the versions
+and each sample fix of workshop/fixes/ (`make try-fix FIX=...`); then one table of the versions
 measured in the running containers and one of the verdicts. Exit 0 only when reproduce, fixed
 and daemon gave their expected verdicts everywhere (a sample fix's verdict is what the stack
 says of it: no verdict is expected of it).
@@ -10,13 +10,11 @@ docs/stacks.md). The terminal shows two tables (versions, verdicts) so that each
 ordinary terminal.
 """
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-from loadtest.exercises import FIXES_DIR
-from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
+from loadtest.lab import FIXES_DIR, MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, ROOT, STACKS, latest_report
 from loadtest.report import VERSION_NAMES
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
@@ -35,15 +33,14 @@ JUDGED = ("reproduce", "fixed", "daemon")
 
 
 def run_one(knobs, make_args):
-    """`make run` for one cell; returns its JSON report (or None when the run broke)."""
+    """`make run` for one cell; returns its report (reports/latest.json), or None when the run
+    gave no verdict."""
     command = ["make", "--no-print-directory", "run", *knobs, *make_args]
     completed = subprocess.run(command, capture_output=True, text=True)
-    for line in completed.stdout.splitlines():
-        if line.startswith("Report: "):
-            path = next(part.strip() for part in line.removeprefix("Report: ").split(",") if part.endswith(".json"))
-            return json.loads(Path(path).read_text())
-    print(f"matrix: {' '.join(command)} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
-    return None
+    document = latest_report(ROOT / "reports")
+    if document is None:
+        print(f"matrix: {' '.join(command)} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
+    return document
 
 
 def cell(doc):
@@ -81,7 +78,7 @@ def main(argv=None):
             print(f"matrix: {row}: {name}...", file=sys.stderr, flush=True)
             docs_by_row[row].append(run_one((*row_knobs, *knobs), make_args))
     versions, verdicts = tables(docs_by_row)
-    written = Path(__file__).resolve().parents[1] / "docs" / "measured" / "matrix.md"
+    written = ROOT / "docs" / "measured" / "matrix.md"
     written.parent.mkdir(parents=True, exist_ok=True)
     written.write_text(markdown(versions) + "\n" + markdown(verdicts))
 

@@ -15,10 +15,9 @@ Only the standard library, loadtest.lab and the checker: the page's tests run wi
 
 from collections import Counter
 
-from loadtest import checker
+from loadtest import checker, story
 from loadtest.lab import APPS, WATCHED
 
-OUTCOMES = ("own", "misrouted", "failed", "lost")
 # The timeline's layout (SVG user units); text widths are estimated from the font size.
 BOX_W, BOX_GAP, LEFT, RIGHT = 600, 80, 170, 30
 CHAR_W = {"normal": 0.62, "bold": 0.68}  # of the font size: DejaVu Sans, generous
@@ -41,13 +40,13 @@ def state(entry):
 
 
 def children(document):
-    """Per child (by pid), its interpreters in creation order (checker.creation_order), each
+    """Per child (by pid), its interpreters in creation order (story.creation_order), each
     with its times from the child's first creation, its variables, and the earlier interpreter
     of the same child whose write it inherited, per variable."""
     drawn = []
     for child in sorted(document["timeline"], key=lambda c: c["pid"]):
-        interpreters = sorted(child["interpreters"], key=checker.creation_order)
-        origin = checker.child_origin({"interpreters": interpreters})
+        interpreters = sorted(child["interpreters"], key=story.creation_order)
+        origin = story.child_origin({"interpreters": interpreters})
 
         def offset(moment, origin=origin):
             return None if moment is None else round(moment - origin, 3)
@@ -56,13 +55,13 @@ def children(document):
         for index, entry in enumerate(interpreters):
             arrows = []
             for name in WATCHED:
-                story = entry["variables"][name]
+                variable = entry["variables"][name]
                 source = next(
                     (
                         i
                         for i, earlier in enumerate(interpreters[:index])
-                        if story["inherited"] is not None
-                        and story["inherited"] in {w["value"] for w in earlier["variables"][name]["writes"]}
+                        if variable["inherited"] is not None
+                        and variable["inherited"] in {w["value"] for w in earlier["variables"][name]["writes"]}
                     ),
                     None,
                 )
@@ -70,10 +69,10 @@ def children(document):
                     arrows.append(
                         {
                             "name": name,
-                            "value": story["inherited"],
+                            "value": variable["inherited"],
                             "from_index": source,
                             "from": (child["pid"], interpreters[source]["application_group"]),
-                            "used": story["outcome"] == "kept",
+                            "used": variable["outcome"] == "kept",
                         }
                     )
             published_to = entry.get("published_to") or {}
@@ -96,7 +95,7 @@ def children(document):
                             "name": name,
                             "inherited": entry["variables"][name]["inherited"],
                             "outcome": entry["variables"][name]["outcome"],
-                            "used": checker.describe_used(entry["used"][name]),
+                            "used": story.describe_used(entry["used"][name]),
                         }
                         for name in WATCHED
                     ],
@@ -121,12 +120,10 @@ def flows(document):
     request sent exactly once. "Published to" is what the web side's Celery app said;
     "recorded" is the broker's own record of the publish (user@vhost, from its firehose).
 
-    Outcome, as the checker counts: the worker app of its receipt (misrouted when that
-    worker's vhost is not the Host's app), else failed:<error kind> when the client recorded
-    an error, else lost."""
-    receipts, traced = {}, {}
-    for receipt in document["receipts"]:
-        receipts.setdefault(receipt["request_id"], receipt)
+    Outcome: checker.outcome, the checker's own classification; "consumed by" names the worker
+    app of its receipt, or failed:<error kind>, or lost."""
+    receipts, _ = checker.first_receipts(document["receipts"])
+    traced = {}
     for trace in document.get("traces") or []:
         traced.setdefault(trace["request_id"], trace)
     counts = Counter()
@@ -137,13 +134,11 @@ def flows(document):
         trace = traced.get(result["request_id"])
         recorded = f"{trace['user']}@{trace['vhost']}" if trace else "-"
         receipt = receipts.get(result["request_id"])
+        kind = checker.outcome(result, receipt)
         if receipt is not None:
-            worker = receipt.get("worker_app") or receipt["worker_vhost"]
-            outcome, kind = worker, ("own" if receipt["worker_vhost"] == result["app"] else "misrouted")
-        elif result.get("error_kind"):
-            outcome, kind = f"failed:{result['error_kind']}", "failed"
+            outcome = receipt.get("worker_app") or receipt["worker_vhost"]
         else:
-            outcome, kind = "lost", "lost"
+            outcome = f"failed:{result['error_kind']}" if kind == "failed" else "lost"
         key = (
             result["app"],
             response.get("pid"),
@@ -274,5 +269,5 @@ def picture(document):
         "explanation": document.get("explanation") or [],
         "detector": document.get("detector") or [],
         "refused_logins": document.get("refused_logins") or {},
-        "cost": checker.process_cost(document["apache_processes"]) if document.get("apache_processes") else None,
+        "cost": document.get("apache_cost"),
     }

@@ -1,12 +1,13 @@
 """The report: the run stored as data first (a JSON document under reports/), then rendered
 from that data as text for the terminal (and as an HTML page with its picture)."""
 
+import dataclasses
 import datetime
 import json
 import os
 
-from loadtest import checker
-from loadtest.lab import UsageError
+from loadtest import story
+from loadtest.lab import LATEST_REPORT, UsageError
 from loadtest.report_html import write_index, write_run_page
 
 # What the runs measure in the containers, in the order shown; `machine` is Apache's (uname -m).
@@ -15,21 +16,16 @@ VERSION_NAMES = (
 )  # fmt: skip
 
 
-def document(run, versions, results, receipts, summary, broker, verdict, timeline, failure_causes, explanation):
-    """The stored form of a run. `run` holds what was asked (code, process model, scenario,
-    stack, seed, counts, url, run id, start time, load seconds)."""
-    return {
-        **run,
-        "versions": versions,
-        "verdict": verdict.as_dict(),
-        "summary": summary,
-        "broker": broker,
-        "timeline": timeline,
-        "failure_causes": failure_causes,
-        "explanation": explanation,
-        "results": results,
-        "receipts": receipts,
-    }
+def document(run, history, checked):
+    """The stored form of a run: what was asked (`run`: the knobs, seed, run id, times), what
+    its witnesses recorded (`history`, loadtest.history.History) and what the checker derived
+    from that (`checked`, loadtest.checker.check). report.schema.json declares every key."""
+    return {**run, **dataclasses.asdict(history), **checked}
+
+
+def forget_latest(report_dir):
+    """Removed as a run starts, so a run that ends without a verdict leaves none behind."""
+    (report_dir / LATEST_REPORT).unlink(missing_ok=True)
 
 
 def check_writable(report_dir):
@@ -46,9 +42,12 @@ def write_and_print(doc, report_dir, label=""):
     """Store the JSON document, render it, print the text with the verdict last. Returns
     the JSON's path."""
     json_path = write_json(doc, report_dir, label)
-    html_path, png_path = write_run_page(doc, json_path)
+    latest = report_dir / f".{LATEST_REPORT}.{os.getpid()}"
+    latest.write_text(json_path.read_text())
+    latest.replace(report_dir / LATEST_REPORT)
+    html_path = write_run_page(doc, json_path)
     write_index(report_dir)
-    paths = [html_path, json_path, png_path]
+    paths = [html_path, json_path]
     print(format_text(doc))
     print("Report: " + ", ".join(str(path) for path in paths))
     print(doc["verdict"]["line"])
@@ -56,10 +55,12 @@ def write_and_print(doc, report_dir, label=""):
 
 
 def write_json(doc, report_dir, label=""):
+    """Writes the document as <stamp>-<stack>-<code>-...-<run id>.json, its own path in it."""
     stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
     parts = (stamp, doc["stack"], doc["code"], doc["process_model"], doc["scenario"], label, doc["run_id"])
     skip = ("embedded", "default", "")
     path = report_dir / ("-".join(part for part in parts if part not in skip) + ".json")
+    doc["report_path"] = str(path)
     path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
     return path
 
@@ -68,7 +69,7 @@ def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
     variant = "" if run.get("mod_wsgi", "stack") == "stack" else f" with mod_wsgi {run['mod_wsgi']} ({run['gil']} GIL)"
     first = (
-        "first, one at a time, GET /hello/ on " + " then ".join(run["first_hosts"])
+        "first, alone, GET /hello/ on " + " then ".join(run["first_hosts"])
         if run.get("first_hosts")
         else ("no first request alone (burst)")
     )
@@ -98,6 +99,10 @@ def format_text(doc):
         lines.append(format_failures(doc["failure_causes"]))
     for user, times in sorted((doc.get("refused_logins") or {}).items()):
         lines.append(f"RabbitMQ's own log: it refused the login of user {user!r} {times} times.")
+    tracebacks = doc.get("tracebacks") or []
+    if tracebacks:
+        lines.append(f"Python raised in Apache ({len(tracebacks)} tracebacks in its log; the first):")
+        lines += [f"  {line}" for line in tracebacks[0]["lines"]]
     lines.append(format_detector(doc.get("detector")))
     publishers = ", ".join(f"{where} x{n}" for where, n in sorted(broker["publishers"].items())) or "nothing"
     lines.append(
@@ -113,8 +118,8 @@ def format_text(doc):
     if doc.get("fault"):
         lines.append(f"Fault {format_fault(doc['fault'])}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
-    if doc.get("apache_processes"):
-        lines.append(f"Apache container: {format_processes(doc['apache_processes'])}")
+    if doc.get("apache_cost"):
+        lines.append(f"Apache container: {format_cost(doc['apache_cost'])}")
     lines += [f"Why: {sentence}" for sentence in doc.get("explanation", [])]
     return "\n".join(lines)
 
@@ -140,9 +145,8 @@ def format_detector(findings):
     return "\n".join(lines)
 
 
-def format_processes(processes):
+def format_cost(cost):
     """'7 processes, 212 MiB resident (RSS; 4 of them mod_wsgi daemon processes)'."""
-    cost = checker.process_cost(processes)
     extra = f"; {cost['daemon_processes']} of them mod_wsgi daemon processes" if cost["daemon_processes"] else ""
     return f"{cost['processes']} processes, {cost['rss_mib']} MiB resident (RSS{extra})"
 
@@ -181,8 +185,9 @@ def format_inherited(entry):
 def format_timeline(children):
     lines = []
     for child in children:
-        origin = checker.child_origin(child)
-        lines.append(f"  Apache child pid {child['pid']}:")
+        origin = story.child_origin(child)
+        environ = {"shared": " (its interpreters' os.environ wrap one shared dict)", "own": ""}
+        lines.append(f"  Apache child pid {child['pid']}{environ.get(child.get('environ_dict'), '')}:")
         for entry in child["interpreters"]:
             published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
             errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(entry["errors"].items()))
@@ -197,8 +202,8 @@ def format_timeline(children):
             lines += [
                 f"    {entry['host_app']} in group {entry['application_group']!r}{gil}: {format_times(entry, origin)}",
                 f"{'':8}{format_inherited(entry)}",
-                f"{'':8}Celery used {checker.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
-                f"{checker.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
+                f"{'':8}Celery used {story.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
+                f"{story.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
                 + (f"   <- {' AND '.join(marks)}" if marks else ""),
             ]
     return "\n".join(lines)

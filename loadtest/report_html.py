@@ -1,26 +1,42 @@
 """A run's page (HTML, self-contained: no CDN, no external font, script or stylesheet) with its
-timeline picture (SVG inline, and the same SVG as a PNG beside it for slides), and
-reports/index.html, every run report of that directory.
+timeline picture inline (SVG), reports/index.html (every run report of that directory), and on
+request the same picture as a PNG beside the page, for slides (`make png`: python -m
+loadtest.report_html --png; not on a run's way to its verdict: it costs about half a second).
 
 Jinja2 renders the page and the SVG from the picture's data (loadtest.picture), escaping
-every value; vl-convert turns the same SVG into a PNG with no browser and no network.
+every value; its compiled templates are kept in var/jinja-cache (they cost more to compile than
+to render). vl-convert turns the same SVG into a PNG with no browser and no network.
 """
 
+import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 import jinja2
-import vl_convert
 from markupsafe import Markup
 
+from loadtest.lab import LATEST_REPORT, ROOT, latest_report
 from loadtest.picture import picture, run_of, timeline
+
+
+def bytecode_cache():
+    """Compiled templates, kept between runs in var/jinja-cache (none where it can't be written)."""
+    folder = ROOT / "var" / "jinja-cache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("loadtest", "templates"),
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,
+    bytecode_cache=bytecode_cache(),
 )
 PNG_SCALE = 1.5  # the timeline at 1.5x: sharp on a projector, small enough to write fast
 INDEX_CACHE = ".index-cache.json"  # per run report: (mtime, size) -> its index row
@@ -39,17 +55,23 @@ def timeline_svg(document):
 
 
 def timeline_png(document):
+    import vl_convert  # only when a PNG is asked for: its import alone costs a tenth of a second
+
     return vl_convert.svg_to_png(timeline_svg(document), scale=PNG_SCALE)
 
 
 def write_run_page(document, json_path):
-    """Writes <stem>.html and <stem>.png beside the run's JSON; returns both paths."""
-    json_path = Path(json_path)
-    html, svg = render(document)
-    html_path, png_path = json_path.with_suffix(".html"), json_path.with_suffix(".png")
-    html_path.write_text(html)
-    png_path.write_bytes(vl_convert.svg_to_png(svg, scale=PNG_SCALE))  # timeline_png, from the SVG at hand
-    return html_path, png_path
+    """Writes <stem>.html beside the run's JSON; returns its path."""
+    html_path = Path(json_path).with_suffix(".html")
+    html_path.write_text(render(document)[0])
+    return html_path
+
+
+def write_png(json_path):
+    """Writes <stem>.png, the run's timeline picture, beside the run's JSON; returns its path."""
+    png_path = Path(json_path).with_suffix(".png")
+    png_path.write_bytes(timeline_png(json.loads(Path(json_path).read_text())))
+    return png_path
 
 
 def index_row(document, json_path):
@@ -85,7 +107,7 @@ def write_index(report_dir):
         cache = {}
     fresh, rows = {}, []
     for path in sorted(report_dir.glob("*.json")):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or path.name == LATEST_REPORT or not path.is_file():
             continue
         stat = path.stat()
         stamp = [stat.st_mtime_ns, stat.st_size, path.with_suffix(".html").exists()]
@@ -107,3 +129,26 @@ def write_index(report_dir):
     partial.write_text(json.dumps(fresh))
     partial.replace(cache_path)
     return index
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m loadtest.report_html", description=__doc__)
+    parser.add_argument("--png", action="store_true", required=True, help="write the timeline picture as a PNG")
+    parser.add_argument("report", nargs="?", type=Path, help="a run's JSON (default: the last run's)")
+    args = parser.parse_args(argv)
+    path = args.report
+    if path is None:
+        latest = latest_report()
+        if latest is None:
+            print("png: no run in reports/ yet; run make reproduce first", file=sys.stderr)
+            return 2
+        path = Path(latest["report_path"])
+    if not path.is_file():
+        print(f"png: no such report: {path}", file=sys.stderr)
+        return 2
+    print(f"Picture: {write_png(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

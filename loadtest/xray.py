@@ -10,17 +10,15 @@ import json
 import sys
 from pathlib import Path
 
-import requests
-
-from loadtest import history
-from loadtest.lab import HOST_APPS, UsageError, url_of
+from loadtest import history, http
+from loadtest.lab import HOST_APPS, LATEST_REPORT, UsageError, url_of
 
 
 def collect(url, attempts):
     seen = {}
     for host in HOST_APPS:
         for _ in range(attempts):
-            answer = requests.get(f"{url}/xray/", headers={"Host": host, "Connection": "close"}, timeout=10).json()
+            answer = http.request("GET", f"{url}/xray/", host=host, timeout=10).json()
             seen[(answer["pid"], answer["application_group"])] = answer
     return [seen[key] for key in sorted(seen, key=lambda k: (k[0], str(k[1])))]
 
@@ -35,8 +33,8 @@ def running(url, asked):
     checking that Apache was started with the code, scenario and process model the run was
     `asked` for (a UsageError otherwise). Unanswered when /xray/ gives no such answer."""
     try:
-        answer = requests.get(f"{url}/xray/", headers={"Host": "app1.example.com"}, timeout=10).json()
-    except (requests.RequestException, ValueError) as exc:
+        answer = http.request("GET", f"{url}/xray/", host="app1.example.com", timeout=10).json()
+    except (http.Failed, ValueError) as exc:
         raise Unanswered(f"GET /xray/ failed ({type(exc).__name__}), so nothing says which code Apache ran") from None
     if not isinstance(answer, dict) or not isinstance(answer.get("started_with"), dict):
         raise Unanswered("GET /xray/ did not say which code Apache was started with")
@@ -46,10 +44,20 @@ def running(url, asked):
     return answer.get("versions") or {}, answer.get("apache_processes") or []
 
 
+def process_cost(processes):
+    """What the Apache container's processes cost: how many, their resident memory (RSS, in
+    MiB; shared pages counted in each process) and how many are mod_wsgi daemon processes."""
+    return {
+        "processes": len(processes),
+        "rss_mib": round(sum(process["rss_kib"] for process in processes) / 1024),
+        "daemon_processes": sum(process["command"].startswith("(wsgi:") for process in processes),
+    }
+
+
 def print_interpreters(compose, reports):
     """mod_wsgi's interpreter lines since the last run's load began, as Apache logged them."""
-    runs = sorted((p for p in reports.glob("*.json") if not p.name.startswith(".")), key=lambda p: p.stat().st_mtime)
-    began = json.loads(runs[-1].read_text()).get("load_began_at") if runs else None
+    latest = reports / LATEST_REPORT
+    began = json.loads(latest.read_text()).get("load_began_at") if latest.exists() else None
     if began is None:
         print(f"xray: no run in {reports}/ yet; run make reproduce first", file=sys.stderr)
         return 2
@@ -97,7 +105,7 @@ def main(argv=None):
         return print_interpreters(args.compose, args.reports)
     try:
         rows = collect(args.url.rstrip("/"), args.attempts)
-    except requests.RequestException as exc:
+    except (http.Failed, ValueError) as exc:
         print(
             f"xray: cannot reach Apache at {args.url} ({type(exc).__name__}); is the lab up? (make up)", file=sys.stderr
         )

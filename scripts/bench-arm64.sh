@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 platform=linux/arm64
-stack=$(sed -n 's/^STACKS *:= *//p' choices.mk | cut -d' ' -f1)
+stack=$(python3 -m loadtest.lab --choices STACKS | cut -d' ' -f1)
 out=docs/measured/arm64-emulated.txt
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -27,7 +27,7 @@ staged=$(mktemp -d)
 out="$staged/bench-$([ "$cold" = yes ] && echo cold || echo warm).txt"
 log=$(mktemp)
 trap 'rm -rf "$log" "$staged"' EXIT
-stacks=$(sed -n 's/^STACKS *:= *//p' choices.mk)
+stacks=$(python3 -m loadtest.lab --choices STACKS)
 
 # shellcheck source=scripts/time-it.sh
 . scripts/time-it.sh
@@ -45,7 +45,7 @@ if ! command -v ab >/dev/null; then
   fi
 fi
 
-# Every workshop exercise, as an attendee types it (docs/exercises.yml), hot, one after the
+# Every workshop exercise, as an attendee types it (workshop/exercises.yml), hot, one after the
 # other: written apart, for docs/workshop.md.
 exercises() {
   local main_out=$out
@@ -72,11 +72,7 @@ time_it make reproduce  # cold: everything from a bare machine; warm: the lab's 
 
 # The floor: fresh children, ab over both Hosts (150 each, 8 concurrent each, a new
 # connection per request), then every task at a worker.
-# .env: written by make env.
-set -a
-# shellcheck source=/dev/null
-. ./.env
-set +a
+http_port=$(python3 -m loadtest.lab LAB_HTTP_PORT)  # .env, written by make env (one reader: loadtest.lab)
 floor() {
   local run body1 body2
   run="floor$(date +%s%N)"
@@ -84,8 +80,8 @@ floor() {
   printf '{"run_id": "%s", "request_id": "%s-1"}' "$run" "$run" > "$body1"
   printf '{"run_id": "%s", "request_id": "%s-2"}' "$run" "$run" > "$body2"
   docker compose exec -T apache apache-fresh-children
-  ab -q -n 150 -c 8 -p "$body1" -T application/json -H "Host: app1.example.com" "http://127.0.0.1:$LAB_HTTP_PORT/enqueue/" >/dev/null &
-  ab -q -n 150 -c 8 -p "$body2" -T application/json -H "Host: app2.example.com" "http://127.0.0.1:$LAB_HTTP_PORT/enqueue/" >/dev/null &
+  ab -q -n 150 -c 8 -p "$body1" -T application/json -H "Host: app1.example.com" "http://127.0.0.1:$http_port/enqueue/" >/dev/null &
+  ab -q -n 150 -c 8 -p "$body2" -T application/json -H "Host: app2.example.com" "http://127.0.0.1:$http_port/enqueue/" >/dev/null &
   wait
   until [ "$(cat var/receipts/app1.jsonl var/receipts/app2.jsonl 2>/dev/null | grep -c "\"run_id\": \"$run\"")" -ge 300 ]; do
     sleep 0.02
@@ -121,8 +117,10 @@ say "$(.venv/bin/python - <<'PY'
 import json, os, subprocess, time
 from pathlib import Path
 import requests
-auth = (os.environ["RABBITMQ_ADMIN_USER"], os.environ["RABBITMQ_ADMIN_PASSWORD"])
-url = f"http://127.0.0.1:{os.environ['LAB_MGMT_PORT']}/api/vhosts/"
+from loadtest.lab import settings
+known = settings()
+auth = (known["RABBITMQ_ADMIN_USER"], known["RABBITMQ_ADMIN_PASSWORD"])
+url = f"http://127.0.0.1:{known['LAB_MGMT_PORT']}/api/vhosts/"
 def published():
     return sum((requests.get(url + v, auth=auth, timeout=5).json().get("message_stats") or {}).get("publish", 0) for v in ("app1", "app2"))
 time.sleep(6)  # the counters catch up with earlier runs (they are sampled every 5 s)

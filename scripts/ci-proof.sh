@@ -2,7 +2,7 @@
 # Both CI paths, proven on this machine, each in a fresh clone of this checkout's HEAD:
 # 1. the workflow's job as GitHub's hosted runner runs it: a non-root user `runner` in the
 #    docker group with passwordless sudo (what ubuntu-latest gives a job), and the workflow's
-#    own run steps (scripts/workflow_steps.py: each step's command and env, for one matrix
+#    own run steps (loadtest.tools.workflow_steps: each step's command and env, for one matrix
 #    stack) run as that user. First it gives that user what a runner image has preinstalled and
 #    this machine may lack: sudo, Docker Compose v2 for every user, python3 with venv.
 # 2. `CI=true bash .ci/run` as root, as this project's CI runs it.
@@ -18,7 +18,7 @@ root=$(pwd)
 die() { printf 'ci-proof: %s\n' "$*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "run it as root: it creates the user runner and gives it passwordless sudo."
 [ -x .venv/bin/python ] || die "no .venv here: run make dev first (the workflow's steps are read with it)."
-stack=${1:-$(sed -n 's/^STACKS *:= *\([^ ]*\).*/\1/p' choices.mk)}
+stack=${1:-$(python3 -m loadtest.lab --choices STACKS | cut -d' ' -f1)}
 
 export DEBIAN_FRONTEND=noninteractive
 need=()
@@ -65,7 +65,7 @@ while IFS= read -r step; do
   set -e
   printf '  %s %s: exit %d in %d s;%s\n' "$env" "$run" "$code" "$(( $(date +%s) - started ))" "$(summary)" | tee -a "$record"
   if [ "$code" -ne 0 ]; then status=$code; break; fi
-done < <(.venv/bin/python "$clone/scripts/workflow_steps.py" "$stack")
+done < <(cd "$clone" && "$root/.venv/bin/python" -m loadtest.tools.workflow_steps "$stack")
 
 if [ "$status" -eq 0 ]; then
   echo "as root, .ci/run (what this project's CI runs):" | tee -a "$record"

@@ -128,7 +128,8 @@ ensure_base_image() {
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     # `docker import --platform` is ignored by engines before 23 (the image would say amd64):
     # `docker load` of an archive whose config names the architecture is not.
-    "$PYTHON" "$(dirname "$0")/image-archive.py" "$rootfs" "$arch" "$base_image" QEMU_CPU=max,pauth=off | docker load -q >/dev/null
+    (cd "$(dirname "$0")/.." && "$PYTHON" -m loadtest.tools.image_archive "$rootfs" "$arch" "$base_image" QEMU_CPU=max,pauth=off) \
+      | docker load -q >/dev/null
   fi
   rm -rf "$rootfs"
 }

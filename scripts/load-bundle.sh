@@ -41,7 +41,7 @@ BUNDLE_ARCH=$(setting BUNDLE_ARCH)
   || die "$bundle holds linux/$BUNDLE_ARCH images and this lab runs linux/$arch: use a bundle made with BUNDLE_PLATFORM=linux/$arch (or load this one with PLATFORM=linux/$BUNDLE_ARCH, emulated)."
 
 # 3. The bundle must be of this very lab: its images were built from these files.
-for input in apps apache rabbitmq requirements docker-compose.yml choices.mk; do
+for input in $(python3 -m loadtest.lab --choices BUILD_INPUTS); do
   diff -rq --exclude=__pycache__ "$input" "$staging/mod-wsgi-leak-lab/$input" >/dev/null 2>&1 \
     || die "$input here differs from the bundle's copy: run make load-bundle from the bundle's own lab (tar -xf $bundle mod-wsgi-leak-lab)."
 done

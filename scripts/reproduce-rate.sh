@@ -2,7 +2,7 @@
 # How often `make reproduce` says REPRODUCED, over STARTS runs in a row, each on fresh Apache
 # children (hot: the broker and workers stay up) or from a stopped lab (--down: `make down`
 # before each run, so the broker boots again). A run that gave no verdict at all is counted
-# apart, never as "not reproduced". Writes one line to
+# apart, never as "not reproduced" (INCONCLUSIVE or no report at all). Writes one line to
 # docs/measured/reproduce-rate-STACK-{hot,down}[-KNOBS].txt (`make docs` puts it in
 # docs/timings.md).
 #
@@ -25,12 +25,13 @@ reproduced=0 not_reproduced=0 other=0 misrouted=() seconds=()
 for _ in $(seq 1 "$starts"); do
   [ "$mode" = down ] && make --no-print-directory down >/dev/null 2>&1
   start=$(date +%s%N)
-  line=$(make --no-print-directory reproduce STACK="$stack" "${knobs[@]}" 2>/dev/null \
-    | grep -E '^(REPRODUCED|NOT REPRODUCED|INCONCLUSIVE)' || true)
+  make --no-print-directory reproduce STACK="$stack" "${knobs[@]}" >/dev/null 2>&1 || true
   seconds+=("$(( ($(date +%s%N) - start) / 100000000 ))")
-  case "$line" in
-    REPRODUCED*) reproduced=$((reproduced + 1)); misrouted+=("$(echo "$line" | sed -E 's/^REPRODUCED: ([0-9]+) of.*/\1/')") ;;
-    "NOT REPRODUCED"*) not_reproduced=$((not_reproduced + 1)); misrouted+=(0) ;;
+  # The run's answer, from its report (reports/latest.json): every verdict kind is counted.
+  read -r kind count < <(.venv/bin/python -m loadtest.answer kind misrouted 2>/dev/null || echo none 0)
+  case "$kind" in
+    REPRODUCED) reproduced=$((reproduced + 1)); misrouted+=("$count") ;;
+    NOT_REPRODUCED) not_reproduced=$((not_reproduced + 1)); misrouted+=("$count") ;;
     *) other=$((other + 1)) ;;
   esac
 done

@@ -4,10 +4,16 @@
 now_ns() { python3 -c 'import time; print(time.time_ns())'; }  # BSD date has no %N
 seconds_since() { python3 -c "import sys, time; print(f'{(time.time_ns() - int(sys.argv[1])) / 1e9:.1f}')" "$1"; }
 say() { echo "$*" | tee -a "$out"; }
-last_line() { grep -E '^(REPRODUCED|FIXED|ISOLATED|NOT |INCONCLUSIVE)|[0-9]+ passed|^bundle: dist' "$log" | tail -n1 || true; }
+# What the command ended with: a lab run's verdict from its report (reports/latest.json, when
+# this command wrote it), else pytest's summary or make bundle's archive line.
+last_line() {
+  if [ reports/latest.json -nt "$log.start" ]; then .venv/bin/python -m loadtest.answer line; return; fi
+  grep -E '[0-9]+ passed|^bundle: dist' "$log" | tail -n1 || true
+}
 time_it() {  # time_it COMMAND...: one line: the command, its time, its exit status, its last word
   local start status
   start=$(now_ns)
+  touch "$log.start"
   set +e
   "$@" </dev/null >"$log" 2>&1  # stdin closed: a caller looping over `read` keeps its lines
   status=$?

@@ -8,14 +8,13 @@ What each asserts is what the run measured: the architecture Apache's Python rep
 and for the bad credentials librabbitmq's own login error."""
 
 import os
-import re
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from loadtest.lab import NAME
+from loadtest.lab import NAME, latest_report
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = f"{NAME}-arm64"
@@ -39,39 +38,37 @@ def arm64_lab():
 
 
 def make(env, *args):
+    """Runs `make ARGS PLATFORM=linux/arm64` as an attendee would; returns the run's report
+    (reports/latest.json) and what it printed."""
     completed = subprocess.run(
         ["make", "--no-print-directory", *args, "PLATFORM=linux/arm64"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-4000:]
-    versions = re.search(r"^Versions measured: (.*)$", output, re.M)
-    assert versions and "machine aarch64" in versions[1], output[-4000:]
-    assert "librabbitmq 2.0.0" in versions[1], versions[1]
-    return output
-
-
-def verdict(output):
-    """The run's verdict line (the progress lines on stderr come after it in `output`)."""
-    found = re.search(r"^(?:(?:NOT )?(?:REPRODUCED|FIXED|ISOLATED)|INCONCLUSIVE): .*$", output, re.M)
-    assert found, output[-4000:]
-    return found[0]
+    document = latest_report(ROOT / "reports")
+    assert document is not None, output[-4000:]
+    assert document["versions"].get("machine") == "aarch64", document["versions"]
+    assert document["versions"].get("librabbitmq") == "2.0.0", document["versions"]
+    return document
 
 
 def test_reproduce_on_arm64_reproduces(arm64_lab):
-    output = make(arm64_lab, "reproduce")
-    assert "stack trixie on linux/arm64" in output
-    assert verdict(output).startswith("REPRODUCED:"), verdict(output)
+    document = make(arm64_lab, "reproduce")
+    assert (document["stack"], document["platform"]) == ("trixie", "linux/arm64")
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
 
 
 def test_fixed_on_arm64_is_fixed(arm64_lab):
-    output = make(arm64_lab, "fixed")
-    assert verdict(output).startswith("FIXED: 0 of"), verdict(output)
+    document = make(arm64_lab, "fixed")
+    assert document["verdict"]["kind"] == "FIXED", document["verdict"]
+    assert document["summary"]["totals"]["misrouted"] == 0
 
 
 def test_bad_credentials_on_arm64_show_librabbitmqs_login_error(arm64_lab):
-    output = make(arm64_lab, "reproduce", "SCENARIO=bad-credentials", "FIRST=app2", "PROCESSES=1")
-    assert verdict(output).startswith("REPRODUCED:"), verdict(output)
+    document = make(arm64_lab, "reproduce", "SCENARIO=bad-credentials", "FIRST=app2", "PROCESSES=1")
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     # librabbitmq's own words for a refused login, and RabbitMQ's log naming the user.
-    assert "Couldn't log in: server connection error 403" in output
-    assert re.search(r"RabbitMQ's own log: it refused the login of user 'app2' \d+ times", output)
+    errors = [cause["error"] for cause in document["failure_causes"]]
+    assert any("Couldn't log in: server connection error 403" in error for error in errors), errors
+    assert document["refused_logins"].get("app2", 0) > 0, document["refused_logins"]

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import ROOT, free_port
+from loadtest.lab import latest_report
+from tests.integration.harness import ROOT, free_port
 
 pytestmark = pytest.mark.last
 
@@ -184,6 +185,8 @@ class BundleProof(threading.Thread):
                  "type=image", "--format", "{{.Action}} {{.Actor.ID}}"],
                 env={**os.environ, **engine}, capture_output=True, text=True,
             ).stdout  # fmt: skip
+            answer = latest_report(venue / "reports")
+            self.record["verdict"] = answer and answer["verdict"]["kind"]
         finally:
             make("down", cwd=venue, env=engine)
         self.record["calls"] = calls.read_text() if calls.exists() else ""
@@ -287,7 +290,7 @@ def test_the_bundle_loads_offline_then_reproduce_builds_and_downloads_nothing(bu
     assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     print(f"make load-bundle (offline): {bundle_proof.record['load_seconds']:.1f} s")
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
-    assert "REPRODUCED" in run.stdout
+    assert bundle_proof.record["verdict"] == "REPRODUCED", run.stdout[-3000:]
     assert "Building" not in run.stdout + run.stderr
     assert bundle_proof.record["calls"] == "", bundle_proof.record["calls"]
     events = bundle_proof.record["engine_events"]

@@ -1,14 +1,14 @@
-"""Every workshop exercise (docs/exercises.yml), run as its command says and checked against
+"""Every workshop exercise (workshop/exercises.yml), run as its command says and checked against
 what the broker and the workers received, so that the guide cannot rot.
 
 The command goes through the real Makefile (`make -n`: its knob checks, its targets and their
 defaults); what `make` would run is then run against the suite's own compose projects rather
-than an attendee's lab. A `make try-fix` exercise gets its docs/fixes/ entries first."""
+than an attendee's lab. A `make try-fix` exercise gets its workshop/fixes/ entries first."""
 
 import pytest
 
-from loadtest import checker
-from tests.integration.conftest import EXERCISES
+from loadtest import xray
+from tests.integration.harness import EXERCISES
 
 
 def interpreters(document):
@@ -60,7 +60,7 @@ def detector_agrees(document, wanted, runs):
 
 
 def more_processes_than(document, other_id, runs):
-    cost, other = (checker.process_cost(doc["apache_processes"]) for doc in (document, runs.run(other_id)))
+    cost, other = (xray.process_cost(doc["apache_processes"]) for doc in (document, runs.run(other_id)))
     return cost["processes"] > other["processes"]
 
 
@@ -69,7 +69,7 @@ def served_with_other_settings(document, app, runs):
     return bool(answers) and all(a.get("served_by") not in (None, app) for a in answers)
 
 
-# What each `check` key of docs/exercises.yml asserts, from the run's document.
+# What each `check` key of workshop/exercises.yml asserts, from the run's document.
 CHECKS = {
     "verdict": lambda doc, kind, runs: doc["verdict"]["kind"] == kind,
     "some_interpreter_poisoned": lambda doc, wanted, runs: bool(poisoned_apps(doc)) == wanted,
@@ -111,6 +111,6 @@ def test_exercise_shows_what_the_guide_expects(exercise, exercise_runs):
     checks = exercise["check"].items()
     failed = [name for name, expected in checks if not CHECKS[name](document, expected, exercise_runs)]
     assert not failed, (
-        f"{exercise['command']}: {failed} not as docs/exercises.yml expects; {document['verdict']['line']}; "
+        f"{exercise['command']}: {failed} not as workshop/exercises.yml expects; {document['verdict']['line']}; "
         f"why: {document['explanation']}"
     )

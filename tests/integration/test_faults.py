@@ -4,7 +4,7 @@ stays about the leak; and py-amqp with publisher confirms turns every would-be l
 failure the web side sees."""
 
 from loadtest import checker
-from tests.integration.conftest import expand
+from tests.integration.harness import expand
 
 BUCKETS = ("consumed_own", "misrouted", "failed", "lost")
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import checker
+from loadtest import xray
 from loadtest.report_html import render, write_run_page
 
 PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
@@ -138,8 +138,7 @@ def clipped_texts(svg, folder):
 
 def check_page(document, json_path):
     """Renders the run's page beside its JSON, opens it, compares what is drawn with the JSON."""
-    html_path, png_path = write_run_page(document, json_path)
-    assert png_path.stat().st_size > 10_000
+    html_path = write_run_page(document, json_path)
     drawn = open_in_browser(html_path)
     # Nothing of the picture is clipped, whatever its title's length; no green box had failures.
     assert clipped_texts(render(document)[1], html_path.parent) == []
@@ -161,7 +160,7 @@ def check_page(document, json_path):
     # The "Why:" sentences and what the Apache container cost, as the JSON has them.
     assert drawn.explanation == document.get("explanation", [])
     if document.get("apache_processes"):
-        cost = checker.process_cost(document["apache_processes"])
+        cost = xray.process_cost(document["apache_processes"])
         assert drawn.cost == {"processes": cost["processes"], "rss_mib": cost["rss_mib"]}
 
     # Every drawn count, by its key, against the JSON.

@@ -3,7 +3,7 @@
 import pytest
 
 from loadtest.lab import APP1_GROUP, app_for_group
-from tests.integration.conftest import expand
+from tests.integration.harness import expand
 
 LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
 # librabbitmq 1.0.3's text for ECONNREFUSED (0x2000006F: its OS-error category plus errno 111),

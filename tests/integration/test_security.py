@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from loadtest.lab import NAME
-from tests.integration.conftest import ROOT
+from tests.integration.harness import ROOT
 
 SECRETS = ("RABBITMQ_ADMIN_PASSWORD", "APP1_BROKER_PASSWORD", "APP2_BROKER_PASSWORD")
 # Every process of a container with its user: "user pid command".

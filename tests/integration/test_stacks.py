@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
-from tests.integration.conftest import ROOT, expand
+from tests.integration.harness import ROOT, expand
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What each stack's Debian ships (bullseye: mod_wsgi 4.9.4 built from PyPI for Python 2.7): the

@@ -18,11 +18,13 @@ def answer(
     celery_app="default",
     request_started_at=None,
     config_from_environment=True,
+    environ_dict_id=None,
 ):
     """An answer of `app`'s interpreter in child `pid`, created at `created_at`, which
     inherited `inherited` ({name: value}), wrote `writes` ((name, value, seconds after its
     creation), ...), and whose Celery and Django used `config` and `settings` (its own by
-    default)."""
+    default). `environ_dict_id`: the id of the dict its os.environ wraps (by default one of its
+    own, as on Python 3.9 and later; the same for every interpreter of a child on 2.7 to 3.8)."""
     config = config or f"{app}.celeryconfig"
     inherited = {"CELERY_CONFIG_MODULE": None, "DJANGO_SETTINGS_MODULE": None, **(inherited or {})}
     after_entry = dict(inherited)
@@ -48,6 +50,7 @@ def answer(
             "inherited": inherited,
             "writes": [{"name": name, "value": value, "at": created_at + after} for name, value, after in writes],
             "after_entry": after_entry,
+            "environ_dict_id": environ_dict_id or hash((pid, app)),
         },
         "request_started_at": request_started_at or created_at - 0.002,
     }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from loadtest import checker, client, history, report
+from loadtest import checker, client, history, report, story, xray
 from loadtest.lab import APP1_GROUP
 from tests.unit import answers
 
@@ -205,7 +205,7 @@ def test_timeline_orders_interpreters_by_creation_and_tells_each_variables_story
         answers.result("b", "app2", answers.buggy(7, "app2", 100.0)),
         answers.result("c", "app1", poisoned, ok=False, error_kind="login_refused", error="403"),
     ]
-    (child,) = checker.timeline(results)
+    (child,) = story.timeline(results)
     first, second = child["interpreters"]
     assert (first["application_group"], first["poisoned"], first["inherited"]) == ("app2", False, {})
     assert first["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "own"
@@ -223,7 +223,7 @@ def test_timeline_orders_interpreters_by_creation_and_tells_each_variables_story
     assert "CELERY_CONFIG_MODULE=app2.celeryconfig (kept it)" in lines[5]
     assert "DJANGO_SETTINGS_MODULE=app2.settings (overwrote it)" in lines[5]
     assert "ANOTHER APP'S CONFIG" in lines[6] and "ANOTHER APP'S CONFIG" not in lines[3]
-    assert checker.inheritance_conflicts([child]) == []
+    assert story.inheritance_conflicts([child]) == []
 
 
 def test_a_celery_app_given_its_module_by_name_read_no_environment():
@@ -234,14 +234,14 @@ def test_a_celery_app_given_its_module_by_name_read_no_environment():
         answers.result("a", "app2", answers.fixed(7, "app2", 100.0)),
         answers.result("b", "app1", answers.fixed(7, "app1", 100.5, inherited_from="app2")),
     ]
-    (child,) = checker.timeline(results)
+    (child,) = story.timeline(results)
     stories = [entry["variables"]["CELERY_CONFIG_MODULE"] for entry in child["interpreters"]]
     assert [story["outcome"] for story in stories] == ["none", "none"]
     assert [story["used"] for story in stories] == [{"app2.celeryconfig": 1}, {"app1.celeryconfig": 1}]
     assert "changed under it" not in report.format_timeline([child])
     # The same module read from the environment (the default app, lazily): it was.
     lazy = answers.answer(7, "app1", 100.5, config="app1.celeryconfig")
-    (child,) = checker.timeline([answers.result("c", "app1", lazy)])
+    (child,) = story.timeline([answers.result("c", "app1", lazy)])
     assert child["interpreters"][0]["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "changed"
 
 
@@ -251,10 +251,10 @@ def test_an_interpreter_created_before_the_first_write_inherits_nothing_and_that
     late_runner = answers.buggy(8, "app2", 100.009)
     late_runner["interpreter"]["first_ran_at"] = 101.5
     results = [answers.result("a", "app1", answers.buggy(8, "app1", 100.0)), answers.result("b", "app2", late_runner)]
-    (child,) = checker.timeline(results)
+    (child,) = story.timeline(results)
     assert [entry["host_app"] for entry in child["interpreters"]] == ["app1", "app2"]
     assert child["interpreters"][1]["inherited"] == {}
-    assert checker.inheritance_conflicts([child]) == []
+    assert story.inheritance_conflicts([child]) == []
 
 
 def test_an_interpreter_that_did_not_inherit_an_earlier_write_is_a_conflict():
@@ -264,7 +264,7 @@ def test_an_interpreter_that_did_not_inherit_an_earlier_write_is_a_conflict():
         answers.result("a", "app1", answers.buggy(9, "app1", 100.0)),
         answers.result("b", "app2", clean_but_late),
     ]
-    conflicts = checker.inheritance_conflicts(checker.timeline(results))
+    conflicts = story.inheritance_conflicts(story.timeline(results))
     assert conflicts and all("before this interpreter existed" in conflict for conflict in conflicts)
 
 
@@ -275,14 +275,14 @@ def test_a_value_every_interpreter_inherited_is_the_processs_own():
         answers.result("a", "app2", answers.answer(9, "app2", 100.0, poisoned)),
         answers.result("b", "app1", answers.answer(9, "app1", 100.5, poisoned)),
     ]
-    assert checker.inheritance_conflicts(checker.timeline(results)) == []
+    assert story.inheritance_conflicts(story.timeline(results)) == []
 
 
 def test_a_value_nobody_had_written_yet_is_a_conflict():
     # app2's interpreter was created at 100.005, before app1's write at 100.01, yet claims app1's value.
     early = answers.buggy(9, "app2", 100.005, inherited_from="app1")
     results = [answers.result("a", "app1", answers.buggy(9, "app1", 100.0)), answers.result("b", "app2", early)]
-    conflicts = checker.inheritance_conflicts(checker.timeline(results))
+    conflicts = story.inheritance_conflicts(story.timeline(results))
     assert any("which no interpreter had written yet" in conflict for conflict in conflicts)
 
 
@@ -299,7 +299,7 @@ def test_mod_wsgis_log_lines_are_read_and_shown_beside_the_interpreters_record()
     ]
     assert lines[0]["at"] == 1796071622.045828
     created = lines[0]["at"] - 0.0005
-    (child,) = checker.timeline([answers.result("a", "app2", answers.buggy(7, "app2", created))], lines)
+    (child,) = story.timeline([answers.result("a", "app2", answers.buggy(7, "app2", created))], lines)
     assert child["interpreters"][0]["logged_at"] == lines[0]["at"]
 
 
@@ -432,7 +432,7 @@ def test_a_task_redelivered_after_the_fault_is_not_a_mystery():
 def why(*responses):
     """The explanation of a run whose interpreters gave these answers (one request each)."""
     results = [answers.result(str(i), response["served_by"], response) for i, response in enumerate(responses)]
-    return checker.explanation(checker.timeline(results))
+    return story.explanation(story.timeline(results))
 
 
 def test_explanation_of_the_buggy_run_names_both_variables():
@@ -447,7 +447,8 @@ def test_explanation_of_the_fixed_run_says_what_still_passes_through_the_environ
     assert sentences == [
         "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it before Django read it: the "
         "entries still write DJANGO_SETTINGS_MODULE into the process environment (os.environ[...] = ... calls "
-        "putenv()), which every interpreter mod_wsgi creates later in that child copies.",
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
+        "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it).",
         "Every Celery app in all 2 interpreters took its configuration from a named module (config_from_object()): "
         "CELERY_CONFIG_MODULE was never read.",
     ]
@@ -465,8 +466,29 @@ def test_explanation_of_an_assignment_that_overwrote_what_it_inherited():
     assert sentences == [
         "1 interpreter inherited another app's CELERY_CONFIG_MODULE and overwrote it before Celery read it: the "
         "entries still write CELERY_CONFIG_MODULE into the process environment (os.environ[...] = ... calls "
-        "putenv()), which every interpreter mod_wsgi creates later in that child copies."
+        "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
+        "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it)."
     ]
+
+
+def test_explanation_words_the_environment_as_the_run_measured_it():
+    """Where the interpreters of a child share one dict (Python 2.7, 3.x up to 3.8), an assignment
+    reaches the others at once; where the run could not tell (one interpreter per child), the
+    sentence says only what holds on every Python."""
+
+    def overwrote(shared_id=None):
+        inherited = {"CELERY_CONFIG_MODULE": "app2.celeryconfig"}
+        writes = (("CELERY_CONFIG_MODULE", "app1.celeryconfig", 0.01),)
+        return answers.answer(1, "app1", 10.5, inherited, writes, environ_dict_id=shared_id)
+
+    shared = why(answers.answer(1, "app2", 10.0, environ_dict_id=77), overwrote(77))
+    assert shared[0].endswith(
+        "putenv()), and in each Apache child every interpreter's os.environ wraps one and the same dict, as this "
+        "run measured (Python 2.7, and 3.x up to 3.8, share it): each write reaches the other interpreters at once, "
+        "the last writer wins."
+    ), shared
+    alone = story.explanation(story.timeline([answers.result("b", "app1", overwrote())]))
+    assert alone[0].endswith("which every interpreter mod_wsgi creates later in that child inherits."), alone
 
 
 def test_explanation_of_django_settings_kept_from_another_app():
@@ -487,7 +509,7 @@ def test_explanation_of_an_app_that_only_some_threads_used():
     fallback = answers.answer(1, "app2", 10.0, config=None)
     fallback["broker"]["config_module"] = None
     results = [answers.result(str(i), "app2", own) for i in range(3)] + [answers.result("x", "app2", fallback)]
-    sentences = checker.explanation(checker.timeline(results))
+    sentences = story.explanation(story.timeline(results))
     assert any("app.set_default() makes it every thread's" in sentence for sentence in sentences)
     assert any(
         sentence.startswith("1 requests in 1 interpreter published with no Celery config") for sentence in sentences
@@ -499,7 +521,7 @@ def test_explanation_of_a_run_where_nothing_was_inherited_and_of_no_run():
         "None of the 1 interpreters inherited another app's value of a watched variable (CELERY_CONFIG_MODULE, "
         "DJANGO_SETTINGS_MODULE): nothing passed from one app to the other through the process environment."
     ]
-    assert checker.explanation([]) == []
+    assert story.explanation([]) == []
 
 
 def test_process_cost_counts_processes_memory_and_daemon_processes():
@@ -508,4 +530,4 @@ def test_process_cost_counts_processes_memory_and_daemon_processes():
         {"pid": 7, "command": "(wsgi:app1)     -DFOREGROUND", "rss_kib": 40960},
         {"pid": 8, "command": "(wsgi:app2)     -DFOREGROUND", "rss_kib": 40960},
     ]
-    assert checker.process_cost(processes) == {"processes": 3, "rss_mib": 90, "daemon_processes": 2}
+    assert xray.process_cost(processes) == {"processes": 3, "rss_mib": 90, "daemon_processes": 2}

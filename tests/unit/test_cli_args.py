@@ -48,7 +48,8 @@ def test_unreachable_url_exits_2(tmp_path):
     completed = run_cli("--code", "fixed", "--url", "http://127.0.0.1:9", "--report-dir", str(tmp_path))
     assert completed.returncode == 2
     assert completed.stderr.strip() == (
-        "loadtest: cannot reach Apache at http://127.0.0.1:9 (ConnectionError); is the lab up? (make up)"
+        "loadtest: cannot reach Apache at http://127.0.0.1:9 (ConnectionRefusedError: [Errno 111] Connection refused); "
+        "is the lab up? (make up)"
     )
 
 

@@ -1,17 +1,14 @@
-"""The docs cite only what exists (scripts/check_docs.py, run by `make lint`): the tree passes,
+"""The docs cite only what exists (loadtest.tools.check_docs, run by `make lint`): the tree passes,
 and a copy with a stale citation planted in it fails, naming the citation. Their generated
 sections are what `make docs` writes now (loadtest.docs)."""
 
-import importlib.util
 import shutil
 
 import pytest
 
+from loadtest.tools import check_docs
 from tests.unit.test_make_args import ROOT
 
-spec = importlib.util.spec_from_file_location("check_docs", ROOT / "scripts" / "check_docs.py")
-check_docs = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(check_docs)
 SKIPPED = {".git", ".venv", "wheelhouse", "reports", "var", "dist", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 
 
@@ -49,6 +46,12 @@ def copy(tmp_path):
         ("Run `make reproduce STACK=sid`.", "STACK=sid: not one of"),
         ("```sh\nmake fixed SCENARIO=typo\n```", "SCENARIO=typo: not one of"),
         ("`test_it_was_renamed_long_ago` proves it.", "test_it_was_renamed_long_ago: no such test"),
+        # Figures in prose that nothing measured holds (issue: "a number in prose that no
+        # measured file holds is a finding").
+        ("A hot run takes 3.14159 s here.", "3.14159 s: no measured file"),
+        ("It reproduced 29 of 31 times.", "29 31: no measured file"),
+        ("A bundle of all stacks is 7.7 GB.", "7.7 GB: no measured file"),
+        ("Plan for three hours.", "three h: no measured file"),
     ],
 )
 def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says):
@@ -58,3 +61,16 @@ def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says)
     problems = check_docs.check(copy)
     assert len(problems) == 1 and says in problems[0], problems
     assert check_docs.main([str(copy)]) == 1
+
+
+def test_a_figure_that_states_a_setting_says_so_and_passes(copy):
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nProbes every 7.5 s. <!-- check_docs: a setting, not a measurement -->\n")
+    assert check_docs.check(copy) == []
+
+
+def test_a_figure_a_measured_file_holds_passes(copy):
+    (copy / "docs" / "measured" / "planted.txt").write_text("make reproduce  3.14159 s  exit 0\n")
+    readme = copy / "README.md"
+    readme.write_text(readme.read_text() + "\nA hot run takes 3.14159 s here.\n")
+    assert check_docs.check(copy) == []

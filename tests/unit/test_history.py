@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from loadtest import history
 from loadtest.history import Records
 from loadtest.lab import UsageError
 
@@ -53,3 +54,31 @@ def test_a_half_written_line_waits_for_the_next_poll(tmp_path):
 def test_a_missing_receipts_directory_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         Records(tmp_path / "missing", "run")
+
+
+APACHE_LOG_WITH_A_TRACEBACK = """\
+[2026-12-02 07:58:58.890868] [wsgi:error] [pid 55:tid 1404] mod_wsgi (pid=55): Failed to exec Python script file '/srv/apache/dispatch.wsgi'.
+[2026-12-02 07:58:59.019958] [wsgi:error] [pid 55:tid 1404] Traceback (most recent call last):
+[2026-12-02 07:58:59.039518] [wsgi:error] [pid 55:tid 1404]   File "/srv/apache/dispatch.wsgi", line 55, in <module>
+[2026-12-02 07:58:59.039518] [wsgi:error] [pid 56:tid 1405] Traceback (most recent call last):
+[2026-12-02 07:58:59.040475] [wsgi:error] [pid 55:tid 1404]     entry = load_file(PROJECT + "_wsgi", path)
+[2026-12-02 07:58:59.040592] [wsgi:error] [pid 55:tid 1404]   File "/srv/workspace/app1_wsgi.py", line 3, in <module>
+[2026-12-02 07:58:59.040606] [wsgi:error] [pid 55:tid 1404]     import not_a_module_of_anyone
+[2026-12-02 07:58:59.040606] [wsgi:info] [pid 55:tid 1404] mod_wsgi (pid=55): Create interpreter 'app2'.
+[2026-12-02 07:58:59.040875] [wsgi:error] [pid 55:tid 1404] ModuleNotFoundError: No module named 'not_a_module_of_anyone'
+[2026-12-02 07:58:59.041518] [wsgi:error] [pid 56:tid 1405]   File "/srv/fixes/right/app2_wsgi.py", line 9, in <module>
+[2026-12-02 07:58:59.041518] [wsgi:error] [pid 56:tid 1405] NameError: name 'x' is not defined
+"""  # noqa: E501
+
+
+def test_python_tracebacks_in_apaches_log_name_the_lab_file_as_the_repository_has_it():
+    found = history.python_tracebacks(APACHE_LOG_WITH_A_TRACEBACK)
+    assert [(t["pid"], t["exception"], t["where"]) for t in found] == [
+        (
+            55,
+            "ModuleNotFoundError: No module named 'not_a_module_of_anyone'",
+            "workshop/workspace/app1_wsgi.py, line 3",
+        ),
+        (56, "NameError: name 'x' is not defined", "workshop/fixes/right/app2_wsgi.py, line 9"),
+    ]
+    assert found[0]["lines"][0] == "Traceback (most recent call last):" and len(found[0]["lines"]) == 6

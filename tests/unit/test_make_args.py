@@ -39,6 +39,10 @@ def make(*args, cwd=ROOT):
         ("run", "PROCESS_MODEL=fork", "PROCESS_MODEL must be one of: embedded daemon; not 'fork'"),
         ("reproduce", "REQUESTS=0", "REQUESTS must be a whole number above 0, not '0'"),
         ("reproduce", "RAMP_UP=soon", "RAMP_UP must be a number of seconds, not 'soon'"),
+        ("reproduce", "SEED=-3", "SEED must be a whole number, not '-3'"),
+        ("reproduce", "FAULT_AT=1.5", "FAULT_AT must be a fraction between 0 and 1, not '1.5'"),
+        ("reproduce", "PROCESSES=0", "PROCESSES must be a whole number above 0, not '0'"),
+        ("bundle", "BUNDLE_STACKS=sid", "BUNDLE_STACKS must be words of: trixie bookworm bullseye forky; not 'sid'"),
     ],
 )
 def test_unknown_knob_values_fail_clearly(target, knob, says):

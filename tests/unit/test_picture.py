@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from loadtest import checker, picture, report_html
+from loadtest import checker, picture, report_html, story
 from loadtest.lab import APP1_GROUP
 from tests.unit import answers
 
@@ -56,7 +56,7 @@ def run_document():
             "success": True,
             "line": "REPRODUCED: 3 of 10 tasks misrouted, 2 requests failed, 1 lost",
         },
-        "timeline": checker.timeline(results),
+        "timeline": story.timeline(results),
         "results": results,
         "receipts": receipts,
         "summary": {"totals": totals, "per_app": {}},
@@ -114,7 +114,7 @@ def test_a_split_between_configs_is_drawn_with_its_counts():
     fallback = answers.answer(7, "app2", 1795559186.6991482)
     fallback["broker"]["config_module"] = None
     results = [answers.result(f"s-{i}", "app2", own) for i in range(3)] + [answers.result("s-x", "app2", fallback)]
-    document["timeline"] = checker.timeline(results)
+    document["timeline"] = story.timeline(results)
     (interpreter,) = [i for child in picture.children(document) for i in child["interpreters"]]
     assert interpreter["variables"][0]["used"] == "app2.celeryconfig x3, none x1"
 
@@ -181,10 +181,10 @@ def test_accounting_says_when_the_totals_do_not_add_up():
     assert (accounting["adds_up"], accounting["flows_agree"]) == (False, False)
 
 
-def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_written(tmp_path):
+def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_written_when_asked(tmp_path):
     document = run_document()
-    html_path, png_path = report_html.write_run_page(document, tmp_path / "run.json")
-    assert (html_path.name, png_path.name) == ("run.html", "run.png")
+    html_path = report_html.write_run_page(document, tmp_path / "run.json")
+    assert html_path.name == "run.html" and not (tmp_path / "run.png").exists()
     page = html_path.read_text()
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
     assert not re.search(r"<script|<link|@import|url\(\s*['\"]?(https?:)?//", page, re.IGNORECASE)
@@ -199,14 +199,15 @@ def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_writt
     flows = dict(re.findall(r'<tr class="flow" data-flow="([^"]+)" data-count="(\d+)"', page))
     assert sum(map(int, flows.values())) == 10 and len(flows) == 7
     assert re.search(r'data-flow="accounting:sent" data-count="10"', page)
-    png = png_path.read_bytes()
+    (tmp_path / "run.json").write_text(json.dumps(document))
+    png = report_html.write_png(tmp_path / "run.json").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
 def test_values_are_escaped(tmp_path):
     document = run_document()
     document["timeline"][0]["interpreters"][0]["application_group"] = "<script>alert(1)</script>"
-    html_path, _ = report_html.write_run_page(document, tmp_path / "run.json")
+    html_path = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
 
@@ -238,9 +239,9 @@ def test_a_run_with_no_poisoned_interpreter_draws_no_red_arrow_and_no_poisoned_l
     document = run_document()
     results = [answers.result("a", "app2", answers.fixed(8, "app2", 10.0))]
     results.append(answers.result("b", "app1", answers.fixed(8, "app1", 10.5, inherited_from="app2")))
-    document["timeline"] = checker.timeline(results)
+    document["timeline"] = story.timeline(results)
     document["verdict"] = {"kind": kind, "success": kind != "INCONCLUSIVE", "line": f"{kind}: hand-made"}
-    html_path, _ = report_html.write_run_page(document, tmp_path / "run.json")
+    html_path = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
     assert page.count('class="interpreter"') == 2
     for marker in ('data-poisoned="true"', ">POISONED<", 'data-used="true"'):

@@ -1,17 +1,12 @@
 """The CI workflow's run steps are what scripts/ci-proof.sh runs as GitHub's non-root runner:
-read by scripts/workflow_steps.py, which refuses a step it could not imitate faithfully."""
-
-import importlib.util
+read by loadtest.tools.workflow_steps, which refuses a step it could not imitate faithfully."""
 
 import pytest
 from ruamel.yaml import YAML
 
 from loadtest.lab import STACKS
+from loadtest.tools import workflow_steps
 from tests.unit.test_make_args import ROOT
-
-spec = importlib.util.spec_from_file_location("workflow_steps", ROOT / "scripts" / "workflow_steps.py")
-workflow_steps = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(workflow_steps)
 
 
 def test_the_proof_runs_exactly_the_workflows_run_steps_for_each_stack():

@@ -1,7 +1,7 @@
 """A root file system as an image archive for `docker load`, for an architecture that is not
 the engine's own (scripts/ensure-docker.sh, where no registry answers).
 
-    python3 scripts/image-archive.py ROOTFS ARCH TAG [NAME=VALUE ...] | docker load
+    python3 -m loadtest.tools.image_archive ROOTFS ARCH TAG [NAME=VALUE ...] | docker load
 
 `docker import --platform` is ignored by engines before 23: the image would say amd64 and
 Compose would refuse it for `platform: linux/arm64`. `docker load` keeps the architecture the

@@ -1,10 +1,13 @@
 """The docs' citations, checked against the tree (part of `make lint`): every file:line
-citation is refused (cite names), and every cited repository path, make target, knob and knob
-value, and test name must exist.
+citation is refused (cite names), every cited repository path, make target, knob and knob
+value, and test name must exist, and every figure in prose (a number with a unit of time, size
+or ratio, a count "N of M" or "N/M", or a duration in words) must be held by a measured file
+(docs/measured/), a stored run (docs/runs/) or a generated section; a line that states a
+setting rather than a measurement says so: <!-- check_docs: a setting, not a measurement -->.
 
-    python scripts/check_docs.py [ROOT]      prints one line per problem; exit 1 if any
+    python -m loadtest.tools.check_docs [ROOT]      prints one line per problem; exit 1 if any
 
-What it reads: README.md, docs/*.md and docs/exercises.yml. A path is cited when it is a
+What it reads: README.md, docs/*.md and workshop/exercises.yml. A path is cited when it is a
 Markdown link target or a `code span` starting with one of the repository's own top-level
 entries; paths with a placeholder (<stack>, appN, *) and generated places (reports/, var/,
 wheelhouse/, dist/) are not checked. A measurement a command writes (docs/measured/) may be
@@ -16,12 +19,63 @@ import re
 import sys
 from pathlib import Path
 
+from loadtest.lab import read_choices
+
 FILE_LINE = re.compile(r"(?<![\w/])(Makefile|[\w./-]+\.(?:py|sh|mk|yml|yaml|conf|wsgi|md|j2|toml|txt|json)):(\d+)\b")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 MAKE_COMMAND = re.compile(r"^make ([a-z][a-z0-9-]*)((?: [A-Z_]+=\S*)*)")
 TEST_NAME = re.compile(r"\btest_[a-z0-9_]+\b")
-GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workspace/app")
+# A figure: a number and its unit, a count (N of M, N/M), or a duration in words.
+UNITS = r"ms|µs|s|seconds?|minutes?|min|h|hours?|MiB|MB|GB|KiB|KB|GiB|%|×|x|req/s"
+FIGURE = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)\s?(" + UNITS + r")(?![\w/])|(?<![\w./])(\d+)\s?(?:/|of|out of)\s?(\d+)(?![\w.])"
+    r"|\b(one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|sixty|ninety)[ -](hours?|minutes?)\b",
+    re.IGNORECASE,
+)
+SAME_UNIT = {"seconds": "s", "second": "s", "×": "x", "minutes": "min", "minute": "min", "hours": "h", "hour": "h"}
+GENERATED_SECTION = re.compile(r"<!-- generated: .+? -->\n.*?<!-- end generated -->", re.DOTALL)
+A_SETTING = "check_docs: a setting, not a measurement"
+
+
+def figures(text):
+    """The figures of a text, each as (number, unit) or (count, total)."""
+    found = set()
+    for match in FIGURE.finditer(text):
+        if match[1]:
+            found.add((match[1], SAME_UNIT.get(match[2], match[2])))
+        elif match[3]:
+            found.add((match[3], match[4]))
+        else:
+            found.add((match[5].lower(), SAME_UNIT.get(match[6].lower(), match[6].lower())))
+    return found
+
+
+def measured_figures(root, documents):
+    """Every figure a measured file, a stored run or a generated section holds."""
+    held = set()
+    for path in [*(root / "docs" / "measured").glob("*"), *(root / "docs" / "runs").glob("*.json")]:
+        held |= figures(path.read_text())
+    for document in documents:
+        for section in GENERATED_SECTION.findall(document.read_text()):
+            held |= figures(section)
+    return held
+
+
+def unheld_figures(text, held):
+    """(line number, figure, line) of each figure in the prose of `text` (outside code blocks and
+    generated sections) that nothing measured holds."""
+    prose = GENERATED_SECTION.sub(lambda match: "\n" * match[0].count("\n"), text)
+    in_block = False
+    for number, line in enumerate(prose.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            in_block = not in_block
+            continue
+        if in_block or A_SETTING in line:
+            continue
+        for figure in sorted(figures(re.sub(r"<?https?://\S+", "", line)) - held):
+            yield number, figure, line
+GENERATED = ("reports/", "var/", "wheelhouse/", "dist/", ".venv/", "workshop/workspace/app")
 PLACEHOLDER = re.compile(r"[<>*]|appN|\.\.\.")
 
 
@@ -32,8 +86,8 @@ def make_targets(root):
 
 def make_knobs(root):
     """{knob: its choices (a set) or None when any value goes}."""
-    makefile, choices = (root / "Makefile").read_text(), (root / "choices.mk").read_text()
-    lists = dict(re.findall(r"^([A-Z][A-Z0-9_]*)[ \t]*:=[ \t]*(.+)$", choices, re.MULTILINE))
+    makefile = (root / "Makefile").read_text()
+    lists = {name: " ".join(words) for name, words in read_choices(root / "choices.mk").items()}
     knobs = {}
     for name, value in re.findall(r"^([A-Z_]+)[ \t]*\?=[ \t]*(.*)$", makefile, re.MULTILINE):
         listed = re.fullmatch(r"\$\(firstword \$\(([A-Z_]+)\)\)", value.strip())
@@ -64,12 +118,17 @@ def cited_paths(text, top_level):
 
 def check(root):
     root = Path(root)
-    documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "docs" / "exercises.yml"]
+    documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "workshop" / "exercises.yml"]
     top_level = {path.name for path in root.iterdir()} - {".git"}
     targets, knobs, tests = make_targets(root), make_knobs(root), test_names(root)
+    held = measured_figures(root, documents)
     problems = []
     for document in documents:
         where = document.relative_to(root)
+        for number, figure, _line in unheld_figures(document.read_text(), held):
+            problems.append(
+                f"{where}:{number}: {' '.join(figure)}: no measured file, stored run or generated section holds it"
+            )
         in_block = False
         text = document.read_text()
         not_measured = set(re.findall(r"<!-- generated: file (docs/measured/\S+) -->\n\*Not measured yet", text))
@@ -120,7 +179,7 @@ def check(root):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    problems = check(Path(argv[0]) if argv else Path(__file__).resolve().parents[1])
+    problems = check(Path(argv[0]) if argv else Path(__file__).resolve().parents[2])
     for problem in problems:
         print(f"check_docs: {problem}")
     return 1 if problems else 0

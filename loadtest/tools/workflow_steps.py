@@ -1,7 +1,7 @@
 """The `run:` steps of the CI workflow, as GitHub's runner would run them for one matrix value:
 what scripts/ci-proof.sh runs, so that the proof runs exactly the workflow's commands.
 
-    python scripts/workflow_steps.py trixie     one JSON object per step: {"name", "run", "env"}
+    python -m loadtest.tools.workflow_steps trixie     one JSON object per step: {"name", "run", "env"}
 
 Refuses (exit 2) a workflow it cannot imitate faithfully: a run step with keys other than
 name, run, env (an `if:`, a `working-directory:`, a `shell:`), or an expression other than
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-WORKFLOW = Path(__file__).resolve().parents[1] / ".github" / "workflows" / "integration.yml"
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "integration.yml"
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
 
 
@@ -54,7 +54,7 @@ def run_steps(stack, workflow=WORKFLOW):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: workflow_steps.py STACK", file=sys.stderr)
+        print("usage: python -m loadtest.tools.workflow_steps STACK", file=sys.stderr)
         return 2
     try:
         steps = run_steps(argv[0])

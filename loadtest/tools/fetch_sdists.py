@@ -3,10 +3,10 @@ from pip's own package index (its configured index-url, else pip's default), eac
 against its pinned SHA-256. pip itself cannot download these on the host: it prepares each
 sdist's metadata, and their setup.py wants Apache's apxs or Python 2.
 
-    python scripts/fetch-sdists.py WHEELHOUSE TAG...
+    python -m loadtest.tools.fetch_sdists WHEELHOUSE TAG...
         TAG: a stack (bullseye), mod_wsgi6 (every Python 3 stack) or arm64-python3 (every
         Python 3 stack's arm64 wheelhouse)
-    python scripts/fetch-sdists.py --wheels REQUIREMENTS MACHINE TAG...
+    python -m loadtest.tools.fetch_sdists --wheels REQUIREMENTS MACHINE TAG...
         What pip downloads as wheels for Linux on MACHINE (x86_64, aarch64): the requirements
         whose markers hold there (pip would evaluate them for this host), without the packages
         the TAGs get as sdists
@@ -19,7 +19,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-PINS = Path(__file__).resolve().parents[1] / "requirements" / "sdists.txt"
+PINS = Path(__file__).resolve().parents[2] / "requirements" / "sdists.txt"
 
 
 def index_url():
