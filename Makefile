@@ -89,7 +89,12 @@ BASE_REPO_arm64 := arm64v8/debian
 BASE_REPO := $(if $(filter $(HOST_ARCH),$(ARCH)),debian,$(BASE_REPO_$(ARCH)))
 
 VENV   := .venv
-PYTHON := $(VENV)/bin/python
+# PYTHON= on make's command line names the interpreter `make root-cause` probes; every recipe
+# runs the venv's Python.
+ifeq ($(origin PYTHON),command line)
+PROBED_PYTHON := $(PYTHON)
+endif
+override PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
 # The two images of a stack (docker-compose.yml names them the same way).
 APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
@@ -144,6 +149,7 @@ help: ## List the targets and the knobs
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
 	@echo "  PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(PLATFORM)]  the images' architecture (default: the engine's; another one runs emulated)"
 	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (workshop/fixes/) instead of your workshop/workspace/"
+	@echo "  PYTHON=<path>  the Python make root-cause probes on this machine (default: STACK's, in its image)"
 	@echo "  REQUESTS=$(REQUESTS)  CONCURRENCY=$(CONCURRENCY)  RAMP_UP=$(RAMP_UP) (seconds)  SEED=<int> (random)"
 	@echo "  PROCESSES=<n> THREADS=<n>  Apache children and threads per child (.env; default $(APACHE_PROCESSES) and $(APACHE_THREADS))"
 	@echo "  REPORT_PORT=$(REPORT_PORT)  where make report serves reports/ (127.0.0.1);  REPORT=<a run's .json>  make png draws that run"
@@ -206,10 +212,13 @@ check-config: ## The detector's configuration check (apps/envleak.py check) on a
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause
-root-cause: images ## Without Apache: in STACK's Python, two sub-interpreters; the first setdefault()s, what the second sees
-	@mkdir -p docs/measured
-	@set -o pipefail; docker run --rm --platform $(PLATFORM) --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) /srv/apps/root_cause.py \
-		| tee docs/measured/root-cause-$(STACK).txt
+root-cause: venv $(if $(PROBED_PYTHON),,images) ## Without Apache: does one sub-interpreter's os.environ write reach another's? In STACK's image, or PYTHON=/path/to/python
+	@set -o pipefail; \
+	$(if $(PROBED_PYTHON),sh apps/build-subinterpreters.sh '$(PROBED_PYTHON)' var/root-cause/subinterpreters \
+		&& '$(PROBED_PYTHON)' apps/root_cause.py --probe var/root-cause/subinterpreters, \
+		docker run --rm --platform $(PLATFORM) --entrypoint python $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) \
+		/srv/apps/root_cause.py --probe /usr/local/bin/subinterpreters) \
+		| $(PYTHON) -m loadtest.pythons --where
 
 .PHONY: show-daemon-config
 show-daemon-config: ## Print the daemon-mode configuration `make daemon` runs, ready to copy (apache/lab.conf)

@@ -4,7 +4,7 @@
 # defaults Compose needs into .env, so a bare `docker compose up` starts the same lab.
 CODES          := buggy fixed workspace
 PROCESS_MODELS := embedded daemon
-SCENARIOS      := default bad-credentials refused-broker django-settings
+SCENARIOS      := default bad-credentials refused-broker django-settings group-variable
 STACKS         := trixie bookworm bullseye forky
 FAULTS         := none broker-restart worker-kill apache-recycle
 FIRSTS         := random app1 app2 burst

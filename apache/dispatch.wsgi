@@ -31,6 +31,8 @@ PROJECT = "app2" if "app2" in (mod_wsgi.application_group, mod_wsgi.process_grou
 ENTRY = os.environ["LAB_CODE"]
 if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
     ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
+if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "group-variable" and PROJECT == "app2":
+    ENTRY = "group_variable"  # app2's entry also setdefault()s WSGI_APP_GROUP, as a .env loader would
 
 
 def load_file(name, path):

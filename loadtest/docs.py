@@ -17,6 +17,7 @@ KIND is one of:
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
     help                  `make help`: every target and knob with its choices and default
+    pythons               the version table: `make root-cause` on each Python (loadtest.pythons)
 
 `make docs` rewrites every section and draws the pictures in PICTURES from their stored runs;
 the unit tests fail when one is stale (`stale()`).
@@ -33,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtest import report, report_html, xray
+from loadtest import pythons, report, report_html, xray
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = ROOT / "docs" / "runs"
@@ -129,6 +130,8 @@ def render(kind, arguments):
         return code_block(fix_diff(), "diff")
     if kind == "help":
         return code_block(make_help())
+    if kind == "pythons":
+        return "\n" + pythons.table() + "\n"
     raise ValueError(f"unknown generated section kind {kind!r}")
 
 

@@ -79,6 +79,24 @@ def test_django_settings_fixed_serves_each_app_with_its_own(lab):
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
 
 
+def test_group_variable_written_by_python_routes_app1_into_app2s_interpreter(lab):
+    # docs/mechanism.md's stored run, smaller: app2's entry setdefault()s WSGI_APP_GROUP, as a .env
+    # loader would; for app1's Host (SetEnvIf sets nothing) mod_wsgi expands %{ENV:WSGI_APP_GROUP}
+    # with getenv() of the Apache child, which app2's write reached. app2's page view comes first.
+    lab.fresh_apache("buggy", "group-variable", processes=1)
+    document = lab.load("buggy", scenario="group-variable", first="app2", requests=60, label="group-variable")
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    per_app = document["summary"]["per_app"]
+    # Every app1 request was served by app2's Django, and its task published with app2's config.
+    assert per_app["app1"]["wrong_settings"] == per_app["app1"]["misrouted"] == per_app["app1"]["sent"] > 0
+    assert per_app["app2"]["consumed_own"] == per_app["app2"]["sent"] > 0
+    # app1's group was never created in that child: one interpreter, group 'app2', served both Hosts.
+    [child] = document["timeline"]
+    assert [entry["application_group"] for entry in child["interpreters"]] == ["app2"]
+    # mod_wsgi's own log agrees: it created one interpreter (it also attaches the main one, group '').
+    assert {line["group"] for line in document["interpreter_log"] if line["action"] == "create"} == {"app2"}
+
+
 def test_daemon_process_groups_isolate_the_buggy_code(exercise_runs):
     document = exercise_runs.run("daemon")
     assert (document["code"], document["process_model"]) == ("buggy", "daemon")
