@@ -202,8 +202,13 @@ def format_timeline(children):
             lines += [
                 f"    {entry['host_app']} in group {entry['application_group']!r}{gil}: {format_times(entry, origin)}",
                 f"{'':8}{format_inherited(entry)}",
-                f"{'':8}Celery used {story.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
-                f"{story.describe_used(used['DJANGO_SETTINGS_MODULE'])}: {outcome}"
+                (
+                    f"{'':8}Celery used {story.describe_used(used['CELERY_CONFIG_MODULE'])}, Django "
+                    f"{story.describe_used(used['DJANGO_SETTINGS_MODULE'])}"
+                    if any(used.values())
+                    else f"{'':8}served page views only"
+                )
+                + (f": {outcome}" if outcome else "")
                 + (f"   <- {' AND '.join(marks)}" if marks else ""),
             ]
     return "\n".join(lines)
