@@ -512,7 +512,7 @@ def report():
     }
 
 
-def check():
+def judge_record():
     """Judge the record again (after a request) and log each new leak once, on stderr."""
     for name, value, by in framework_uses():
         _recorder.framework_used(name, value, by)
@@ -560,7 +560,7 @@ def wrap(application, url=None, secret=None):
         try:
             return application(environ, start_response)
         finally:
-            check()
+            judge_record()
 
     return envleak_middleware
 

@@ -302,12 +302,59 @@ def _dotted(node):
     return None
 
 
+def parse(path):
+    with open(path, "rb") as source:
+        return ast.parse(source.read(), path)
+
+
+def imported_modules(tree):
+    """The modules a Python file imports by name (absolute imports only)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.append(node.module)
+            found.extend(node.module + "." + alias.name for alias in node.names)
+    return found
+
+
+def module_file(name, search):
+    """The file of module `name` in the folders `search`, or None."""
+    parts = name.split(".")
+    for folder in search:
+        base = os.path.join(folder, *parts)
+        for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+            if os.path.isfile(candidate):
+                return candidate
+    return None
+
+
+def with_imports(script, search, limit=64):
+    """The script and the files of the modules it imports from `search` (the python-path
+    mod_wsgi is given, and the script's own folder), and theirs: what runs in its interpreter."""
+    files, queue = [], [script]
+    while queue and len(files) < limit:
+        path = queue.pop(0)
+        if path in files:
+            continue
+        files.append(path)
+        try:
+            tree = parse(path)
+        except (SyntaxError, ValueError, IOError, OSError):
+            continue
+        for name in imported_modules(tree):
+            found = module_file(name, search)
+            if found and found not in files:
+                queue.append(found)
+    return files
+
+
 def environ_uses(path):
     """(line, how, variable) of each use of the environment in a Python file, in order: how is
     'setdefault', 'assign' (os.environ[X] = ..., update(), putenv()), 'read' (os.environ[X],
     .get(), os.getenv()) or 'delete'. Imports of environ and getenv under any name count."""
-    with open(path, "rb") as source:
-        tree = ast.parse(source.read(), path)
+    tree = parse(path)
     environ, getenv = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -356,13 +403,17 @@ def environ_uses(path):
 
 
 def is_python(path):
-    """A WSGI script has any suffix, or none: it is Python when Python's parser takes it and
-    it holds a statement (an Apache file full of directives is a syntax error)."""
+    """A WSGI script may have any suffix, or none. Named .py or .wsgi it is one, .conf or .load
+    it is not; otherwise it is one when Python's parser takes it and it holds more than bare
+    expressions (a line of directives such as `WSGIApplicationGroup %{GLOBAL}` parses as one)."""
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix in (".py", ".wsgi", ".conf", ".load"):
+        return suffix in (".py", ".wsgi")
     try:
-        with open(path, "rb") as source:
-            return bool(ast.parse(source.read(), path).body)
-    except (SyntaxError, ValueError, UnicodeDecodeError):
+        body = parse(path).body
+    except (SyntaxError, ValueError, TypeError, UnicodeDecodeError):
         return False
+    return any(not isinstance(statement, ast.Expr) for statement in body)
 
 
 def script_risks(uses):
@@ -381,11 +432,33 @@ def script_risks(uses):
 
 
 # --- The verdict --------------------------------------------------------------------------
+def python_path(config):
+    """The folders mod_wsgi puts on sys.path: WSGIPythonPath, and python-path= of each
+    WSGIDaemonProcess (this check does not tell the daemon groups apart here)."""
+    folders = []
+    for _, _, name, args, _ in config.directives:
+        if name == "wsgipythonpath" and args:
+            folders.extend(args[0].split(":"))
+        elif name == "wsgidaemonprocess":
+            for arg in args[1:]:
+                if arg.startswith("python-path="):
+                    folders.extend(arg.split("=", 1)[1].split(":"))
+    return [config.local(folder) for folder in folders if folder]
+
+
+USE_TEXT = {
+    "setdefault": "os.environ.setdefault(%r, ...): keeps a value another interpreter left in the process",
+    "assign": "writes %r into the process environment, for every interpreter created later",
+    "read": "reads %r",
+    "delete": "removes %r from the process environment",
+}
+
+
 def check(paths, root=None, defines=()):
     """The configuration check, as data: {"risky", "verdict", "lines", "processes", "mounts",
-    "scripts"}. `paths`: Apache configuration (files or directories) and WSGI scripts; a
-    script given here is taken to run in every application group (it may be imported by the
-    mounted one)."""
+    "scripts", "variables"}. `paths`: Apache configuration (files or directories) and WSGI
+    scripts. A mounted script counts with the modules it imports from the python-path; a script
+    given here is taken to run in every application group (the mounted one may import it)."""
     config_paths, extra_scripts = [], []
     for path in paths:
         if not os.path.exists(path):
@@ -393,34 +466,32 @@ def check(paths, root=None, defines=()):
         (extra_scripts if not os.path.isdir(path) and is_python(path) else config_paths).append(path)
     config = read_config(config_paths, root, defines) if config_paths else Config(root, defines)
     found_mounts = mounts(config)
+    search = python_path(config)
     lines = list(config.notes)
-    scripts = {}
+    scripts = {}  # file: {"uses": [...]} or {"error": ...}
 
-    def analyse(script, shown):
-        if shown not in scripts:
+    def analyse(path):
+        if path not in scripts:
             try:
-                scripts[shown] = {"uses": environ_uses(script)}
+                scripts[path] = {"uses": environ_uses(path)}
             except (IOError, OSError):
-                scripts[shown] = {"error": "not found here (--root DIR reads a copy)"}
+                scripts[path] = {"error": "not found here (--root DIR reads a copy)"}
             except SyntaxError as error:
-                scripts[shown] = {"error": "this Python cannot parse it (%s, line %s)" % (error.msg, error.lineno)}
-        return scripts[shown]
+                scripts[path] = {"error": "this Python cannot parse it (%s, line %s)" % (error.msg, error.lineno)}
+        return scripts[path]
 
     for mount in found_mounts:
-        analyse(config.local(mount["script"]), mount["script"])
+        local = config.local(mount["script"])
+        mount["files"] = with_imports(local, search + [os.path.dirname(local)]) if os.path.isfile(local) else [local]
+        for path in mount["files"]:
+            analyse(path)
     for script in extra_scripts:
-        analyse(script, script)
-    for shown, entry in sorted(scripts.items()):
+        analyse(script)
+    for path, entry in sorted(scripts.items()):
         if "error" in entry:
-            lines.append("%s: %s" % (shown, entry["error"]))
+            lines.append("%s: %s" % (path, entry["error"]))
         for line, how, name in entry.get("uses", []):
-            text = {
-                "setdefault": "os.environ.setdefault(%r, ...): keeps a value another interpreter left in the process",
-                "assign": "writes %r into the process environment, for every interpreter created later",
-                "read": "reads %r",
-                "delete": "removes %r from the process environment",
-            }[how] % name
-            lines.append("%s:%d: %s" % (shown, line, text))
+            lines.append("%s:%d: %s" % (path, line, USE_TEXT[how] % name))
 
     processes = {}
     for mount in found_mounts:
@@ -431,40 +502,42 @@ def check(paths, root=None, defines=()):
             process["interpreters"].update(mount["interpreters"])
         process["mounts"].append(mount)
     if extra_scripts and not processes:
-        lines.append("no WSGIScriptAlias in the configuration given: the scripts alone cannot say how many "
-                     "interpreters share a process")  # fmt: skip
+        lines.append("no WSGIScriptAlias in what was given: the scripts alone cannot say how many interpreters "
+                     "share a process")  # fmt: skip
 
-    risky_names, verdict_lines = set(), []
+    risky_names = set()
     for key, process in sorted(processes.items()):
         several = process["variable"] or len(process["interpreters"]) > 1
-        where = "Apache's own child processes (embedded mode)" if key == EMBEDDED else "%s" % key
-        groups = sorted(set(m["application_group"] for m in process["mounts"]))
-        lines.append("%s: %s; application groups %s, %s" % (
-            where, ", ".join("%s %s (%s:%d)" % (m["virtual_host"], m["url"], m["file"], m["line"])
+        where = "Apache's own child processes (embedded mode)" if key == EMBEDDED else key
+        lines.append("%s: %s; application groups %s: %s" % (
+            where, ", ".join("%s%s (%s:%d)" % (m["virtual_host"], m["url"], m["file"], m["line"])
                              for m in process["mounts"]),
-            ", ".join(groups),
+            ", ".join(sorted(set(m["application_group"] for m in process["mounts"]))),
             "several interpreters in one process" if several else "one interpreter per process"))  # fmt: skip
         if not several:
             continue
-        script_names = [m["script"] for m in process["mounts"]] + extra_scripts
         risks = {}
-        for script in script_names:
-            for name, entry in script_risks(scripts.get(script, {}).get("uses", [])).items():
+        for path in sorted(set(f for m in process["mounts"] for f in m["files"]) | set(extra_scripts)):
+            for name, entry in script_risks(scripts.get(path, {}).get("uses", [])).items():
                 merged = risks.setdefault(name, {"writers": [], "keepers": []})
                 if entry["writes"]:
-                    merged["writers"].append(script)
+                    merged["writers"].append(path)
                 if entry["keeps"]:
-                    merged["keepers"].append(script)
+                    merged["keepers"].append(path)
         for name, merged in sorted(risks.items()):
             if merged["writers"] and merged["keepers"]:
                 risky_names.add(name)
-                verdict_lines.append("%s: %s writes %s and %s keeps or reads a value it did not set" % (
-                    where, ", ".join(sorted(set(merged["writers"]))), name,
-                    ", ".join(sorted(set(merged["keepers"])))))  # fmt: skip
+                lines.append("%s: %s written by %s; kept or read without setting it first by %s" % (
+                    where, name, ", ".join(merged["writers"]), ", ".join(merged["keepers"])))  # fmt: skip
     risky = bool(risky_names)
+    # A mounted script that cannot be read leaves the verdict open, unless scripts were given.
+    unread = [] if extra_scripts else sorted(p for m in found_mounts for p in m["files"][:1] if "error" in scripts[p])
     if risky:
         verdict = "RISKY: several interpreters share a process, and %s can pass from one to another" % (
             ", ".join(sorted(risky_names)))  # fmt: skip
+    elif unread:
+        verdict = "cannot tell: %s cannot be read here (--root DIR reads a copy of the server's files)" % (
+            ", ".join(unread))  # fmt: skip
     elif not found_mounts and not extra_scripts:
         verdict = "nothing to check: no WSGIScriptAlias and no WSGI script"
     else:
@@ -472,15 +545,18 @@ def check(paths, root=None, defines=()):
                   "that another keeps or reads)"  # fmt: skip
     return {
         "risky": risky,
+        "unknown": not risky and bool(unread),
         "verdict": verdict,
-        "lines": lines + verdict_lines,
+        "lines": lines,
         "processes": dict(
             (key, {"interpreters": sorted(p["interpreters"]), "variable": p["variable"],
-                   "mounts": [m["url"] + " " + m["virtual_host"] for m in p["mounts"]]})
+                   "mounts": [m["virtual_host"] + m["url"] for m in p["mounts"]]})
             for key, p in processes.items()
         ),  # fmt: skip
         "mounts": found_mounts,
-        "scripts": dict((k, {"uses": [list(u) for u in v.get("uses", [])], "error": v.get("error")})
-                        for k, v in scripts.items()),  # fmt: skip
+        "scripts": dict(
+            (path, {"uses": [list(use) for use in entry.get("uses", [])], "error": entry.get("error")})
+            for path, entry in scripts.items()
+        ),
         "variables": sorted(risky_names),
     }

@@ -8,7 +8,8 @@ USAGE = """usage: envleak check [--json] [--root DIR] [-D NAME]... PATH...
 
 PATH: Apache's configuration (its main file, a directory such as /etc/apache2, or a file of
 directives) and WSGI scripts. Exit 1 when several interpreters share a process and a variable
-one writes can reach another (RISKY), 0 when not, 2 for a usage error.
+one writes can reach another (RISKY), 0 when not, 2 for a usage error or a mounted script
+that cannot be read.
   --json      the findings as one JSON object
   --root DIR  read the configuration's absolute paths under DIR (a copy of a server's files)
   -D NAME     as apache2 -D NAME: for <IfDefine NAME>
@@ -68,4 +69,4 @@ def main(argv=None):
     else:
         for line in result["lines"] + [result["verdict"]]:
             print("envleak check: " + line)
-    return 1 if result["risky"] else 0
+    return 1 if result["risky"] else 2 if result["unknown"] else 0
