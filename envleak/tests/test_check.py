@@ -10,8 +10,8 @@ import tempfile
 import textwrap
 import unittest
 
-from envleak import check as checking
 from envleak import __version__
+from envleak import check as checking
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEBIAN = os.path.join(HERE, "fixtures", "debian")
@@ -171,7 +171,9 @@ class FollowsTheConfiguration(Tree):
         self.apps()
         self.write(
             "main.conf",
-            "WSGIApplicationGroup %{GLOBAL}\nWSGIScriptAlias /one ROOT/app1.wsgi\nWSGIScriptAlias /two ROOT/app2.wsgi\n",
+            "WSGIApplicationGroup %{GLOBAL}\n"
+            "WSGIScriptAlias /one ROOT/app1.wsgi\n"
+            "WSGIScriptAlias /two ROOT/app2.wsgi\n",
         )
         result = self.check("main.conf")
         self.assertEqual(result["processes"]["embedded"]["interpreters"], [""])
@@ -256,7 +258,9 @@ class ReadsScriptsWithAst(Tree):
     def test_a_script_without_a_python_suffix(self):
         self.apps()
         script = self.write("entry", SETDEFAULT.format(app="app3"))
-        self.assertFalse(checking.is_python(self.write("site", "WSGIScriptAlias /a /srv/a\nWSGIApplicationGroup %{GLOBAL}\n")))
+        self.assertFalse(
+            checking.is_python(self.write("site", "WSGIScriptAlias /a /srv/a\nWSGIApplicationGroup %{GLOBAL}\n"))
+        )
         self.write("main.conf", "WSGIApplicationGroup %{ENV:G}\nWSGIScriptAlias / ROOT/entry\n")
         self.assertTrue(checking.is_python(script))
         self.assertTrue(self.check("main.conf")["risky"])
@@ -278,7 +282,9 @@ class ReadsScriptsWithAst(Tree):
         self.write("code/site1/wsgi.py", SETDEFAULT.format(app="site1"))
         self.write("code/site1/__init__.py", "")
         self.write("entry.wsgi", "from site1.wsgi import application\n")
-        self.write("main.conf", "WSGIPythonPath ROOT/code\nWSGIApplicationGroup %{ENV:G}\nWSGIScriptAlias / ROOT/entry.wsgi\n")
+        self.write(
+            "main.conf", "WSGIPythonPath ROOT/code\nWSGIApplicationGroup %{ENV:G}\nWSGIScriptAlias / ROOT/entry.wsgi\n"
+        )
         result = self.check("main.conf")
         self.assertIn(os.path.join(self.folder, "code", "site1", "wsgi.py"), result["mounts"][0]["files"])
         self.assertTrue(result["risky"], result["lines"])
@@ -293,7 +299,9 @@ class DebianLayout(unittest.TestCase):
         self.assertTrue(result["risky"], result["lines"])
         self.assertEqual(result["variables"], ["CELERY_CONFIG_MODULE"])
         (mount,) = result["mounts"]
-        self.assertEqual((mount["virtual_host"], mount["application_group"]), ("app1.example.com", "%{ENV:WSGI_APP_GROUP}"))
+        self.assertEqual(
+            (mount["virtual_host"], mount["application_group"]), ("app1.example.com", "%{ENV:WSGI_APP_GROUP}")
+        )
 
     def test_without_the_scripts_it_cannot_tell(self):
         result = checking.check([os.path.join(DEBIAN, "etc", "apache2", "apache2.conf")])

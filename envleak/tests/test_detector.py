@@ -177,7 +177,9 @@ def run_python(code, env=None):
     """Python code in a new process, with envleak importable; (stdout, stderr)."""
     full_env = dict((k, v) for k, v in os.environ.items() if k not in envleak.DEFAULT_WATCH and k != "ENVLEAK_WATCH")
     full_env.update(env or {}, PYTHONPATH=PACKAGE_DIR)
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
+    )
     out, err = process.communicate()
     if process.returncode != 0:
         raise AssertionError(err.decode("utf-8"))
@@ -213,7 +215,9 @@ class InOneProcess(unittest.TestCase):
         self.assertEqual(out.strip(), "at start")
 
     def test_a_leak_is_logged_once_masked_and_the_page_is_off_unless_asked(self):
-        code = APP + "get('/'); get('/'); print(get('/__envleak__')); print(get('/__envleak__', REMOTE_ADDR='127.0.0.1'))"
+        code = (
+            APP + "get('/'); get('/'); print(get('/__envleak__')); print(get('/__envleak__', REMOTE_ADDR='127.0.0.1'))"
+        )
         out, err = run_python(code, {"DATABASE_URL": "postgres://app2:theirs@db/app2"})
         # The value came from the process's start-up environment: not a leak.
         self.assertEqual(err, "")
@@ -239,7 +243,8 @@ class InOneProcess(unittest.TestCase):
 
     def test_off_switch(self):
         out, _ = run_python(
-            "import os, envleak\ndef app(e, s): return []\nprint('%s %s' % (envleak.wrap(app) is app, os.environ.__class__.__name__))",
+            "import os, envleak\ndef app(e, s): return []\n"
+            "print('%s %s' % (envleak.wrap(app) is app, os.environ.__class__.__name__))",
             {"ENVLEAK_WATCH": "none"},
         )
         self.assertEqual(out.split(), ["True", "_Environ"])

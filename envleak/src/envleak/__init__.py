@@ -323,8 +323,10 @@ def describe(name, found):
     fix = {
         "inherited": "assign it (os.environ[...] = ...) before anything reads it, or hand the value to the app",
         "process": "set the same value in every app, or give each app its own daemon process group",
-    }.get(found["how"], "hand the value to the app instead of the environment, or give each app its own daemon "
-          "process group")
+    }.get(
+        found["how"],
+        "hand the value to the app instead of the environment, or give each app its own daemon process group",
+    )
     return "%s=%s LEAKED: %s; read by %s (%s). Fix: %s." % (
         name,
         mask(name, found["value"]),

@@ -235,7 +235,7 @@ def mounts(config):
         vhost = next((block for block in scope if block[0] == "virtualhost"), None)
         server_name = None
         groups = {"wsgiprocessgroup": [], "wsgiapplicationgroup": []}
-        for order, (d_path, d_number, d_name, d_args, d_scope) in enumerate(config.directives):
+        for order, (_, _, d_name, d_args, d_scope) in enumerate(config.directives):
             if d_name == "servername" and vhost in d_scope[:1] and d_args and server_name is None:
                 server_name = d_args[0]
             if d_name not in groups or not d_args:
@@ -389,7 +389,9 @@ def environ_uses(path):
             if owner in environ and method in ("setdefault", "get", "pop") and node.args:
                 add(node, {"get": "read", "pop": "delete"}.get(method, method), node.args[0])
             elif owner in environ and method == "update":
-                pairs = [(k, node) for k in node.args[0].keys] if node.args and isinstance(node.args[0], ast.Dict) else []
+                pairs = (
+                    [(k, node) for k in node.args[0].keys] if node.args and isinstance(node.args[0], ast.Dict) else []
+                )
                 for key, _ in pairs:
                     add(node, "assign", key)
                 for keyword in node.keywords:
@@ -549,8 +551,14 @@ def check(paths, root=None, defines=()):
         "verdict": verdict,
         "lines": lines,
         "processes": dict(
-            (key, {"interpreters": sorted(p["interpreters"]), "variable": p["variable"],
-                   "mounts": [m["virtual_host"] + m["url"] for m in p["mounts"]]})
+            (
+                key,
+                {
+                    "interpreters": sorted(p["interpreters"]),
+                    "variable": p["variable"],
+                    "mounts": [m["virtual_host"] + m["url"] for m in p["mounts"]],
+                },
+            )
             for key, p in processes.items()
         ),  # fmt: skip
         "mounts": found_mounts,
