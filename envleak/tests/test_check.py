@@ -314,7 +314,10 @@ class CommandLine(unittest.TestCase):
         here = os.path.dirname(os.path.dirname(os.path.abspath(checking.__file__)))
         env = dict(os.environ, PYTHONPATH=here)
         process = subprocess.Popen(
-            [sys.executable, "-m", "envleak"] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+            [sys.executable, "-S", "-m", "envleak"] + list(args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         out, err = process.communicate()
         return process.returncode, out.decode("utf-8"), err.decode("utf-8")

@@ -174,11 +174,12 @@ class Masking(unittest.TestCase):
 
 
 def run_python(code, env=None):
-    """Python code in a new process, with envleak importable; (stdout, stderr)."""
+    """Python code in a new process, with envleak importable; (stdout, stderr). Without the
+    site module (-S): an envleak.pth of this Python would import envleak before the code runs."""
     full_env = dict((k, v) for k, v in os.environ.items() if k not in envleak.DEFAULT_WATCH and k != "ENVLEAK_WATCH")
     full_env.update(env or {}, PYTHONPATH=PACKAGE_DIR)
     process = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
+        [sys.executable, "-S", "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env
     )
     out, err = process.communicate()
     if process.returncode != 0:
