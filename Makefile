@@ -268,6 +268,11 @@ load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); the
 ci-proof: dev ## As root: the workflow's run steps as GitHub's non-root runner, then .ci/run as root, each in a fresh clone
 	bash scripts/ci-proof.sh $(STACK)
 
+.PHONY: envleak-overhead
+envleak-overhead: setup ## envleak's cost: requests/s through Apache with and without it, alternated (docs/measured/envleak-overhead.txt)
+	$(start-lab)
+	@$(LAB_ENV) bash scripts/envleak-overhead.sh
+
 .PHONY: bench
 bench: setup ## Time what workshops wait on, every stack and make test (scripts/bench.sh; --cold for cold)
 	bash scripts/bench.sh
