@@ -132,7 +132,7 @@ def interpreter_lines(text):
     return found
 
 
-# The detector's lines in Apache's log (apps/envleak.py writes them on stderr, which mod_wsgi
+# The detector's lines in Apache's log (envleak, the package in envleak/, writes them on stderr, which mod_wsgi
 # logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...".
 ENVLEAK_LINE = re.compile(
     r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Z_]+)=(?P<finding>.*)$"
