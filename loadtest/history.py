@@ -133,9 +133,10 @@ def interpreter_lines(text):
 
 
 # The detector's lines in Apache's log (envleak, the package in envleak/, writes them on stderr, which mod_wsgi
-# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...".
+# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...";
+# with ENVLEAK_WATCH=* any variable's name.
 ENVLEAK_LINE = re.compile(
-    r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Z_]+)=(?P<finding>.*)$"
+    r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<finding>.*)$"
 )
 # RabbitMQ's own words for a refused login: "PLAIN login refused: user 'app2' - invalid credentials".
 REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")

@@ -6,7 +6,7 @@
 #
 #   make envleak-overhead [PAIRS=6] [BENCH_REQUESTS=3000]     (make passes the stack's settings)
 #
-# ApacheBench (`ab`, Debian's apache2-utils) is installed when missing. Writes
+# ApacheBench (`ab`, Debian's apache2-utils; -l: the page's length varies) is installed when missing. Writes
 # docs/measured/envleak-overhead.txt with the command, the date and the commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,12 +25,12 @@ url="http://127.0.0.1:$port/hello/"
 start_apache() {  # start_apache on|off: Apache recreated with that setting, then warmed up
   LAB_ENVLEAK=$1 docker compose up -d --wait --no-deps apache >/dev/null 2>&1
   for host in app1.example.com app2.example.com; do
-    ab -q -n 200 -c "$concurrency" -H "Host: $host" "$url" >/dev/null
+    ab -q -l -n 200 -c "$concurrency" -H "Host: $host" "$url" >/dev/null
   done
 }
 rate() {  # requests per second of one ab run on app1's /hello/, failing on any error
   local out
-  out=$(ab -q -n "$requests" -c "$concurrency" -H "Host: app1.example.com" "$url")
+  out=$(ab -q -l -n "$requests" -c "$concurrency" -H "Host: app1.example.com" "$url")
   grep -q '^Failed requests: *0$' <<<"$out" || die "ab saw failed requests: $out"
   grep -q '^Non-2xx responses' <<<"$out" && die "ab saw non-2xx answers: $out"
   awk '/^Requests per second/ {print $4}' <<<"$out"

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from loadtest import history
 from loadtest.history import Records
 from loadtest.lab import UsageError
 
@@ -53,3 +54,17 @@ def test_a_half_written_line_waits_for_the_next_poll(tmp_path):
 def test_a_missing_receipts_directory_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="does not exist"):
         Records(tmp_path / "missing", "run")
+
+
+def test_envleak_lines_are_read_from_apaches_log():
+    log = (
+        "[2026-12-02 08:01:15.123456] [wsgi:error] [pid 55:tid 140] envleak: pid 55 interpreter 'two': "
+        "DATABASE_URL=postgres://one:***@db/one LEAKED: another interpreter of this process set it\n"
+        "[2026-12-02 08:01:15.2] [wsgi:error] [pid 56:tid 141] envleak: pid 56 interpreter '': my_var2=x LEAKED: ...\n"
+        "[2026-12-02 08:01:15.3] [wsgi:info] [pid 56:tid 141] mod_wsgi (pid=56): Create interpreter 'two'.\n"
+    )
+    assert [(f["pid"], f["group"], f["variable"]) for f in history.envleak_lines(log)] == [
+        (55, "two", "DATABASE_URL"),
+        (56, "", "my_var2"),
+    ]
+    assert history.envleak_lines(log)[0]["finding"].startswith("postgres://one:***@db/one LEAKED: ")
