@@ -465,6 +465,7 @@ if ACTIVE:
     watch_environ(os.environ, _recorder)
 _logged = set()
 _judged = {"changes": -1, "tz": None}
+_judging = threading.Lock()
 
 
 def interpreter_name():
@@ -520,16 +521,15 @@ def judge_record():
         _recorder.framework_used(name, value, by)
     tz = process_tz(_recorder)
     if _judged["changes"] == _recorder.changes and _judged["tz"] == tz:
-        return []
-    _judged.update(changes=_recorder.changes, tz=tz)
+        return []  # nothing new since the last request: the common case, no lock
     news = []
-    for name, finding in sorted(findings().items()):
-        if finding["verdict"] != "leaked":
-            continue
-        key = (name, finding["value"], finding["how"])
-        if key not in _logged:
-            _logged.add(key)
-            news.append(describe(name, finding))
+    with _judging:  # one thread at a time decides what is new, so each line is written once
+        _judged.update(changes=_recorder.changes, tz=tz)
+        for name, finding in sorted(findings().items()):
+            key = (name, finding.get("value"), finding["how"])
+            if finding["verdict"] == "leaked" and key not in _logged:
+                _logged.add(key)
+                news.append(describe(name, finding))
     for line in news:
         sys.stderr.write("envleak: pid %d interpreter '%s': %s\n" % (os.getpid(), interpreter_name(), line))
         sys.stderr.flush()
