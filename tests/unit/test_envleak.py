@@ -46,3 +46,32 @@ def test_envleak_check_on_the_labs_configuration(code, exit_status):
         capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(pythons.ENVLEAK_SRC)},
     )  # fmt: skip
     assert daemon.returncode == 0, daemon.stdout
+
+
+def test_the_wheel_installs_into_a_fresh_virtualenv_and_gives_a_working_envleak(tmp_path):
+    """What `make envleak-wheel` builds (flit_core, from requirements/host.txt), installed the
+    ordinary way: a universal wheel with the `envleak` command."""
+    build = subprocess.run(
+        [sys.executable, "-c", "import sys; from flit_core import buildapi; print(buildapi.build_wheel(sys.argv[1]))",
+         str(tmp_path)],
+        cwd=pythons.ROOT / "envleak", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    wheel = tmp_path / build.stdout.strip()
+    assert wheel.name.endswith("-py2.py3-none-any.whl"), wheel.name
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = subprocess.run(
+        [venv / "bin" / "pip", "install", "-q", "--no-index", "--disable-pip-version-check", str(wheel)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr
+    assert subprocess.run([venv / "bin" / "envleak", "--version"], capture_output=True, text=True).stdout.startswith(
+        "envleak "
+    )
+    entries = [str(pythons.ROOT / f"apps/{app}/{app}/wsgi_buggy.py") for app in ("app1", "app2")]
+    check = subprocess.run(
+        [venv / "bin" / "envleak", "check", str(pythons.ROOT / "apache/lab.conf"), *entries],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert check.returncode == 1 and "RISKY" in check.stdout, check.stdout + check.stderr
