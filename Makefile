@@ -337,18 +337,19 @@ $(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requir
 	@touch $@
 
 # envleak's wheel and sdist from envleak/ (flit_core, from requirements/host.txt: no index
-# needed), into dist/; the wheel also into the stack's wheelhouse, for the images.
+# needed), into dist/; the wheel also into the stack's wheelhouse, for the images. The build is
+# reproducible (a fixed SOURCE_DATE_EPOCH) and the wheelhouse's copy is replaced only when it
+# differs: after `make load-bundle` the same sources give the same wheel, and no image rebuild.
 .PHONY: envleak-wheel
 envleak-wheel: $(WHEELHOUSE)/$(ENVLEAK_WHEEL) ## Build envleak's wheel and sdist (dist/) and put the wheel in STACK's wheelhouse
 dist/$(ENVLEAK_WHEEL): $(ENVLEAK_SOURCES) | $(VENV)/.installed
 	@rm -f dist/envleak-*
 	@mkdir -p dist
-	cd envleak && ../$(PYTHON) -c 'import sys; from flit_core import buildapi; \
+	cd envleak && SOURCE_DATE_EPOCH=315532800 ../$(PYTHON) -c 'import sys; from flit_core import buildapi; \
 		[print("dist/" + build("../dist")) for build in (buildapi.build_wheel, buildapi.build_sdist)]'
 $(WHEELHOUSE)/$(ENVLEAK_WHEEL): dist/$(ENVLEAK_WHEEL)
 	@mkdir -p $(@D)
-	@rm -f $(@D)/envleak-*.whl
-	cp $< $@
+	@cmp -s $< $@ || { rm -f $(@D)/envleak-*.whl && cp $< $@ && echo "envleak: $@"; }
 # The host's venv runs the packaged envleak too (make check-config).
 $(VENV)/.envleak-installed: dist/$(ENVLEAK_WHEEL)
 	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall $<
