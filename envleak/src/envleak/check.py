@@ -93,13 +93,9 @@ class Config(object):
         return os.path.normpath(path)
 
     def expand(self, text):
-        def value(match):
-            name = match.group(1)
-            if name in self.defines:
-                return self.defines[name]
-            return os.environ.get(name, match.group(0)) if name.startswith("APACHE_") else match.group(0)
-
-        return re.sub(r"\$\{([^}]+)\}", value, text)
+        """${NAME} of a Define; any other is left as it is (the server's environment, such as
+        Debian's envvars, is not this machine's)."""
+        return re.sub(r"\$\{([^}]+)\}", lambda m: self.defines.get(m.group(1), m.group(0)), text)
 
     def module_loaded(self, name):
         if not self.modules:  # a fragment without LoadModule lines: every module may be there
