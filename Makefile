@@ -101,7 +101,11 @@ APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
 RABBITMQ_IMAGE = $(LAB_NAME)/rabbitmq:$(1)-$(2)
 IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
 WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
-IMAGE_INPUTS := $(BUILD_INPUTS) $(WHEELHOUSE)/.complete
+# envleak, the detector the images run, is the wheel built from envleak/ (make envleak-wheel).
+ENVLEAK_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' envleak/src/envleak/__init__.py)
+ENVLEAK_WHEEL = envleak-$(ENVLEAK_VERSION)-py2.py3-none-any.whl
+ENVLEAK_SOURCES := envleak/pyproject.toml envleak/README.md $(wildcard envleak/src/envleak/*.py)
+IMAGE_INPUTS := $(BUILD_INPUTS) $(WHEELHOUSE)/.complete $(WHEELHOUSE)/$(ENVLEAK_WHEEL)
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
 	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) LAB_ARCH=$(ARCH) LAB_BASE_REPO=$(BASE_REPO) \
@@ -206,8 +210,8 @@ down: ## Stop and remove the lab's containers and network
 	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
 
 .PHONY: check-config
-check-config: ## The detector's configuration check (apps/envleak.py check) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
-	@python3 apps/envleak.py check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
+check-config: $(VENV)/.envleak-installed ## The detector's configuration check (envleak check, the packaged one) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
+	@$(VENV)/bin/envleak check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
 		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
 		|| true  # exit 1 means RISKY: printed above
 
@@ -284,6 +288,11 @@ load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); the
 ci-proof: dev ## As root: the workflow's run steps as GitHub's non-root runner, then .ci/run as root, each in a fresh clone
 	bash scripts/ci-proof.sh $(STACK)
 
+.PHONY: envleak-overhead
+envleak-overhead: setup ## envleak's cost: requests/s through Apache with and without it, alternated (docs/measured/envleak-overhead.txt)
+	$(start-lab)
+	@$(LAB_ENV) bash scripts/envleak-overhead.sh
+
 .PHONY: bench
 bench: setup ## Time what workshops wait on, every stack and make test (scripts/bench.sh; --cold for cold)
 	bash scripts/bench.sh
@@ -347,12 +356,31 @@ $(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requir
 	$(PYTHON) -m loadtest.tools.fetch_sdists $(@D) $(SDIST_TAGS)
 	@touch $@
 
+# envleak's wheel and sdist from envleak/ (flit_core, from requirements/host.txt: no index
+# needed), into dist/; the wheel also into the stack's wheelhouse, for the images. The build is
+# reproducible (a fixed SOURCE_DATE_EPOCH) and the wheelhouse's copy is replaced only when it
+# differs: after `make load-bundle` the same sources give the same wheel, and no image rebuild.
+.PHONY: envleak-wheel
+envleak-wheel: $(WHEELHOUSE)/$(ENVLEAK_WHEEL) ## Build envleak's wheel and sdist (dist/) and put the wheel in STACK's wheelhouse
+dist/$(ENVLEAK_WHEEL): $(ENVLEAK_SOURCES) | $(VENV)/.installed
+	@rm -f dist/envleak-*
+	@mkdir -p dist
+	cd envleak && SOURCE_DATE_EPOCH=315532800 ../$(PYTHON) -c 'import sys; from flit_core import buildapi; \
+		[print("dist/" + build("../dist")) for build in (buildapi.build_wheel, buildapi.build_sdist)]'
+$(WHEELHOUSE)/$(ENVLEAK_WHEEL): dist/$(ENVLEAK_WHEEL)
+	@mkdir -p $(@D)
+	@cmp -s $< $@ || { rm -f $(@D)/envleak-*.whl && cp $< $@ && echo "envleak: $@"; }
+# The host's venv runs the packaged envleak too (make check-config).
+$(VENV)/.envleak-installed: dist/$(ENVLEAK_WHEEL)
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps --force-reinstall $<
+	@touch $@
+
 .PHONY: env
 env: ## Write .env (random passwords) unless it exists; add the defaults of choices.mk it lacks
 	@bash scripts/ensure-env.sh $(ENV_DEFAULTS)
 
 .PHONY: images
-images: docker wheelhouse env ## Build STACK's images (skipped when nothing they contain changed)
+images: docker wheelhouse envleak-wheel env ## Build STACK's images (skipped when nothing they contain changed)
 	@mkdir -p var/receipts && chmod 0777 var/receipts
 	@mkdir -p $(STAMPS)
 	@if [ ! -e $(STAMPS)/images-$(STACK)-$(MOD_WSGI)-$(ARCH) ] || [ -n "$$(find $(IMAGE_INPUTS) -newer $(STAMPS)/images-$(STACK)-$(MOD_WSGI)-$(ARCH) | head -n1)" ] \

@@ -5,9 +5,10 @@ application group (SetEnvIf + WSGIApplicationGroup in lab.conf) and the group pi
 project: 'app2' serves app2; app1 gets the group mod_wsgi names literally
 '%{ENV:WSGI_APP_GROUP}', because the variable is unset for its Host.
 
-Before this file runs, envleak (apps/envleak.py, imported by envleak.pth as mod_wsgi created
-the interpreter) has recorded what the interpreter inherited and watches its writes; the
-entry is wrapped in envleak's detector, whose report is GET /envleak/.
+Before this file runs, envleak (the package built from envleak/, imported by envleak.pth as
+mod_wsgi created the interpreter) has recorded what the interpreter inherited and watches its
+reads and writes; the entry is wrapped in envleak's detector, whose report is GET /envleak/
+from inside the container (loopback only).
 """
 
 import time
@@ -17,9 +18,10 @@ FIRST_RAN_AT = time.time()  # before anything else of this file runs
 import importlib  # noqa: E402
 import os  # noqa: E402
 
-import envleak  # noqa: E402
 import mod_wsgi  # noqa: E402
 from labcore import xray  # noqa: E402
+
+import envleak  # noqa: E402
 
 xray.first_ran(FIRST_RAN_AT)
 

@@ -19,6 +19,14 @@ check LAB_PROCESS_MODEL "$LAB_PROCESS_MODEL" PROCESS_MODELS
 check LAB_TRANSPORT "$LAB_TRANSPORT" TRANSPORTS
 check LAB_GIL "$LAB_GIL" GILS
 LAB_FIX=${LAB_FIX:-}
+# LAB_ENVLEAK=off: envleak records nothing and wraps nothing (ENVLEAK_WATCH=none, its own off
+# switch), for scripts/envleak-overhead.sh's runs without it.
+LAB_ENVLEAK=${LAB_ENVLEAK:-on}
+case "$LAB_ENVLEAK" in
+  on) ;;
+  off) export ENVLEAK_WATCH=none ;;
+  *) fail "LAB_ENVLEAK must be one of: on off; not '$LAB_ENVLEAK'" ;;
+esac
 if [ -n "$LAB_FIX" ] && [ ! -f "/srv/fixes/$LAB_FIX/app1_wsgi.py" ]; then
   fail "LAB_FIX must name a folder of workshop/fixes/ ($(find /srv/fixes -mindepth 1 -maxdepth 1 -type d -printf '%f ')); not '$LAB_FIX'"
 fi

@@ -156,10 +156,11 @@ def interpreter_lines(text):
     return found
 
 
-# The detector's lines in Apache's log (apps/envleak.py writes them on stderr, which mod_wsgi
-# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...".
+# The detector's lines in Apache's log (envleak, the package in envleak/, writes them on stderr, which mod_wsgi
+# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...";
+# with ENVLEAK_WATCH=* any variable's name.
 ENVLEAK_LINE = re.compile(
-    r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Z_]+)=(?P<finding>.*)$"
+    r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<finding>.*)$"
 )
 # A Python traceback in Apache's log (mod_wsgi writes each of its lines at error level), and
 # where the lab's files are inside the image: a traceback names the file as the repository has it.

@@ -13,7 +13,7 @@ from pathlib import Path
 HOST_APPS = {"app1.example.com": "app1", "app2.example.com": "app2"}
 APPS = ("app1", "app2")
 APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
-# The variables the lab watches (apps/envleak.py: WATCHED) and what reads each one.
+# The variables the lab judges (envleak watches them, among others) and what reads each one.
 READERS = {"CELERY_CONFIG_MODULE": "Celery", "DJANGO_SETTINGS_MODULE": "Django"}
 WATCHED = tuple(READERS)
 

@@ -135,7 +135,7 @@ def format_fault(fault):
 
 
 def format_detector(findings):
-    """What the detector (apps/envleak.py, in every interpreter) wrote in Apache's log."""
+    """What the detector (envleak, in every interpreter) wrote in Apache's log."""
     if findings is None:
         return "Detector: not read"
     if not findings:

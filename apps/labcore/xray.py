@@ -3,7 +3,8 @@
 Three views of each watched variable (envleak.WATCHED: CELERY_CONFIG_MODULE and
 DJANGO_SETTINGS_MODULE) tell the story:
 - inherited: this interpreter's os.environ when mod_wsgi created it (envleak's record, taken
-  by envleak.pth before any code of the lab ran), i.e. what it copied from the process;
+  by envleak.pth before any code of the lab ran), i.e. what it copied from the process (or,
+  on Python 2.7 to 3.8, the one os.environ every interpreter shares);
 - os_environ: this interpreter's own os.environ dict now;
 - c_environ: the C library's getenv() now, the one environment of the whole Apache child.
 And the times: created (envleak.pth), first ran (apache/dispatch.wsgi), entry loaded, and
@@ -190,7 +191,8 @@ def snapshot(celery_app, settings_module):
         "pid": os.getpid(),
         "django_settings": settings_module,
         "interpreter": interpreter(),
-        "os_environ": dict((name, os.environ.get(name)) for name in WATCHED),
+        # Looked at without counting as a use (envleak records every read of os.environ).
+        "os_environ": dict((name, envleak.peek(name)) for name in WATCHED),
         "c_environ": dict((name, c_getenv(name)) for name in WATCHED),
         "broker": describe_broker(celery_app),
         "versions": versions(),

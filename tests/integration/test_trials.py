@@ -21,7 +21,7 @@ def poisoned(document):
 
 
 def flagged_by_the_detector(document):
-    """The interpreters the detector (apps/envleak.py, wrapped around every app) flagged in
+    """The interpreters the detector (envleak, wrapped around every app) flagged in
     Apache's log: (pid, group)."""
     return {(finding["pid"], finding["group"]) for finding in document["detector"]}
 

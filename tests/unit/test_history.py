@@ -82,3 +82,17 @@ def test_python_tracebacks_in_apaches_log_name_the_lab_file_as_the_repository_ha
         (56, "NameError: name 'x' is not defined", "workshop/fixes/right/app2_wsgi.py, line 9"),
     ]
     assert found[0]["lines"][0] == "Traceback (most recent call last):" and len(found[0]["lines"]) == 6
+
+
+def test_envleak_lines_are_read_from_apaches_log():
+    log = (
+        "[2026-12-02 08:01:15.123456] [wsgi:error] [pid 55:tid 140] envleak: pid 55 interpreter 'two': "
+        "DATABASE_URL=postgres://one:***@db/one LEAKED: another interpreter of this process set it\n"
+        "[2026-12-02 08:01:15.2] [wsgi:error] [pid 56:tid 141] envleak: pid 56 interpreter '': my_var2=x LEAKED: ...\n"
+        "[2026-12-02 08:01:15.3] [wsgi:info] [pid 56:tid 141] mod_wsgi (pid=56): Create interpreter 'two'.\n"
+    )
+    assert [(f["pid"], f["group"], f["variable"]) for f in history.envleak_lines(log)] == [
+        (55, "two", "DATABASE_URL"),
+        (56, "", "my_var2"),
+    ]
+    assert history.envleak_lines(log)[0]["finding"].startswith("postgres://one:***@db/one LEAKED: ")

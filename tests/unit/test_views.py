@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
-for folder in (APPS, APPS / "app1"):
+# labcore imports envleak (the images install its wheel): from the tree here.
+for folder in (APPS.parent / "envleak" / "src", APPS, APPS / "app1"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 

@@ -19,10 +19,19 @@ def test_the_proof_runs_exactly_the_workflows_run_steps_for_each_stack():
         assert [step["run"] for step in steps] == [step["run"].replace("${{ matrix.stack }}", stack) for step in raw]
         assert [step["env"] for step in steps] == [step.get("env") or {} for step in raw]
     # The one command the README gives, with CI=true: what .ci/run runs as root.
-    assert workflow_steps.run_steps(STACKS[0]) == [
-        {"name": raw[0]["name"], "run": f"make test STACK={STACKS[0]}", "env": {"CI": "true"}}
-    ]
+    (make_test,) = [step for step in workflow_steps.run_steps(STACKS[0]) if step["run"].startswith("make test")]
+    assert make_test == {"name": make_test["name"], "run": f"make test STACK={STACKS[0]}", "env": {"CI": "true"}}
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_workflow_runs_envleak_check_on_the_buggy_and_the_fixed_configuration():
+    steps = [step["run"] for step in workflow_steps.run_steps(STACKS[0])]
+    install = next(index for index, run in enumerate(steps) if "pip install" in run and "./envleak" in run)
+    checks = {code: next(i for i, run in enumerate(steps) if f"wsgi_{code}.py" in run) for code in ("buggy", "fixed")}
+    assert install < min(checks.values())
+    # The buggy configuration must make envleak check exit 1 (RISKY), the fixed one 0.
+    assert 'test "$status" -eq 1' in steps[checks["buggy"]] and "|| status=$?" in steps[checks["buggy"]]
+    assert "||" not in steps[checks["fixed"]] and "envleak check apache/lab.conf" in steps[checks["fixed"]]
 
 
 @pytest.mark.parametrize(
