@@ -83,17 +83,23 @@ BASE_REPO := $(if $(filter $(HOST_ARCH),$(ARCH)),debian,$(BASE_REPO_$(ARCH)))
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
-# The two images of a stack (docker-compose.yml names them the same way).
+# The scenarios whose apps keep rows in PostgreSQL turn on its Compose profile, `postgres`
+# (choices.mk: POSTGRES_SCENARIOS): only they build, start and wait for it.
+POSTGRES := $(filter $(SCENARIO),$(POSTGRES_SCENARIOS))
+# The images of a stack (docker-compose.yml names them the same way); PostgreSQL's when asked.
 APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
 RABBITMQ_IMAGE = $(LAB_NAME)/rabbitmq:$(1)-$(2)
-IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
+POSTGRES_IMAGE = $(LAB_NAME)/postgres:$(1)-$(2)
+IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH)) \
+	$(if $(POSTGRES),$(call POSTGRES_IMAGE,$(STACK),$(ARCH)))
 WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
-IMAGE_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk $(WHEELHOUSE)/.complete
+IMAGE_INPUTS := apps apache rabbitmq postgres requirements docker-compose.yml choices.mk $(WHEELHOUSE)/.complete
 # Compose reads .env itself; these say what this make run asks for.
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
 	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) LAB_ARCH=$(ARCH) LAB_BASE_REPO=$(BASE_REPO) \
 	$(if $(filter workspace,$(CODE)),LAB_FIX=$(FIX)) \
-	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
+	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS)) \
+	$(if $(POSTGRES),COMPOSE_PROFILES=postgres)
 COMPOSE = $(LAB_ENV) docker compose
 
 # Runs a command, showing its output only when it fails.
@@ -105,7 +111,7 @@ quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
 	@echo "Stack $(STACK) ($(PLATFORM)): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
-	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 apache)
+	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 $(if $(POSTGRES),postgres) apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
@@ -240,10 +246,11 @@ lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PYTHON) scripts/check_docs.py
-	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
-	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
+	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh postgres/*.sh .ci/run
+	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile postgres/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
 	@env APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
+		APP1_DATABASE_PASSWORD=x APP2_DATABASE_PASSWORD=x APP1_SECRET_KEY=x APP2_SECRET_KEY=x COMPOSE_PROFILES=postgres \
 		$(ENV_DEFAULTS) docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
 .PHONY: docs
@@ -278,7 +285,7 @@ clean: down ## Stop the lab; remove receipts and reports
 .PHONY: clean-all
 clean-all: clean ## Also remove the venv, the wheelhouses and every stack's images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm $(foreach arch,$(notdir $(PLATFORMS)),$(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m),$(arch))) $(call RABBITMQ_IMAGE,$(stack),$(arch)))) 2>/dev/null
+	-docker image rm $(foreach arch,$(notdir $(PLATFORMS)),$(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m),$(arch))) $(call RABBITMQ_IMAGE,$(stack),$(arch)) $(call POSTGRES_IMAGE,$(stack),$(arch)))) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
@@ -313,9 +320,9 @@ wheelhouse: $(WHEELHOUSE)/.complete
 # The wheels of STACK's requirements for its Python on ARCH's Linux (their markers evaluated for
 # that machine, not this host: scripts/fetch-sdists.py --wheels), then the sdists its image
 # builds (requirements/sdists.txt): every Python 3 stack gets mod_wsgi 6's (MOD_WSGI=6), and on
-# arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own.
+# arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own (and on arm64 psycopg2's).
 PYTHON2 := $(filter 2.%,$(PYTHON_VERSION_$(STACK)))
-SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6 $(if $(filter arm64,$(ARCH)),arm64-python3))
+SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6) $(if $(filter arm64,$(ARCH)),arm64-python$(if $(PYTHON2),2,3))
 $(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
 	$(PYTHON) scripts/fetch-sdists.py --wheels requirements/apps$(if $(PYTHON2),-py27).txt $(MACHINE_$(ARCH)) \

@@ -31,6 +31,8 @@ PROJECT = "app2" if "app2" in (mod_wsgi.application_group, mod_wsgi.process_grou
 ENTRY = os.environ["LAB_CODE"]
 if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
     ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
+if ENTRY in ("buggy", "fixed") and os.environ["LAB_SCENARIO"] == "twelve-factor":
+    ENTRY = "twelve_factor_" + ENTRY  # each app's .env, its database and its secret key
 
 
 def load_file(name, path):
