@@ -105,12 +105,18 @@ COMPOSE = $(LAB_ENV) docker compose
 # Runs a command, showing its output only when it fails.
 quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 
+# A scenario without PostgreSQL stops the one an earlier scenario left running (asked of Docker
+# first: cheaper than Compose when, as usual, there is none).
+stop-postgres = if [ -n "$$(docker ps -q --filter label=com.docker.compose.project=$(LAB_NAME) \
+	--filter label=com.docker.compose.service=postgres)" ]; then $(call quietly,$(COMPOSE) --profile postgres rm -sf postgres); fi
+
 # The one recipe every target that runs the lab uses: the broker and workers (kept when
 # already up), then Apache with fresh child processes, so mod_wsgi creates every
 # interpreter anew. `up` recreates Apache only when its settings changed; otherwise a
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
 	@echo "Stack $(STACK) ($(PLATFORM)): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
+	@$(if $(POSTGRES),,$(stop-postgres))
 	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 $(if $(POSTGRES),postgres) apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
@@ -191,7 +197,7 @@ up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh child
 
 .PHONY: down
 down: ## Stop and remove the lab's containers and network
-	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
+	@if docker info >/dev/null 2>&1; then docker compose --profile postgres down --remove-orphans; fi
 
 .PHONY: check-config
 check-config: ## The detector's configuration check (apps/envleak.py check) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
