@@ -5,11 +5,38 @@
 # app, signatures per key); then SCENARIO=time-zone (reproduce, fixed, daemon) with what the
 # answers' clocks showed (python -m loadtest.clock). Writes docs/measured/twelve-factor-STACK.txt.
 #   bash scripts/twelve-factor-runs.sh STACK [KNOB=VALUE ...]
+# With --cold, what the first twelve-factor run costs instead, each from a stopped lab: the
+# PostgreSQL image built with no build cache; `make reproduce SCENARIO=twelve-factor` with no
+# PostgreSQL image (Docker's build cache kept: the engine's cache is shared, so it is not
+# emptied here); the same with the image; `make reproduce` (no PostgreSQL) beside it.
+# Writes docs/measured/twelve-factor-cold-STACK.txt.
+#   bash scripts/twelve-factor-runs.sh --cold STACK
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -ge 1 ] || { echo "usage: twelve-factor-runs.sh STACK [KNOB=VALUE ...]" >&2; exit 2; }
+cold=
+if [ "${1:-}" = --cold ]; then cold=1; shift; fi
+[ $# -ge 1 ] || { echo "usage: twelve-factor-runs.sh [--cold] STACK [KNOB=VALUE ...]" >&2; exit 2; }
 stack=$1
 shift
+if [ -n "$cold" ]; then
+  out="docs/measured/twelve-factor-cold-$stack.txt" log=$(mktemp)
+  trap 'rm -f "$log"' EXIT
+  # shellcheck source=scripts/time-it.sh
+  . scripts/time-it.sh
+  case "$(uname -m)" in x86_64) arch=amd64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  image="${LAB_NAME:-$(sed -n 's/^NAME *:= *//p' choices.mk)}/postgres:$stack-$arch"
+  echo "# bash scripts/twelve-factor-runs.sh --cold $stack  ($(date -u +%F), commit $(git rev-parse --short HEAD), load $(cut -d' ' -f1-3 /proc/loadavg))" > "$out"
+  make --no-print-directory down >/dev/null 2>&1
+  docker image rm "$image" >/dev/null 2>&1 || true
+  time_it env COMPOSE_PROFILES=postgres LAB_STACK="$stack" docker compose build -q --no-cache postgres
+  docker image rm "$image" >/dev/null
+  time_it make --no-print-directory reproduce STACK="$stack" SCENARIO=twelve-factor
+  make --no-print-directory down >/dev/null 2>&1
+  time_it make --no-print-directory reproduce STACK="$stack" SCENARIO=twelve-factor
+  make --no-print-directory down >/dev/null 2>&1
+  time_it make --no-print-directory reproduce STACK="$stack"
+  exit 0
+fi
 out="docs/measured/twelve-factor-$stack.txt"
 mkdir -p docs/measured
 {
