@@ -202,7 +202,7 @@ down: ## Stop and remove the lab's containers and network
 .PHONY: check-config
 check-config: ## The detector's configuration check (apps/envleak.py check) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
 	@python3 apps/envleak.py check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
-		$(if $(filter workspace,$(CODE)),$(if $(FIX),docs/fixes/$(FIX)/app1_wsgi.py docs/fixes/$(FIX)/app2_wsgi.py,workspace/app1_wsgi.py workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
+		$(if $(filter workspace,$(CODE)),$(if $(FIX),docs/fixes/$(FIX)/app1_wsgi.py docs/fixes/$(FIX)/app2_wsgi.py,workspace/app1_wsgi.py workspace/app2_wsgi.py),$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py)) \
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause
