@@ -70,3 +70,16 @@ done
 for target in reproduce fixed daemon; do
   run time-zone "$target" FIRST=app1 "$@"
 done
+# What ran: PostgreSQL's and the Django PostgreSQL driver's versions (psycopg 3 on Python 3,
+# psycopg2 on 2.7).
+compose=(env LAB_STACK="$stack" COMPOSE_PROFILES=postgres docker compose)
+make --no-print-directory up STACK="$stack" SCENARIO=twelve-factor >/dev/null 2>&1
+{
+  echo
+  echo "PostgreSQL: $("${compose[@]}" exec -T postgres postgres --version)"
+  echo "Driver: $("${compose[@]}" exec -T apache python -c 'import sys
+name = "psycopg2" if sys.version_info < (3,) else "psycopg"
+module = __import__(name)
+print("%s %s (libpq %s), python-dotenv and django-environ as pinned" % (name, module.__version__.split()[0],
+      module.__libpq_version__ if name == "psycopg2" else module.pq.version()))')"
+} | tee -a "$out"
