@@ -96,10 +96,15 @@ PROBED_PYTHON := $(PYTHON)
 endif
 override PYTHON := $(VENV)/bin/python
 STAMPS := var/stamps
-# The two images of a stack (docker-compose.yml names them the same way).
+# The scenarios whose apps keep rows in PostgreSQL turn on its Compose profile, `postgres`
+# (choices.mk: POSTGRES_SCENARIOS): only they build, start and wait for it.
+POSTGRES := $(filter $(SCENARIO),$(POSTGRES_SCENARIOS))
+# The images of a stack (docker-compose.yml names them the same way); PostgreSQL's when asked.
 APPS_IMAGE = $(LAB_NAME)/python-apps:$(1)-mod_wsgi-$(2)-$(3)
 RABBITMQ_IMAGE = $(LAB_NAME)/rabbitmq:$(1)-$(2)
-IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH))
+POSTGRES_IMAGE = $(LAB_NAME)/postgres:$(1)-$(2)
+IMAGES := $(call APPS_IMAGE,$(STACK),$(MOD_WSGI),$(ARCH)) $(call RABBITMQ_IMAGE,$(STACK),$(ARCH)) \
+	$(if $(POSTGRES),$(call POSTGRES_IMAGE,$(STACK),$(ARCH)))
 WHEELHOUSE := wheelhouse/$(STACK)-$(ARCH)
 # envleak, the detector the images run, is the wheel built from envleak/ (make envleak-wheel).
 ENVLEAK_VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' envleak/src/envleak/__init__.py)
@@ -110,11 +115,17 @@ IMAGE_INPUTS := $(BUILD_INPUTS) $(WHEELHOUSE)/.complete $(WHEELHOUSE)/$(ENVLEAK_
 LAB_ENV = LAB_STACK=$(STACK) LAB_CODE=$(CODE) LAB_SCENARIO=$(SCENARIO) LAB_PROCESS_MODEL=$(PROCESS_MODEL) LAB_TRANSPORT=$(TRANSPORT) \
 	LAB_MOD_WSGI=$(MOD_WSGI) LAB_GIL=$(GIL) LAB_ARCH=$(ARCH) LAB_BASE_REPO=$(BASE_REPO) \
 	$(if $(filter workspace,$(CODE)),LAB_FIX=$(FIX)) \
-	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS))
+	$(if $(PROCESSES),LAB_APACHE_PROCESSES=$(PROCESSES)) $(if $(THREADS),LAB_APACHE_THREADS=$(THREADS)) \
+	$(if $(POSTGRES),COMPOSE_PROFILES=postgres)
 COMPOSE = $(LAB_ENV) docker compose
 
 # Runs a command, showing its output only when it fails.
 quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
+
+# A scenario without PostgreSQL stops the one an earlier scenario left running (asked of Docker
+# first: cheaper than Compose when, as usual, there is none).
+stop-postgres = if [ -n "$$(docker ps -q --filter label=com.docker.compose.project=$(LAB_NAME) \
+	--filter label=com.docker.compose.service=postgres)" ]; then $(call quietly,$(COMPOSE) --profile postgres rm -sf postgres); fi
 
 # The one recipe every target that runs the lab uses: the broker and workers (kept when
 # already up), then Apache with fresh child processes, so mod_wsgi creates every
@@ -122,7 +133,8 @@ quietly = out=$$($(1) 2>&1) || { echo "$$out" >&2; exit 1; }
 # graceful restart replaces the children in a fraction of the time.
 define start-lab
 	@echo "Stack $(STACK) ($(PLATFORM)): $(CODE) code, $(PROCESS_MODEL) mod_wsgi, scenario $(SCENARIO), $(TRANSPORT); fresh Apache children..."
-	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 apache)
+	@$(if $(POSTGRES),,$(stop-postgres))
+	@$(call quietly,$(LAB_ENV) bash scripts/lab-up.sh rabbitmq firehose worker-app1 worker-app2 $(if $(POSTGRES),postgres) apache)
 	@$(call quietly,$(COMPOSE) exec -T apache apache-fresh-children)
 endef
 
@@ -207,12 +219,12 @@ up: setup ## Start the lab in CODE (buggy) without load; Apache gets fresh child
 
 .PHONY: down
 down: ## Stop and remove the lab's containers and network
-	@if docker info >/dev/null 2>&1; then docker compose down --remove-orphans; fi
+	@if docker info >/dev/null 2>&1; then docker compose --profile postgres down --remove-orphans; fi
 
 .PHONY: check-config
 check-config: $(VENV)/.envleak-installed ## The detector's configuration check (envleak check, the packaged one) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
 	@$(VENV)/bin/envleak check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
-		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py),apps/app1/app1/wsgi_$(CODE).py apps/app2/app2/wsgi_$(CODE).py) \
+		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py),$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py)) \
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause
@@ -265,10 +277,11 @@ lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PYTHON) -m loadtest.tools.check_docs
-	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh .ci/run
-	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile
+	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh postgres/*.sh .ci/run
+	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile postgres/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
 	@env APP1_BROKER_PASSWORD=x APP2_BROKER_PASSWORD=x RABBITMQ_ADMIN_USER=x RABBITMQ_ADMIN_PASSWORD=x \
+		APP1_DATABASE_PASSWORD=x APP2_DATABASE_PASSWORD=x APP1_SECRET_KEY=x APP2_SECRET_KEY=x COMPOSE_PROFILES=postgres \
 		$(ENV_DEFAULTS) docker compose --env-file /dev/null config -q && echo "docker compose config: ok"
 
 .PHONY: docs
@@ -308,7 +321,7 @@ clean: down ## Stop the lab; remove receipts and reports
 .PHONY: clean-all
 clean-all: clean ## Also remove the venv, the wheelhouses and every stack's images
 	rm -rf $(VENV) wheelhouse var
-	-docker image rm $(foreach arch,$(notdir $(PLATFORMS)),$(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m),$(arch))) $(call RABBITMQ_IMAGE,$(stack),$(arch)))) 2>/dev/null
+	-docker image rm $(foreach arch,$(notdir $(PLATFORMS)),$(foreach stack,$(STACKS),$(foreach m,$(MOD_WSGIS),$(call APPS_IMAGE,$(stack),$(m),$(arch))) $(call RABBITMQ_IMAGE,$(stack),$(arch)) $(call POSTGRES_IMAGE,$(stack),$(arch)))) 2>/dev/null
 
 # ---- set-up: each step is skipped when already done -----------------------------------
 .PHONY: setup
@@ -343,9 +356,9 @@ wheelhouse: $(WHEELHOUSE)/.complete
 # The wheels of STACK's requirements for its Python on ARCH's Linux (their markers evaluated for
 # that machine, not this host: loadtest.tools.fetch_sdists --wheels), then the sdists its image
 # builds (requirements/sdists.txt): every Python 3 stack gets mod_wsgi 6's (MOD_WSGI=6), and on
-# arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own.
+# arm64 librabbitmq 2.0.0's; the Python 2.7 stack its own (and on arm64 psycopg2's).
 PYTHON2 := $(filter 2.%,$(PYTHON_VERSION_$(STACK)))
-SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6 $(if $(filter arm64,$(ARCH)),arm64-python3))
+SDIST_TAGS := $(if $(PYTHON2),$(STACK),mod_wsgi6) $(if $(filter arm64,$(ARCH)),arm64-python$(if $(PYTHON2),2,3))
 $(WHEELHOUSE)/.complete: requirements/apps.txt requirements/apps-py27.txt requirements/sdists.txt | $(VENV)/.installed
 	@mkdir -p $(@D)
 	$(PYTHON) -m loadtest.tools.fetch_sdists --wheels requirements/apps$(if $(PYTHON2),-py27).txt $(MACHINE_$(ARCH)) \

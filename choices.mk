@@ -4,7 +4,10 @@
 # defaults Compose needs into .env, so a bare `docker compose up` starts the same lab.
 CODES          := buggy fixed workspace
 PROCESS_MODELS := embedded daemon
-SCENARIOS      := default bad-credentials refused-broker django-settings group-variable
+SCENARIOS      := default bad-credentials refused-broker django-settings group-variable twelve-factor time-zone
+# The scenarios whose apps keep their rows in PostgreSQL: Compose starts it (its profile
+# `postgres`) only for these.
+POSTGRES_SCENARIOS := twelve-factor
 STACKS         := trixie bookworm bullseye forky
 FAULTS         := none broker-restart worker-kill apache-recycle
 FIRSTS         := random app1 app2 burst

@@ -35,6 +35,8 @@ if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
     ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
 if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "group-variable" and PROJECT == "app2":
     ENTRY = "group_variable"  # app2's entry also setdefault()s WSGI_APP_GROUP, as a .env loader would
+if ENTRY in ("buggy", "fixed") and os.environ["LAB_SCENARIO"] == "twelve-factor":
+    ENTRY = "twelve_factor_" + ENTRY  # each app's .env, its database and its secret key
 
 
 def load_file(name, path):

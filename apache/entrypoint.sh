@@ -33,6 +33,13 @@ fi
 for number in "$LAB_APACHE_PROCESSES" "$LAB_APACHE_THREADS"; do
   case "$number" in '' | *[!0-9]* | 0*) fail "LAB_APACHE_PROCESSES and LAB_APACHE_THREADS must be whole numbers above 0" ;; esac
 done
+# SCENARIO=twelve-factor: each app's own .env, and its tables in its own database.
+if [ "$LAB_SCENARIO" = twelve-factor ]; then
+  twelve-factor-setup
+fi
+# The apps' own database passwords and secret keys never reach Apache's environment: in
+# SCENARIO=twelve-factor each app reads its own from its .env; otherwise nothing uses them.
+unset APP1_DATABASE_PASSWORD APP2_DATABASE_PASSWORD APP1_SECRET_KEY APP2_SECRET_KEY
 # Apache's -D defines, as the positional parameters.
 set --
 # One WSGIDaemonProcess group per app (lab.conf).

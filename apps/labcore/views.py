@@ -6,9 +6,11 @@ import json
 import os
 import re
 import threading
+import time
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.db import Error as DatabaseError
 from django.http import JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 
@@ -21,6 +23,9 @@ MAX_BODY_BYTES = 1024
 # run_id and request_id: what the load generator sends (uuid hex, "<run_id>-<index>").
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}\Z")
 DIGITS = re.compile(r"[0-9]+\Z")
+# SCENARIO=twelve-factor: the salt of the request_id each answer carries signed with the
+# SECRET_KEY of this interpreter's settings (loadtest/database.py checks it against each app's).
+SIGNING_SALT = "lab.enqueue"
 try:  # Python 2.7: JSON strings are unicode; JSON nested too deeply raises a RuntimeError
     TEXT, TOO_DEEP = unicode, RuntimeError  # noqa: F821
 except NameError:
@@ -138,11 +143,59 @@ def enqueue(request):
         # started before mod_wsgi created it, so this bounds the creation from below.
         request_started_at=int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
     )
+    if os.environ.get("LAB_SCENARIO") == "time-zone":
+        answer["clock"] = clock()
+    if "labcore" in settings.INSTALLED_APPS:  # the twelve-factor settings: the rows' model is there
+        try:
+            answer.update(write_row(request, run_id, request_id))
+        except DatabaseError as exc:  # PostgreSQL refused us: report it, as a broker refusal below
+            return JsonResponse(dict(answer, error=str(exc).strip(), error_type=type(exc).__name__), status=502)
     try:
         result = task.apply_async(args=[envelope])
     except Exception as exc:  # the broker refused us: report it, do not hide it
         return JsonResponse(dict(answer, error=str(exc), error_type=type(exc).__name__), status=502)
     return JsonResponse(dict(answer, task_id=result.id))
+
+
+def write_row(request, run_id, request_id):
+    """SCENARIO=twelve-factor: this request's row, written through the ORM into the database
+    this interpreter's settings name (DATABASE_URL), and its request_id signed with their
+    SECRET_KEY. Returns what the answer says of both: the app's word, which the referee never
+    takes (it reads PostgreSQL and checks the signature against each app's key itself)."""
+    from django.core import signing
+    from django.db import connection
+
+    from labcore.models import ReceivedRequest
+
+    ReceivedRequest.objects.create(
+        run_id=run_id,
+        request_id=request_id,
+        host_app=request.get_host().split(".")[0],
+        served_by=settings.LAB_APP_NAME,
+    )
+    return {
+        "database": {"name": connection.settings_dict["NAME"], "user": connection.settings_dict["USER"]},
+        "signed_request_id": signing.Signer(salt=SIGNING_SALT).sign(request_id),
+    }
+
+
+def clock():
+    """SCENARIO=time-zone: the time zone this interpreter's settings ask for, what the process
+    environment and the C library say now, and the local time both ways: the C library's
+    (time.localtime(), one zone per process) and Django's (aware, from this app's TIME_ZONE)."""
+    from django.utils import timezone
+
+    local = timezone.localtime(timezone.now())
+    return {
+        "time_zone": settings.TIME_ZONE,
+        "tz_os_environ": os.environ.get("TZ"),  # this interpreter's copy of the environment
+        "tz_c_environ": xray.c_getenv("TZ"),  # the process's own, now
+        "tzname": list(time.tzname),  # this interpreter's time module, as of its own tzset()
+        "localtime_zone": time.strftime("%Z"),  # the C library's local time, now
+        "localtime_offset": time.strftime("%z"),
+        "django_zone": local.tzname(),
+        "django_offset": local.strftime("%z"),
+    }
 
 
 @lab_endpoint("GET", "HEAD")

@@ -4,8 +4,8 @@ against its pinned SHA-256. pip itself cannot download these on the host: it pre
 sdist's metadata, and their setup.py wants Apache's apxs or Python 2.
 
     python -m loadtest.tools.fetch_sdists WHEELHOUSE TAG...
-        TAG: a stack (bullseye), mod_wsgi6 (every Python 3 stack) or arm64-python3 (every
-        Python 3 stack's arm64 wheelhouse)
+        TAG: a stack (bullseye), mod_wsgi6 (every Python 3 stack), arm64-python3 (every
+        Python 3 stack's arm64 wheelhouse) or arm64-python2 (the Python 2.7 stack's on arm64)
     python -m loadtest.tools.fetch_sdists --wheels REQUIREMENTS MACHINE TAG...
         What pip downloads as wheels for Linux on MACHINE (x86_64, aarch64): the requirements
         whose markers hold there (pip would evaluate them for this host), without the packages

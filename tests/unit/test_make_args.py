@@ -27,8 +27,8 @@ def make(*args, cwd=ROOT):
         (
             "fixed",
             "SCENARIO=oops",
-            "SCENARIO must be one of: default bad-credentials refused-broker django-settings group-variable; "
-            "not 'oops'",
+            "SCENARIO must be one of: default bad-credentials refused-broker django-settings group-variable "
+            "twelve-factor time-zone; not 'oops'",
         ),
         ("reproduce", "STACK=sid", "STACK must be one of: trixie bookworm bullseye forky; not 'sid'"),
         ("reproduce", "TRANSPORT=amqp", "TRANSPORT must be one of: librabbitmq pyamqp; not 'amqp'"),
