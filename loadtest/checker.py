@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from loadtest import story
-from loadtest.lab import APPS, config_app
+from loadtest.lab import APPS, owner
 
 # Where a request ended up (outcome()), in the order the table and the page show them.
 OUTCOMES = ("own", "misrouted", "failed", "lost")
@@ -25,6 +25,26 @@ def outcome(request, receipt):
     if receipt is not None:
         return "own" if receipt["worker_vhost"] == request["app"] else "misrouted"
     return "failed" if request.get("error_kind") else "lost"
+
+
+def row_outcome(request, databases):
+    """Where PostgreSQL holds a request's row (`databases`: the databases that hold one):
+    'own' (its app's), 'other' (the other app's), 'both', 'refused' (none; PostgreSQL refused
+    the connection, its error in the answer), 'none'."""
+    if len(databases) > 1:
+        return "both"
+    if databases:
+        return "own" if databases[0] == request["app"] else "other"
+    return "refused" if request.get("error_kind") == "database_refused" else "none"
+
+
+def signature_outcome(request, signer):
+    """Whose key signed a request's answer (`signer`: the app whose SECRET_KEY did, "neither"
+    when no app's key did, None when the answer carried no signed value): 'own', 'other',
+    'neither', 'none'."""
+    if signer in (None, "neither"):
+        return signer or "none"
+    return "own" if signer == request["app"] else "other"
 
 
 def first_receipts(receipts):
@@ -42,11 +62,14 @@ def check(run, history):
     story and its "Why" sentences, and the verdict. One call, one map (Jepsen's `check`)."""
     results = history.results
     span = fault_span(history.fault, results)
-    summary = summarize(results, history.receipts, history.fault, history.traces)
+    summary = summarize(results, history.receipts, history.fault, history.traces, history.rows, history.signers)
     broker = broker_witness(
         results, history.receipts, history.traces, span, firehose_resumed(history.firehose_events, span)
     )
-    children = story.timeline(results, history.interpreter_log, history.first_requests)
+    children = story.timeline(
+        results, history.interpreter_log, history.first_requests, history.key_fingerprints, history.rows,
+        history.signers,
+    )  # fmt: skip
     judged = verdict(run["expected"], summary, broker["agrees"], run["scenario"], history.problems)
     return {
         "verdict": judged.as_dict(),
@@ -145,7 +168,7 @@ def receipts_by_vhost(receipts):
     return {app: counts.get(app, 0) for app in APPS}
 
 
-def summarize(results, receipts, fault=None, traces=()):
+def summarize(results, receipts, fault=None, traces=(), rows=None, signers=None):
     """Account for every request.
 
     results: one dict per request sent: request_id, app (by Host), ok (bool), error_kind,
@@ -160,6 +183,11 @@ def summarize(results, receipts, fault=None, traces=()):
     failures and losses of requests answered during it (fault_span) are counted apart:
     *_in_fault; a lost task is *lost_before_broker* when the broker never recorded it
     (`traces`: the firehose's records).
+
+    In the scenarios with a database, `rows` ({request_id: [database, ...]}, from PostgreSQL)
+    and `signers` ({request_id: app, "neither" or None}, from the keys) give each request's
+    rows_* (row_outcome) and signed_* (signature_outcome); *rows_lost* counts the requests
+    answered 200 whose row PostgreSQL does not hold.
     """
     span = fault_span(fault, results)
     traced = {trace["request_id"] for trace in traces}
@@ -177,9 +205,13 @@ def summarize(results, receipts, fault=None, traces=()):
         row = per_app[result["app"]]
         row["sent"] += 1
         response = result.get("response") or {}
-        used_config = config_app((response.get("broker") or {}).get("config_module"))
+        used_config = owner((response.get("broker") or {}).get("config_module"))
         if response.get("served_by") not in (None, result["app"]):
             row["wrong_settings"] += 1
+        clock = response.get("clock")  # SCENARIO=time-zone: the C library's local time against Django's
+        if clock:
+            row["clocks"] += 1
+            row["wrong_clock"] += clock["localtime_offset"] != clock["django_offset"]
         receipt = received.get(result["request_id"])
         where = outcome(result, receipt)
         if where == "own":
@@ -199,6 +231,12 @@ def summarize(results, receipts, fault=None, traces=()):
             row["lost"] += 1
             row["lost_in_fault"] += in_fault(result, span)
             row["lost_before_broker"] += result["request_id"] not in traced
+        if rows is not None:
+            placed = row_outcome(result, rows.get(result["request_id"], []))
+            row[{"both": "rows_in_both"}.get(placed, f"rows_{placed}")] += 1
+            row["rows_lost"] += placed == "none" and result["ok"] and not in_fault(result, span)
+        if signers is not None:
+            row[f"signed_{signature_outcome(result, signers.get(result['request_id']))}"] += 1
     for row in per_app.values():
         row["errors"] = dict(row["errors"])
         row["misrouted_to"] = dict(row["misrouted_to"])
@@ -214,7 +252,7 @@ def summarize(results, receipts, fault=None, traces=()):
     totals["unexpected_receipts"] = sum(1 for rid in received if rid not in sent_ids)
     totals["duplicate_receipts"] = duplicates
     totals["redelivered_in_fault"] = redelivered
-    return {"per_app": per_app, "totals": totals}
+    return {"per_app": per_app, "totals": totals, "database": rows is not None, "clock": totals["clocks"] > 0}
 
 
 COUNTS = (
@@ -228,6 +266,22 @@ COUNTS = (
     "failed_in_fault",  # failed while the nemesis's fault was under way
     "lost_in_fault",  # answered 200 while the fault was under way, never consumed
     "lost_before_broker",  # answered 200, never consumed, and the broker never recorded it
+    # SCENARIO=time-zone: answers that carried the clocks, and those whose C library's local
+    # time was in another zone than the one the app's own settings ask for (Django's).
+    "clocks",
+    "wrong_clock",
+    # With a database (summarize): where PostgreSQL holds each request's row...
+    "rows_own",
+    "rows_other",  # in the other app's database
+    "rows_in_both",
+    "rows_refused",  # PostgreSQL refused the connection
+    "rows_none",
+    "rows_lost",  # answered 200, yet PostgreSQL holds no row of it (outside a fault)
+    # ...and whose key signed its answer.
+    "signed_own",
+    "signed_other",  # with the other app's SECRET_KEY
+    "signed_neither",  # with a key of neither app
+    "signed_none",  # no signed value in the answer
 )
 
 
@@ -244,6 +298,8 @@ def accounted(totals):
         and totals["sent"] == totals["consumed_own"] + totals["misrouted"] + totals["failed"] + totals["lost"]
         and totals.get("duplicate_receipts", 0) == totals.get("redelivered_in_fault", 0)
         and totals.get("unexpected_receipts", 0) == 0
+        and totals.get("rows_lost", 0) == 0
+        and totals.get("signed_neither", 0) == 0
     )
 
 
@@ -332,6 +388,10 @@ def what_is_missing(totals, broker_agrees):
         )
     if totals.get("unexpected_receipts"):
         reasons.append(f"{totals['unexpected_receipts']} receipts are for requests this run did not send")
+    if totals.get("rows_lost"):
+        reasons.append(f"{totals['rows_lost']} answered 200 but PostgreSQL holds no row of them")
+    if totals.get("signed_neither"):
+        reasons.append(f"{totals['signed_neither']} answers were signed with a key of neither app")
     if not broker_agrees:
         reasons.append("the broker's record of the tasks (its firehose) disagrees with the workers' receipts")
     return "; ".join(reasons) or "the counts do not add up"
@@ -355,12 +415,20 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     if totals["wrong_settings"]:
         counts += f", {totals['wrong_settings']} served with another app's Django settings"
     counts += f", {totals['lost']} lost"
+    if summary.get("database"):
+        counts += (
+            f"; {totals['rows_other'] + totals['rows_in_both']} rows in the other app's database, "
+            f"{totals['signed_other']} answers signed with the other app's key"
+        )
+    if summary.get("clock"):
+        counts += f"; {totals['wrong_clock']} answers with the C library's clock in another app's time zone"
     counts += fault_costs(totals)
     if problems:
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {'; '.join(problems)}")
     if not (accounted(totals) and broker_agrees):
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {what_is_missing(totals, broker_agrees)}")
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
+    leaks += totals["rows_other"] + totals["rows_in_both"] + totals["signed_other"] + totals["wrong_clock"]
     # With no task at any worker, only a leak seen some other way (a broker refusal of another
     # app's config, another app's settings) is evidence; otherwise the broker may just be down.
     if totals["consumed_own"] + totals["misrouted"] == 0 and not (expected == "REPRODUCED" and leaks):
@@ -374,6 +442,10 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
                 shown.append(f"{totals['foreign_failures']} requests failed with another app's Celery config")
             if totals["wrong_settings"]:
                 shown.append(f"{totals['wrong_settings']} were served with another app's Django settings")
+            if totals["rows_other"] + totals["rows_in_both"] + totals["signed_other"]:
+                shown.append("rows went to the other app's database or answers were signed with its key")
+            if totals["wrong_clock"]:
+                shown.append(f"{totals['wrong_clock']} answers showed the C library's clock in another app's zone")
             return Verdict("REPRODUCED", True, f"REPRODUCED: {' and '.join(shown)}; in all {counts}")
         if leaks:
             return Verdict("REPRODUCED", True, f"REPRODUCED: {counts}")

@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from loadtest import checker, client, generator, history, lab, report, xray
+from loadtest import checker, client, database, generator, history, lab, report, xray
 from loadtest.lab import DEFAULTS, UsageError
 from loadtest.nemesis import Nemesis
 
@@ -166,6 +166,24 @@ def observe(args, run, records, greetings, results, fault, mgmt):
             refused = history.refused_users(history.service_log(args.compose, "rabbitmq", run["load_began_at"] - 1))
         except UsageError as exc:
             unread["rabbitmq"] = str(exc)
+    rows = signers = None
+    fingerprints = {}
+    if run["scenario"] in lab.POSTGRES_SCENARIOS:
+        # Where PostgreSQL itself holds each request's row, and whose key really signed each
+        # answer (each app's SECRET_KEY in .env): never the app's word.
+        try:
+            rows = database.where_rows_landed(database.read_rows(args.compose, run["run_id"]))
+            keys = database.secret_keys()
+        except UsageError as exc:
+            problems.append(str(exc))
+        else:
+            fingerprints = {lab.fingerprint(key): app for app, key in keys.items()}
+            signers = {}
+            for result in results:
+                signed = (result.get("response") or {}).get("signed_request_id")
+                if signed:
+                    good = database.unsigned(signed) == result["request_id"]
+                    signers[result["request_id"]] = (database.signer_of(signed, keys) if good else None) or "neither"
     return history.History(
         first_requests=greetings,
         results=results,
@@ -181,6 +199,9 @@ def observe(args, run, records, greetings, results, fault, mgmt):
         apache_cost=xray.process_cost(processes) if processes else None,
         witnesses_complete_after=complete,
         tracebacks=tracebacks,
+        rows=rows,
+        signers=signers,
+        key_fingerprints=fingerprints,
         problems=problems,
         unread_logs=unread,
     )

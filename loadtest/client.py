@@ -17,6 +17,7 @@ ERROR_KINDS = (
     "login_refused",  # 403 ACCESS_REFUSED, wrong user or password (librabbitmq 1.0: "Couldn't log in: ...")
     "vhost_refused",  # librabbitmq: 530 NOT_ALLOWED, vhost not permitted for that user
     "socket_error",  # could not open a socket to the broker (py-amqp: "Connection refused")
+    "database_refused",  # PostgreSQL refused the role (pg_hba.conf, CONNECT revoked, wrong password)
     "http_5xx",
     "http_4xx",
     "timeout",
@@ -31,6 +32,8 @@ def classify_error(status=None, text="", exception=None):
     if exception == "connection":
         return "connection_error"
     text = text or ""
+    if "pg_hba.conf" in text or "permission denied for database" in text or "password authentication" in text:
+        return "database_refused"
     if "NOT_ALLOWED" in text or "530" in text and "vhost" in text:
         return "vhost_refused"
     if "ACCESS_REFUSED" in text or text.startswith("Couldn't log in"):

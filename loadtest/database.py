@@ -7,25 +7,19 @@ Each app has its own database, named for it (postgres/entrypoint.sh), and every 
 writes one row into the database its interpreter's settings name (apps/labcore/views.py:
 write_row). PostgreSQL fills three columns of each row itself: the role that wrote it
 (written_by), the connection's application_name, and when.
-
-    python -m loadtest.database REPORT.json [--compose COMMAND]
-prints, per Host app, where the run's rows landed and whose key signed the answers.
+The referee (loadtest.cli: observe) reads both for every run of those scenarios and the
+checker counts them (loadtest.checker: row_outcome, signature_outcome).
 """
 
-import argparse
 import base64
 import csv
 import hashlib
 import hmac
 import io
-import json
 import re
 import shlex
 import subprocess
-import sys
-from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 from loadtest.lab import APPS, UsageError, settings
 
@@ -204,72 +198,3 @@ def connection_log(text):
             }
         )
     return entries
-
-
-# ---- what a run shows ---------------------------------------------------------------------
-def tally(results, landed, keys):
-    """Per Host app, what PostgreSQL and the keys say of the run's requests: where each row
-    landed (own, other app's database, both, refused with PostgreSQL's error in the answer, or
-    no row), and whose key signed each answer's request_id (own, other app's, neither, or no
-    signed value). `results`: the load test's records; `landed`: where_rows_landed()."""
-    table = {app: Counter() for app in APPS}
-    for result in results:
-        app, response = result["app"], result.get("response") or {}
-        databases = landed.get(result["request_id"], [])
-        if len(databases) > 1:
-            table[app]["rows_in_both"] += 1
-        elif databases:
-            table[app]["rows_own" if databases[0] == app else "rows_other"] += 1
-        elif refusal(result.get("error")):
-            table[app]["rows_refused"] += 1
-        else:
-            table[app]["rows_none"] += 1
-        signed = response.get("signed_request_id")
-        if not signed:
-            table[app]["signed_none"] += 1
-            continue
-        signer = signer_of(signed, keys) if unsigned(signed) == result["request_id"] else None
-        table[app]["signed_own" if signer == app else "signed_neither" if signer is None else "signed_other"] += 1
-    return table
-
-
-COLUMNS = ("rows_own", "rows_other", "rows_in_both", "rows_refused", "rows_none",
-           "signed_own", "signed_other", "signed_neither", "signed_none")  # fmt: skip
-
-
-def format_tally(table):
-    """The tally as a small text table, one line per Host app and a total."""
-    total = sum(table.values(), Counter())
-    lines = ["app   " + "  ".join(f"{column:>14}" for column in COLUMNS)]
-    for name, counts in [*table.items(), ("total", total)]:
-        lines.append(f"{name:<6}" + "  ".join(f"{counts[column]:>14}" for column in COLUMNS))
-    return "\n".join(lines)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m loadtest.database", description=__doc__.split("\n\n")[0])
-    parser.add_argument("report", type=Path, help="a run's JSON report (reports/*.json)")
-    parser.add_argument("--compose", default="docker compose", help="the lab's Compose command (docker compose)")
-    args = parser.parse_args(argv)
-    try:
-        document = json.loads(args.report.read_text())
-        rows = read_rows(args.compose, document["run_id"])
-        keys = secret_keys()
-    except (OSError, ValueError, KeyError) as exc:
-        print(f"loadtest.database: cannot read {args.report}: {exc}", file=sys.stderr)
-        return 2
-    except UsageError as exc:
-        print(f"loadtest.database: {exc}", file=sys.stderr)
-        return 2
-    landed = where_rows_landed(rows)
-    print(f"run {document['run_id']} ({document['stack']}, {document['code']}, fix {document.get('fix') or '-'}):")
-    print(format_tally(tally(document["results"], landed, keys)))
-    by_role = Counter((row.database, row.host_app, row.written_by, row.application_name) for row in rows)
-    print("rows by (database, Host app, role that wrote it, application_name):")
-    for (database, host_app, role, name), count in sorted(by_role.items()):
-        print(f"  {database}  Host {host_app}  role {role}  application_name {name or '-'}: {count}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -38,6 +38,14 @@ class History:
     apache_cost: dict | None  # what they cost (xray.process_cost)
     witnesses_complete_after: dict  # seconds after the last answer each witness had every task
     tracebacks: list = field(default_factory=list)  # Python's tracebacks in Apache's log (python_tracebacks)
+    # The scenarios with a database (lab.POSTGRES_SCENARIOS), None otherwise: where PostgreSQL
+    # holds each request's row ({request_id: [database, ...]}, read from PostgreSQL itself), whose
+    # key signed each answer ({request_id: app, "neither", or None when unsigned}, checked
+    # against each app's SECRET_KEY in .env), and each key's fingerprint ({fingerprint: app}, to
+    # name the app of a masked SECRET_KEY).
+    rows: dict | None = None
+    signers: dict | None = None
+    key_fingerprints: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # what kept the run from being checked: INCONCLUSIVE
     unread_logs: dict = field(default_factory=dict)  # service -> why its log could not be read
 

@@ -1,6 +1,7 @@
 """The lab's vocabulary, shared by every role: the Hosts and apps, and the choices of every
 knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
 
+import hashlib
 import json
 import os
 import platform
@@ -13,9 +14,20 @@ from pathlib import Path
 HOST_APPS = {"app1.example.com": "app1", "app2.example.com": "app2"}
 APPS = ("app1", "app2")
 APP1_GROUP = "%{ENV:WSGI_APP_GROUP}"
-# The variables the lab judges (envleak watches them, among others) and what reads each one.
-READERS = {"CELERY_CONFIG_MODULE": "Celery", "DJANGO_SETTINGS_MODULE": "Django"}
+# The variables a framework of the lab's apps reads from the process environment (envleak
+# watches them in every interpreter): which framework reads each, and what it decides with it.
+# The referee tells every interpreter's story for each (loadtest.story).
+READERS = {
+    "CELERY_CONFIG_MODULE": ("Celery", "its configuration module"),
+    "DJANGO_SETTINGS_MODULE": ("Django", "its settings module"),
+    "CELERY_BROKER_URL": ("Celery", "the broker it publishes to, as which user"),
+    "DATABASE_URL": ("Django", "the database it writes to, as which role"),
+    "SECRET_KEY": ("Django", "the key it signs with"),
+}
 WATCHED = tuple(READERS)
+# A masked value (envleak.mask): a URL's password, or a whole secret, replaced.
+URL_USER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://([^:@/]+)[:@]")
+FINGERPRINT = re.compile(r"^\*\*\* \(sha256 ([0-9a-f]{8})\)$")
 
 ROOT = Path(__file__).resolve().parents[1]
 # The workshop's inputs: the exercises, the sample fixes (FIX=) and the attendee's workspace
@@ -44,6 +56,7 @@ _CHOICES = read_choices()
 CODES = _CHOICES["CODES"]  # which WSGI entry Apache runs: wsgi_buggy.py, wsgi_fixed.py or workshop/workspace/'s
 PROCESS_MODELS = _CHOICES["PROCESS_MODELS"]  # embedded mod_wsgi, or one daemon group per app
 SCENARIOS = _CHOICES["SCENARIOS"]
+POSTGRES_SCENARIOS = _CHOICES["POSTGRES_SCENARIOS"]  # the apps keep a row per request in PostgreSQL
 STACKS = _CHOICES["STACKS"]  # the Debian release the images are built on
 FAULTS = _CHOICES["FAULTS"]  # what the nemesis does to the lab in the middle of the load
 FIRSTS = _CHOICES["FIRSTS"]  # which Host gets the first request, alone: a page view (burst: none)
@@ -73,11 +86,25 @@ def app_for_group(application_group, process_group=None):
     return "app2" if "app2" in (application_group, process_group) else "app1"
 
 
-def config_app(module):
-    """Which app a watched variable's value belongs to ('app2.celeryconfig' or 'app2.settings'
-    -> 'app2'), or None."""
-    app = (module or "").split(".")[0]
+def owner(value, fingerprints=None):
+    """Which app a watched variable's value belongs to, or None: a module names it
+    ('app2.celeryconfig', 'app2.settings' -> 'app2'), a URL's user does
+    ('amqp://app2:***@rabbitmq:5672/app2'), a secret's fingerprint ('*** (sha256 1a2b3c4d)') is
+    looked up in `fingerprints` ({fingerprint: app}, from the keys in .env)."""
+    value = value or ""
+    url, secret = URL_USER.match(value), FINGERPRINT.match(value)
+    if url:
+        app = url[1]
+    elif secret:
+        app = (fingerprints or {}).get(secret[1])
+    else:
+        app = value.split(".")[0]
     return app if app in APPS else None
+
+
+def fingerprint(secret):
+    """The 8 hex digits envleak shows of a secret (envleak.fingerprint): a SHA-256 prefix."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()[:8]
 
 
 def settings(env=os.environ, path=ENV_FILE):

@@ -19,7 +19,7 @@ from loadtest import checker, story
 from loadtest.lab import APPS, WATCHED
 
 # The timeline's layout (SVG user units); text widths are estimated from the font size.
-BOX_W, BOX_GAP, LEFT, RIGHT = 600, 80, 170, 30
+BOX_W, BOX_GAP, LEFT, RIGHT, LINE_H = 660, 80, 170, 30, 21
 CHAR_W = {"normal": 0.62, "bold": 0.68}  # of the font size: DejaVu Sans, generous
 
 
@@ -99,6 +99,15 @@ def children(document):
                         }
                         for name in WATCHED
                     ],
+                    # The variables drawn in the box: those it inherited (else one line says nothing).
+                    "shown": [name for name in WATCHED if entry["variables"][name]["inherited"] is not None],
+                    "rows_in": ", ".join(
+                        f"{whose(where)} database x{n}" for where, n in sorted((entry.get("rows_in") or {}).items())
+                    ),
+                    "signed_with": ", ".join(
+                        f"{whose(who)} key x{n}" for who, n in sorted((entry.get("signed_with") or {}).items())
+                    ),
+                    "arrow_groups": arrow_groups(arrows),
                     "inherited": entry["variables"]["CELERY_CONFIG_MODULE"]["inherited"],
                     "config_module": entry.get("config_module"),
                     "poisoned": bool(entry["poisoned"]),
@@ -113,6 +122,36 @@ def children(document):
             )
         drawn.append({"pid": child["pid"], "interpreters": rows})
     return drawn
+
+
+def whose(where):
+    """'app1' -> "app1's", 'app1+app2' -> "app1's and app2's"; 'none', 'neither', 'unsigned' as they are."""
+    if where in ("none", "neither", "unsigned"):
+        return where
+    return " and ".join(f"{app}'s" for app in where.split("+"))
+
+
+def arrow_groups(arrows):
+    """The arrows as drawn: one per earlier interpreter and use (red: used, grey: overwritten),
+    naming every variable it carried; the value too when it carried one."""
+    groups = {}
+    for arrow in arrows:
+        group = groups.setdefault((arrow["from_index"], arrow["used"]), {**arrow, "names": []})
+        group["names"].append(arrow["name"])
+    for group in groups.values():
+        group["label"] = f"{group['name']}={group['value']}" if len(group["names"]) == 1 else ", ".join(group["names"])
+    return list(groups.values())
+
+
+def layout(drawn_children):
+    """The boxes' height (every box of the picture as tall as the tallest: its lines) and each
+    lane's (the axis, the boxes, and room below them for the arrows)."""
+    rows = [i for child in drawn_children for i in child["interpreters"]]
+    lines = max((3 + max(1, len(i["shown"])) + 3 + bool(i["rows_in"] or i["signed_with"]) for i in rows), default=8)
+    arrows = max((len(i["arrow_groups"]) for i in rows), default=0)
+    box_h = 24 + lines * LINE_H + 14
+    return {"box_w": BOX_W, "gap": BOX_GAP, "left": LEFT, "box_h": box_h, "line_h": LINE_H,
+            "lane_h": 80 + box_h + 62 + 44 * max(1, arrows)}  # fmt: skip
 
 
 def flows(document):
@@ -249,7 +288,7 @@ def timeline(document):
         "title": title,
         "subtitle": subtitle,
         "width": canvas(drawn_children, title, subtitle),
-        "layout": {"box_w": BOX_W, "gap": BOX_GAP, "left": LEFT},
+        "layout": layout(drawn_children),
     }
 
 

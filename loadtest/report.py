@@ -6,7 +6,7 @@ import datetime
 import json
 import os
 
-from loadtest import story
+from loadtest import picture, story
 from loadtest.lab import LATEST_REPORT, UsageError
 from loadtest.report_html import write_index, write_run_page
 
@@ -191,12 +191,31 @@ def format_timeline(children):
         for entry in child["interpreters"]:
             published = ", ".join(f"{where} x{n}" for where, n in sorted(entry["published_to"].items()))
             errors = ", ".join(f"{kind} x{n}" for kind, n in sorted(entry["errors"].items()))
-            outcome = "; ".join(part for part in (f"published {published}" if published else "", errors) if part)
+            rows = ", ".join(
+                f"{picture.whose(where)} database x{n}" for where, n in sorted(entry.get("rows_in", {}).items())
+            )
+            keys = ", ".join(
+                f"{picture.whose(who)} key x{n}" for who, n in sorted(entry.get("signed_with", {}).items())
+            )
+            outcome = "; ".join(
+                part
+                for part in (
+                    f"published {published}" if published else "",
+                    f"rows in {rows}" if rows else "",
+                    f"signed with {keys}" if keys else "",
+                    errors,
+                )
+                if part
+            )
             marks = []
             if entry["foreign_config"]:
                 marks.append("ANOTHER APP'S CONFIG")
             if entry["wrong_settings"]:
                 marks.append("ANOTHER APP'S SETTINGS")
+            if entry.get("foreign_rows"):
+                marks.append("ANOTHER APP'S DATABASE")
+            if entry.get("foreign_signatures"):
+                marks.append("ANOTHER APP'S KEY")
             used = entry["used"]
             gil = " (its own GIL)" if entry.get("gil") == "own" else ""
             lines += [
@@ -222,6 +241,10 @@ def format_failures(causes):
     )
 
 
+DATABASE_COLUMNS = (("rows_own", "own db"), ("rows_other", "other db"), ("rows_refused", "refused"),
+                    ("rows_none", "no row"), ("signed_own", "own key"), ("signed_other", "other key"))  # fmt: skip
+
+
 def format_table(summary):
     header = f"{'app':<6}{'sent':>7}{'own':>7}{'misrouted':>11}{'failed':>8}{'lost':>6}  errors by kind"
     lines = [header, "-" * len(header)]
@@ -231,4 +254,9 @@ def format_table(summary):
             f"{app:<6}{row['sent']:>7}{row['consumed_own']:>7}{row['misrouted']:>11}"
             f"{row['failed']:>8}{row['lost']:>6}  {errors}"
         )
+    if summary.get("database"):  # where PostgreSQL holds the rows, whose key signed the answers
+        header = f"{'app':<6}" + "".join(f"{title:>11}" for _, title in DATABASE_COLUMNS)
+        lines += ["", header, "-" * len(header)]
+        for app, row in [*summary["per_app"].items(), ("total", summary["totals"])]:
+            lines.append(f"{app:<6}" + "".join(f"{row[name]:>11}" for name, _ in DATABASE_COLUMNS))
     return "\n".join(lines)

@@ -6,16 +6,20 @@ answers the interpreters gave (and mod_wsgi's log lines): a sub-checker of loadt
 
 from collections import Counter
 
-from loadtest.lab import READERS, WATCHED, app_for_group, config_app
+from loadtest.lab import APPS, READERS, WATCHED, app_for_group, owner
 
 
-def timeline(results, logged=(), greetings=()):
+def timeline(results, logged=(), greetings=(), fingerprints=None, rows=None, signers=None):
     """Per Apache child, its interpreters in the order mod_wsgi created them: when each was
     created, first ran its WSGI file, wrote a watched variable and served its first request;
-    what it inherited and used of each watched variable (variable_story); where it published
-    and what failed. `logged`: mod_wsgi's own "Create interpreter" lines (history), whose
-    times are shown beside the interpreter's own record. `greetings`: the first page views
-    (client.greet), which created interpreters and published nothing."""
+    what it inherited and used of each watched variable (variable_story); where it published,
+    where PostgreSQL holds its rows and whose key signed its answers, and what failed.
+    `logged`: mod_wsgi's own "Create interpreter" lines (history), whose times are shown
+    beside the interpreter's own record. `greetings`: the first page views (client.greet),
+    which created interpreters and published nothing. `fingerprints` ({key fingerprint: app})
+    names the app of a masked SECRET_KEY; `rows` ({request_id: [database, ...]}) and `signers`
+    ({request_id: app, "neither" or None}) are what PostgreSQL and the keys say, in the
+    scenarios with a database."""
     table = {}
     pages = [{"response": greeting.get("answer") or {}, "page_view": True} for greeting in greetings]
     for result in [*pages, *results]:
@@ -42,6 +46,8 @@ def timeline(results, logged=(), greetings=()):
                 "after_entry": record.get("after_entry") or {},
                 "used": {name: Counter() for name in WATCHED},
                 "published_to": Counter(),
+                "rows_in": Counter(),  # where PostgreSQL holds the rows of its requests
+                "signed_with": Counter(),  # whose key signed its answers
                 "errors": Counter(),
                 "celery_apps": Counter(),
                 "celery_loaders": Counter(),
@@ -58,8 +64,17 @@ def timeline(results, logged=(), greetings=()):
         if result.get("page_view"):
             continue
         broker = response.get("broker") or {}
+        # Celery's and Django's modules whatever named them (config_from_object() included:
+        # named_config below); every other variable as the interpreter says its framework took
+        # it from the environment (None: not from there).
         entry["used"]["CELERY_CONFIG_MODULE"][broker.get("config_module")] += 1
         entry["used"]["DJANGO_SETTINGS_MODULE"][response.get("django_settings")] += 1
+        for name in WATCHED[2:]:
+            entry["used"][name][(response.get("used") or {}).get(name)] += 1
+        if rows is not None:
+            entry["rows_in"]["+".join(rows.get(result["request_id"], [])) or "none"] += 1
+        if signers is not None:
+            entry["signed_with"][signers.get(result["request_id"]) or "unsigned"] += 1
         entry["celery_apps"][broker.get("celery_app")] += 1
         entry["celery_loaders"][broker.get("loader")] += 1
         if broker.get("config_from_environment") is False:
@@ -76,24 +91,37 @@ def timeline(results, logged=(), greetings=()):
     for entry in table.values():
         entry["logged_at"] = logged_at.get((entry["pid"], entry["application_group"]))
         entry["published_to"] = dict(entry["published_to"])
+        entry["rows_in"], entry["signed_with"] = dict(entry["rows_in"]), dict(entry["signed_with"])
         entry["errors"] = dict(entry["errors"])
         entry["celery_apps"] = {str(name): n for name, n in entry["celery_apps"].items()}
         entry["celery_loaders"] = {str(name): n for name, n in entry["celery_loaders"].items()}
         entry["named_config"] = {str(name): n for name, n in entry["named_config"].items()}
         entry["threads"] = {name: len(threads) for name, threads in entry["threads"].items()}
         entry["used"] = {name: {str(value): n for value, n in used.items()} for name, used in entry["used"].items()}
-        entry["variables"] = {name: variable_story(entry, name) for name in WATCHED}
+        entry["variables"] = {name: variable_story(entry, name, fingerprints) for name in WATCHED}
         configs = [config for config in entry["used"]["CELERY_CONFIG_MODULE"] if config != "None"]
         # The config most requests used (for the table and the failures); the box shows every one.
         entry["config_module"] = max(configs, key=entry["used"]["CELERY_CONFIG_MODULE"].get, default=None)
         entry["foreign_config"] = entry["variables"]["CELERY_CONFIG_MODULE"]["used_foreign"]
         entry["wrong_settings"] = entry["variables"]["DJANGO_SETTINGS_MODULE"]["used_foreign"]
-        entry["poisoned"] = entry["foreign_config"] or entry["wrong_settings"]
+        # Every variable whose value of another app a framework used, and what PostgreSQL and
+        # the keys say: rows in another app's database, answers signed with another app's key.
+        entry["used_foreign"] = [name for name in WATCHED if entry["variables"][name]["used_foreign"]]
+        entry["foreign_rows"] = sum(n for where, n in entry["rows_in"].items() if foreign(where, entry["host_app"]))
+        entry["foreign_signatures"] = sum(
+            n for signer, n in entry["signed_with"].items() if signer in APPS and signer != entry["host_app"]
+        )
+        entry["poisoned"] = bool(entry["used_foreign"] or entry["foreign_rows"] or entry["foreign_signatures"])
         children.setdefault(entry["pid"], []).append(entry)
     return [
         {"pid": pid, "interpreters": sorted(rows, key=creation_order), "environ_dict": environ_dict(rows)}
         for pid, rows in sorted(children.items())
     ]
+
+
+def foreign(database, app):
+    """Is a row's place ('app1', 'app1+app2', 'none', ...) another app's database?"""
+    return any(name in APPS and name != app for name in database.split("+"))
 
 
 def environ_dict(interpreters):
@@ -147,9 +175,15 @@ def describe_used(used):
     )
 
 
-def variable_story(entry, name):
+def variable_story(entry, name, fingerprints=None):
     """One watched variable in one interpreter: what it inherited (at creation), what it wrote
-    (and when), what its entry left, what its reader (Celery, Django) used, and the outcome."""
+    (and when), what its entry left, what its reader (Celery, Django) used, and the outcome,
+    judged by whose value each was (lab.owner: an app's module, a URL's user, a key's
+    fingerprint), so that a masked value and the one a framework reports compare."""
+
+    def app(value):
+        return owner(value, fingerprints)
+
     inherited = entry["inherited"].get(name)
     writes = [{"value": write["value"], "at": write["at"]} for write in entry["writes"] if write["name"] == name]
     used = {value: n for value, n in entry["used"][name].items() if value != "None"}
@@ -159,13 +193,15 @@ def variable_story(entry, name):
     # (config_from_object()) read none.
     named = entry.get("named_config", {}) if name == "CELERY_CONFIG_MODULE" else {}
     read = {value: n - named.get(value, 0) for value, n in used.items() if n > named.get(value, 0)}
-    # Python 2.7's one os.environ: another interpreter wrote it after this one started (before
-    # or after its entry ran; then setdefault() kept it, or Celery read it lazily).
-    if any(value not in written | {inherited} for value in read):
+    # One os.environ for every interpreter (Python 2.7 to 3.8): another interpreter wrote it after
+    # this one started (before or after its entry ran; then setdefault() kept it, or Celery
+    # read it lazily).
+    known = {app(value) for value in written | {inherited}}
+    if any(app(value) not in known and app(value) not in (None, entry["host_app"]) for value in read):
         outcome = "changed"
     elif inherited is None:
         outcome = "own" if writes else "none"
-    elif inherited in read:
+    elif app(inherited) in {app(value) for value in read}:
         outcome = "kept"
     elif writes:
         outcome = "overwrote"
@@ -173,11 +209,11 @@ def variable_story(entry, name):
         outcome = "unread"
     return {
         "inherited": inherited,
-        "inherited_foreign": config_app(inherited) not in (None, entry["host_app"]),
+        "inherited_foreign": app(inherited) not in (None, entry["host_app"]),
         "writes": writes,
         "left_by_entry": left,
         "used": used,
-        "used_foreign": any(config_app(value) not in (None, entry["host_app"]) for value in used),
+        "used_foreign": any(app(value) not in (None, entry["host_app"]) for value in used),
         "outcome": outcome,
     }
 
@@ -253,7 +289,8 @@ def explanation(children):
         return []
     environ = measured_environ(children)
     sentences = []
-    for name, reader in READERS.items():
+    for name, (reader, decides) in READERS.items():
+        what = f"{name} ({reader}: {decides})"
         stories = [(entry, entry["variables"][name]) for entry in interpreters]
         kept = [entry for entry, story in stories if story["outcome"] == "kept" and story["inherited_foreign"]]
         changed = [entry for entry, story in stories if story["outcome"] == "changed" and story["used_foreign"]]
@@ -263,19 +300,20 @@ def explanation(children):
         unread = [entry for entry, story in stories if story["outcome"] == "unread" and story["inherited_foreign"]]
         if kept:
             sentences.append(
-                f"{len(kept)} of {len(interpreters)} interpreters used another app's {name}: they inherited it from "
-                f"their Apache child's environment when mod_wsgi created them, kept it (setdefault() keeps a value "
-                f"that is already there), and {reader} read it."
+                f"{len(kept)} of {len(interpreters)} interpreters used another app's {what}: they inherited it "
+                f"from their Apache child's environment when mod_wsgi created them, kept it (setdefault() keeps a "
+                f"value that is already there, and so do python-dotenv's load_dotenv() and django-environ's "
+                f"read_env() unless told to override), and {reader} read it."
             )
         if changed:
             sentences.append(
-                f"In {interpreters_count(changed)} {reader} used another app's {name} that the interpreter neither "
+                f"In {interpreters_count(changed)} {reader} used another app's {what} that the interpreter neither "
                 "inherited nor wrote: another interpreter wrote it after this one started"
                 + (f" ({SHARED_DICT})." if environ == "shared" else ".")
             )
         if overwrote:
             sentences.append(
-                f"{interpreters_count(overwrote)} inherited another app's {name} and overwrote it before {reader} read "
+                f"{interpreters_count(overwrote)} inherited another app's {what} and overwrote it before {reader} read "
                 f"it: the entries still write {name} into the process environment (os.environ[...] = ... calls "
                 "putenv()), "
                 + {
@@ -286,7 +324,7 @@ def explanation(children):
             )
         if unread:
             sentences.append(
-                f"{interpreters_count(unread)} inherited another app's {name}, but {reader} never read it: "
+                f"{interpreters_count(unread)} inherited another app's {what}, but {reader} never read it: "
                 + (
                     "each app's Celery app took its configuration from a named module (config_from_object())."
                     if name == "CELERY_CONFIG_MODULE"
@@ -316,9 +354,29 @@ def explanation(children):
             "CELERY_CONFIG_MODULE for the default app those threads used."
         )
     if all(set(entry["celery_loaders"]) == {NAMED_CONFIG_LOADER} for entry in interpreters):
+        broker_read = [e for e in interpreters if e["variables"]["CELERY_BROKER_URL"]["used"]]
         sentences.append(
             f"Every Celery app in all {len(interpreters)} interpreters took its configuration from a named module "
-            "(config_from_object()): CELERY_CONFIG_MODULE was never read."
+            "(config_from_object()): CELERY_CONFIG_MODULE was never read"
+            + (
+                f"; yet in {interpreters_count(broker_read)} Celery took its broker from CELERY_BROKER_URL in the "
+                "environment, which it reads at every use, ahead of the app's own configuration."
+                if broker_read
+                else "."
+            )
+        )
+    wrong_rows = [e for e in interpreters if e["foreign_rows"]]
+    if wrong_rows:
+        sentences.append(
+            f"PostgreSQL holds {sum(e['foreign_rows'] for e in wrong_rows)} rows of {interpreters_count(wrong_rows)} "
+            "in another app's database: the database Django used is the one its DATABASE_URL named."
+        )
+    wrong_keys = [e for e in interpreters if e["foreign_signatures"]]
+    if wrong_keys:
+        sentences.append(
+            f"{sum(e['foreign_signatures'] for e in wrong_keys)} answers of {interpreters_count(wrong_keys)} were "
+            "signed with another app's SECRET_KEY (checked against each app's key): a cookie or token one app "
+            "issued is accepted by the other."
         )
     if not any(story["inherited_foreign"] for entry in interpreters for story in entry["variables"].values()):
         sentences.append(

@@ -9,6 +9,7 @@ urlpatterns = [
     re_path(r"^enqueue/$", views.enqueue),
     re_path(r"^xray/$", views.xray_view),
     re_path(r"^hello/$", views.hello),
+    re_path(r"^unsign/$", views.unsign),
 ]
 
 # Every error answer is one line of JSON, even Django's own (DEBUG is False): a bad Host

@@ -149,7 +149,9 @@ def enqueue(request):
         try:
             answer.update(write_row(request, run_id, request_id))
         except DatabaseError as exc:  # PostgreSQL refused us: report it, as a broker refusal below
+            answer["used"] = xray.used(task.app, broker, database_settings())
             return JsonResponse(dict(answer, error=str(exc).strip(), error_type=type(exc).__name__), status=502)
+    answer["used"] = xray.used(task.app, broker, answer.get("database"))
     try:
         result = task.apply_async(args=[envelope])
     except Exception as exc:  # the broker refused us: report it, do not hide it
@@ -163,7 +165,6 @@ def write_row(request, run_id, request_id):
     SECRET_KEY. Returns what the answer says of both: the app's word, which the referee never
     takes (it reads PostgreSQL and checks the signature against each app's key itself)."""
     from django.core import signing
-    from django.db import connection
 
     from labcore.models import ReceivedRequest
 
@@ -174,9 +175,17 @@ def write_row(request, run_id, request_id):
         served_by=settings.LAB_APP_NAME,
     )
     return {
-        "database": {"name": connection.settings_dict["NAME"], "user": connection.settings_dict["USER"]},
+        "database": database_settings(),
         "signed_request_id": signing.Signer(salt=SIGNING_SALT).sign(request_id),
     }
+
+
+def database_settings():
+    """The database this interpreter's settings name, without the password."""
+    from django.db import connection
+
+    found = connection.settings_dict
+    return {"name": found["NAME"], "user": found["USER"], "host": found["HOST"], "port": found["PORT"] or 5432}
 
 
 def clock():
@@ -196,6 +205,31 @@ def clock():
         "django_zone": local.tzname(),
         "django_offset": local.strftime("%z"),
     }
+
+
+@csrf_exempt
+@lab_endpoint("POST")
+def unsign(request):
+    """What a signed value (a cookie, a password-reset token) one app issued means to this
+    interpreter: {"accepted": true} when this interpreter's SECRET_KEY verifies it. Body:
+    {"signed": "<value>:<signature>"}, as /enqueue/'s answers carry signed_request_id."""
+    from django.core import signing
+
+    try:
+        document = json.loads(read_body(request).decode("utf-8"))
+    except Invalid as invalid:
+        return error(invalid.message, invalid.status)
+    except (UnicodeDecodeError, ValueError, TOO_DEEP):
+        return error("body is not JSON", 400)
+    signed = document.get("signed") if isinstance(document, dict) else None
+    if not isinstance(signed, TEXT) or not 0 < len(signed) <= 200:
+        return error("signed must be a string of 1 to 200 characters", 400)
+    try:
+        signing.Signer(salt=SIGNING_SALT).unsign(signed)
+        accepted = True
+    except signing.BadSignature:
+        accepted = False
+    return JsonResponse({"accepted": accepted, "served_by": settings.LAB_APP_NAME, "pid": os.getpid()})
 
 
 @lab_endpoint("GET", "HEAD")

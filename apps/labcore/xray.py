@@ -50,15 +50,45 @@ def interpreter():
         "created_at": created_at if first is None or created_at < first else None,
         "first_ran_at": first,
         "entry_loaded_at": _times.get("entry_loaded_at"),
-        "inherited": dict(envleak.STARTED["inherited"]),
-        "writes": list(envleak.WRITES),
-        "after_entry": dict(envleak.LOADED.get("values") or {}),
+        # Every value as envleak shows it: a secret's fingerprint, a URL without its password.
+        "inherited": masked(envleak.STARTED["inherited"]),
+        "writes": [dict(write, value=envleak.mask(write["name"], write["value"])) for write in envleak.WRITES],
+        "after_entry": masked(envleak.LOADED.get("values") or {}),
         # The dict os.environ wraps (the posix module's): one object for every interpreter of the
         # process where Python shares it (2.7, and 3.x up to 3.8: measured, make root-cause),
         # one per interpreter where each copies it at creation. The run compares them per child.
         "environ_dict_id": id(posix.environ),
         "gil": gil(),
     }
+
+
+def masked(values):
+    """{name: value} with each value masked as envleak masks it (no secret leaves the process)."""
+    return dict((name, envleak.mask(name, value)) for name, value in values.items())
+
+
+def used(celery_app, broker, database=None):
+    """What the frameworks of this interpreter took from the environment, for each variable
+    they read there, masked as envleak masks the environment's values (so that the two
+    compare); None where they took nothing from it. Celery's configuration module (none when
+    config_from_object() named it), Django's settings module; Celery's broker, Django's
+    database and key when the variable is in this interpreter's os.environ now (Celery reads
+    CELERY_BROKER_URL ahead of its configuration, django-environ reads the others)."""
+    from django.conf import settings
+
+    def from_environment(name, value):
+        return envleak.mask(name, value) if value and envleak.peek(name) is not None else None
+
+    values = {
+        "CELERY_CONFIG_MODULE": broker["config_module"] if broker["config_from_environment"] else None,
+        "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
+        "CELERY_BROKER_URL": from_environment("CELERY_BROKER_URL", broker["url"]),
+        "SECRET_KEY": from_environment("SECRET_KEY", settings.SECRET_KEY),
+    }
+    if database:
+        url = "postgres://{user}:***@{host}:{port}/{name}".format(**database)
+        values["DATABASE_URL"] = from_environment("DATABASE_URL", url)
+    return values
 
 
 def gil():
@@ -101,6 +131,8 @@ def describe_broker(celery_app):
             # False when config_from_object() named the module: no environment was read.
             "config_from_environment": getattr(celery_app, "_config_source", None) is None,
             "transport": type(connection.transport).__module__,
+            # The URL the app connected with, its password masked as envleak masks one.
+            "url": envleak.mask("CELERY_BROKER_URL", connection.as_uri(include_password=True)),
             "hostname": connection.hostname,
             "vhost": connection.virtual_host,
             "user": connection.userid,
@@ -192,8 +224,8 @@ def snapshot(celery_app, settings_module):
         "django_settings": settings_module,
         "interpreter": interpreter(),
         # Looked at without counting as a use (envleak records every read of os.environ).
-        "os_environ": dict((name, envleak.peek(name)) for name in WATCHED),
-        "c_environ": dict((name, c_getenv(name)) for name in WATCHED),
+        "os_environ": masked(dict((name, envleak.peek(name)) for name in WATCHED)),
+        "c_environ": masked(dict((name, c_getenv(name)) for name in WATCHED)),
         "broker": describe_broker(celery_app),
         "versions": versions(),
         "apache_processes": apache_processes(),

@@ -90,3 +90,14 @@ def test_the_server_header_hides_versions(lab):
     response = requests.get(f"{lab.url}/healthz", timeout=10)
     assert response.headers["Server"] == "Apache"
     assert not re.search(r"\d+\.\d+", response.text)
+
+
+@pytest.mark.last
+def test_no_secret_of_env_is_in_any_report_or_doc(lab):
+    """After every run of the suite (the twelve-factor ones included): no value of .env's
+    secrets stands, unmasked, in a report the runs wrote or in docs/ (stored runs, measurements)."""
+    secrets = [lab.env[key] for key in SECRETS]
+    files = [path for folder in (ROOT / "reports", ROOT / "docs") for path in folder.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".json" for path in files), "no report to search"
+    found = [str(path) for path in files if any(secret.encode() in path.read_bytes() for secret in secrets)]
+    assert found == [], found

@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 import requests
 
-from loadtest import clock, database
+from loadtest import database
 from loadtest.lab import APPS
 from tests.integration.test_security import assert_no_secret_in_image
 
@@ -39,23 +39,31 @@ def psql(lab, database_name, query):
     return [line.split("|") for line in completed.stdout.splitlines() if line]
 
 
-def keys(lab):
-    return database.secret_keys(lab.env)
-
-
 def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_key(twelve_factor):
     lab = twelve_factor
     lab.fresh_apache("buggy", TWELVE_FACTOR, processes=1)
     document = lab.load("buggy", scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     rows = database.read_rows(lab.compose_command(), document["run_id"])
-    table = database.tally(document["results"], database.where_rows_landed(rows), keys(lab))
+    per_app = document["summary"]["per_app"]
     sent = Counter(result["app"] for result in document["results"])
     assert sent["app1"] > 0 and sent["app2"] > 0, sent
     # app1's interpreter loaded its .env first; app2's inherited app1's DATABASE_URL and
-    # SECRET_KEY and kept them (load_dotenv() does not override).
-    assert table["app1"] == Counter(rows_own=sent["app1"], signed_own=sent["app1"]), table
-    assert table["app2"] == Counter(rows_other=sent["app2"], signed_other=sent["app2"]), table
+    # SECRET_KEY and kept them (load_dotenv() does not override): the referee's counts, from
+    # PostgreSQL and the keys.
+    assert (per_app["app1"]["rows_own"], per_app["app1"]["signed_own"]) == (sent["app1"], sent["app1"]), per_app
+    assert (per_app["app2"]["rows_other"], per_app["app2"]["signed_other"]) == (sent["app2"], sent["app2"]), per_app
+    assert len(rows) == sum(sent.values())
+    # What that means: a value app1 signed (a cookie, a reset token) is accepted by app2's
+    # interpreter, which inherited app1's key; Why names the variables by their effect.
+    issued = next(r["response"]["signed_request_id"] for r in document["results"] if r["app"] == "app1")
+    accepted = requests.post(
+        f"{lab.url}/unsign/", json={"signed": issued}, headers={"Host": "app2.example.com"}, timeout=30
+    ).json()
+    assert (accepted["served_by"], accepted["accepted"]) == ("app2", True), accepted
+    why = " ".join(document["explanation"])
+    for name in ("DATABASE_URL (Django: the database", "SECRET_KEY (Django: the key", "CELERY_BROKER_URL (Celery"):
+        assert name in why, document["explanation"]
     # PostgreSQL's own columns: app2's rows were written by app1's role, and every connection
     # carries app1's PGAPPNAME, a key app2's .env does not have (libpq reads it from the process).
     assert {(row.database, row.host_app, row.written_by, row.application_name) for row in rows} == {
@@ -101,10 +109,14 @@ def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve
     document = lab.load("fixed", scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
     rows = database.read_rows(lab.compose_command(), document["run_id"])
-    table = database.tally(document["results"], database.where_rows_landed(rows), keys(lab))
-    for app in APPS:
-        sent = sum(result["app"] == app for result in document["results"])
-        assert table[app] == Counter(rows_own=sent, signed_own=sent), table
+    for counts in document["summary"]["per_app"].values():
+        assert (counts["rows_own"], counts["signed_own"]) == (counts["sent"], counts["sent"]) != (0, 0), counts
+    # A value app1 signed means nothing to app2's interpreter, which has its own key.
+    issued = next(r["response"]["signed_request_id"] for r in document["results"] if r["app"] == "app1")
+    accepted = requests.post(
+        f"{lab.url}/unsign/", json={"signed": issued}, headers={"Host": "app2.example.com"}, timeout=30
+    ).json()
+    assert accepted["accepted"] is False, accepted
     # Nothing of app1's .env reached the process environment: no connection carries its PGAPPNAME.
     assert {(row.database, row.written_by, row.application_name) for row in rows} == {
         ("app1", "app1", ""),
@@ -177,7 +189,7 @@ def test_time_zone_the_app_loaded_last_sets_every_interpreters_local_time(lab):
     assert (after["time_zone"], after["django_zone"]) == ("Asia/Tokyo", TOKYO), after
     assert after["tzname"] == [TOKYO, TOKYO], after  # app1's own time module, as of its own tzset()
     assert after["localtime_zone"] in LOS_ANGELES and after["tz_c_environ"] == "America/Los_Angeles", after
-    table = clock.tally(document["results"])
-    assert table["app2"]["foreign"] == 0 and table["app2"]["answers"] > 0, table
-    assert all(zone in LOS_ANGELES for zone, _ in table["app2"]["zones"]), table
-    assert table["app1"]["foreign"] > 0, table
+    per_app = document["summary"]["per_app"]
+    assert per_app["app2"]["wrong_clock"] == 0 and per_app["app2"]["clocks"] > 0, per_app
+    assert per_app["app1"]["wrong_clock"] > 0, per_app
+    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]

@@ -242,7 +242,8 @@ def test_a_celery_app_given_its_module_by_name_read_no_environment():
     # The same module read from the environment (the default app, lazily): it was.
     lazy = answers.answer(7, "app1", 100.5, config="app1.celeryconfig")
     (child,) = story.timeline([answers.result("c", "app1", lazy)])
-    assert child["interpreters"][0]["variables"]["CELERY_CONFIG_MODULE"]["outcome"] == "changed"
+    read = child["interpreters"][0]["variables"]["CELERY_CONFIG_MODULE"]
+    assert (read["used"], read["outcome"], read["used_foreign"]) == ({"app1.celeryconfig": 1}, "none", False)
 
 
 def test_an_interpreter_created_before_the_first_write_inherits_nothing_and_that_is_consistent():
@@ -437,15 +438,21 @@ def why(*responses):
 
 def test_explanation_of_the_buggy_run_names_both_variables():
     sentences = why(answers.buggy(1, "app2", 10.0), answers.buggy(1, "app1", 10.5, inherited_from="app2"))
-    assert sentences[0].startswith("1 of 2 interpreters used another app's CELERY_CONFIG_MODULE: they inherited it")
-    assert sentences[1].startswith("1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it")
+    assert sentences[0].startswith(
+        "1 of 2 interpreters used another app's CELERY_CONFIG_MODULE (Celery: its configuration module): "
+        "they inherited it"
+    )
+    assert sentences[1].startswith(
+        "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE (Django: its settings module) and overwrote it"
+    )
     assert len(sentences) == 2
 
 
 def test_explanation_of_the_fixed_run_says_what_still_passes_through_the_environment():
     sentences = why(answers.fixed(1, "app2", 10.0), answers.fixed(1, "app1", 10.5, inherited_from="app2"))
     assert sentences == [
-        "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE and overwrote it before Django read it: the "
+        "1 interpreter inherited another app's DJANGO_SETTINGS_MODULE (Django: its settings module) and "
+        "overwrote it before Django read it: the "
         "entries still write DJANGO_SETTINGS_MODULE into the process environment (os.environ[...] = ... calls "
         "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
         "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it).",
@@ -464,7 +471,8 @@ def test_explanation_of_an_assignment_that_overwrote_what_it_inherited():
     )
     sentences = why(answers.buggy(1, "app2", 10.0), overwrote)
     assert sentences == [
-        "1 interpreter inherited another app's CELERY_CONFIG_MODULE and overwrote it before Celery read it: the "
+        "1 interpreter inherited another app's CELERY_CONFIG_MODULE (Celery: its configuration module) and "
+        "overwrote it before Celery read it: the "
         "entries still write CELERY_CONFIG_MODULE into the process environment (os.environ[...] = ... calls "
         "putenv()), which every interpreter mod_wsgi creates later in that child copies: each interpreter's "
         "os.environ wraps a dict of its own, as this run measured (Python 3.9 and later copy it)."
@@ -519,7 +527,8 @@ def test_explanation_of_an_app_that_only_some_threads_used():
 def test_explanation_of_a_run_where_nothing_was_inherited_and_of_no_run():
     assert why(answers.buggy(1, "app1", 10.0)) == [
         "None of the 1 interpreters inherited another app's value of a watched variable (CELERY_CONFIG_MODULE, "
-        "DJANGO_SETTINGS_MODULE): nothing passed from one app to the other through the process environment."
+        "DJANGO_SETTINGS_MODULE, CELERY_BROKER_URL, DATABASE_URL, SECRET_KEY): nothing passed from one app "
+        "to the other through the process environment."
     ]
     assert story.explanation([]) == []
 
@@ -531,3 +540,75 @@ def test_process_cost_counts_processes_memory_and_daemon_processes():
         {"pid": 8, "command": "(wsgi:app2)     -DFOREGROUND", "rss_kib": 40960},
     ]
     assert xray.process_cost(processes) == {"processes": 3, "rss_mib": 90, "daemon_processes": 2}
+
+
+def twelve_factor_results():
+    """Four requests of SCENARIO=twelve-factor: app1's own; app2's in app1's database signed with
+    app1's key; app2's refused by PostgreSQL; app1's answered 200 with no row anywhere."""
+    ok = {"served_by": "app1"}
+    return [
+        {"request_id": "r-0", "app": "app1", "ok": True, "response": ok},
+        {"request_id": "r-1", "app": "app2", "ok": True, "response": {"served_by": "app2"}},
+        {"request_id": "r-2", "app": "app2", "ok": False, "error_kind": "database_refused", "error": "pg_hba"},
+        {"request_id": "r-3", "app": "app1", "ok": True, "response": ok},
+    ]
+
+
+def test_rows_and_signatures_are_counted_from_postgresql_and_the_keys():
+    rows = {"r-0": ["app1"], "r-1": ["app1"], "r-3": []}
+    signers = {"r-0": "app1", "r-1": "app1", "r-3": "neither"}
+    receipts = [{"request_id": rid, "worker_vhost": app} for rid, app in (("r-0", "app1"), ("r-1", "app1"))]
+    summary = checker.summarize(twelve_factor_results(), receipts, rows=rows, signers=signers)
+    app1, app2 = summary["per_app"]["app1"], summary["per_app"]["app2"]
+    assert summary["database"] is True
+    assert (app1["rows_own"], app1["rows_none"], app1["rows_lost"]) == (1, 1, 1)
+    assert (app2["rows_other"], app2["rows_refused"]) == (1, 1)
+    assert (app1["signed_own"], app1["signed_neither"], app2["signed_other"], app2["signed_none"]) == (1, 1, 1, 1)
+    verdict = checker.verdict("REPRODUCED", summary, True)
+    # A row PostgreSQL does not hold and an answer signed with neither key are not evidence: unknown.
+    assert verdict.kind == "INCONCLUSIVE" and "PostgreSQL holds no row" in verdict.line, verdict
+    assert "signed with a key of neither app" in verdict.line
+
+
+def test_a_row_in_the_other_apps_database_is_a_leak_even_with_no_task_misrouted():
+    results = twelve_factor_results()[:2]
+    receipts = [{"request_id": "r-0", "worker_vhost": "app1"}, {"request_id": "r-1", "worker_vhost": "app2"}]
+    summary = checker.summarize(
+        results, receipts, rows={"r-0": ["app1"], "r-1": ["app1"]}, signers={"r-0": "app1", "r-1": "app2"}
+    )
+    assert summary["totals"]["misrouted"] == 0
+    assert checker.verdict("REPRODUCED", summary, True).kind == "REPRODUCED"
+    fixed = checker.verdict("FIXED", summary, True)
+    assert fixed.kind == "NOT_FIXED" and "1 rows in the other app's database" in fixed.line, fixed
+
+
+def test_row_and_signature_outcomes():
+    app2 = {"app": "app2"}
+    assert [checker.row_outcome(app2, where) for where in (["app2"], ["app1"], ["app1", "app2"], [])] == [
+        "own", "other", "both", "none",
+    ]  # fmt: skip
+    assert checker.row_outcome({**app2, "error_kind": "database_refused"}, []) == "refused"
+    assert [checker.signature_outcome(app2, who) for who in ("app2", "app1", "neither", None)] == [
+        "own", "other", "neither", "none",
+    ]  # fmt: skip
+
+
+def clock(c_offset, django_offset):
+    return {"localtime_zone": "?", "localtime_offset": c_offset, "django_zone": "?", "django_offset": django_offset}
+
+
+def test_answers_whose_c_library_clock_is_in_another_apps_zone_are_counted_and_are_the_leak():
+    results = [
+        {"request_id": "t-0", "app": "app1", "ok": True, "response": {"clock": clock("+0900", "+0900")}},
+        {"request_id": "t-1", "app": "app1", "ok": True, "response": {"clock": clock("-0800", "+0900")}},
+        {"request_id": "t-2", "app": "app2", "ok": True, "response": {"clock": clock("-0800", "-0800")}},
+    ]
+    receipts = [{"request_id": r["request_id"], "worker_vhost": r["app"]} for r in results]
+    summary = checker.summarize(results, receipts)
+    assert summary["clock"] and summary["per_app"]["app1"]["wrong_clock"] == 1
+    assert summary["totals"]["clocks"] == 3
+    assert checker.verdict("FIXED", summary, True).kind == "NOT_FIXED"
+    assert (
+        "1 answers with the C library's clock in another app's time zone"
+        in checker.verdict("REPRODUCED", summary, True).line
+    )

@@ -232,3 +232,26 @@ def test_what_the_load_generator_sends_passes_the_checks():
     request = RequestFactory().post("/enqueue/", data=body, content_type="application/json", HTTP_HOST=HOST)
     assert views.parse_enqueue(request) == ("e0f3b1680228", "e0f3b1680228-299")
     assert is_valid_enqueue(body)
+
+
+# /unsign/: what a signed value one app issued means to this interpreter -----------------
+
+
+def unsign(body):
+    return client.post("/unsign/", data=body, content_type="application/json")
+
+
+def test_unsign_accepts_a_value_signed_with_this_interpreters_key_only():
+    from django.core import signing
+
+    mine = signing.Signer(salt=views.SIGNING_SALT).sign("run-1")
+    theirs = signing.Signer(key="the other app's key", salt=views.SIGNING_SALT).sign("run-1")
+    assert json.loads(unsign(json.dumps({"signed": mine})).content)["accepted"] is True
+    assert json.loads(unsign(json.dumps({"signed": theirs})).content)["accepted"] is False
+
+
+@pytest.mark.parametrize(
+    "body", [b"", b"[1]", b'{"signed": 3}', b'{"signed": ""}', b"\xff", b'{"signed": "' + b"x" * 201 + b'"}']
+)
+def test_unsign_refuses_what_is_not_a_signed_value_with_a_json_400(body):
+    assert_json_error(unsign(body), 400)
