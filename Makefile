@@ -40,6 +40,8 @@ export LAB_NAME
 one_of  = $(if $(and $(filter 1,$(words $($(1)))),$(filter $($(1)),$(2))),,$(error $(1) must be one of: $(2); not '$($(1))'))
 matches = $(if $(shell [[ '$($(1))' =~ $(2) ]] && echo ok),,$(error $(1) must be $(3), not '$($(1))'))
 needs   = $(if $(1),$(if $(2),,$(error $(3))))
+# The attendee's own entries (make try-fix): a folder of their own for the twelve-factor ones.
+WORKSPACE := workshop/workspace$(if $(filter twelve-factor,$(SCENARIO)),/twelve-factor)
 FIXES := $(notdir $(patsubst %/,%,$(dir $(wildcard workshop/fixes/*/app1_wsgi.py))))
 
 $(call one_of,STACK,$(STACKS))
@@ -189,11 +191,14 @@ daemon: run ## The buggy code in one WSGIDaemonProcess group per app: ISOLATED
 
 .PHONY: try-fix
 try-fix: CODE := workspace
-try-fix: workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py run ## Your fix: Apache runs workshop/workspace/appN_wsgi.py (copied from the buggy entry once), or FIX=<name>'s workshop/fixes/; the verdict is the answer (exit 0)
+try-fix: $(WORKSPACE)/app1_wsgi.py $(WORKSPACE)/app2_wsgi.py run ## Your fix: Apache runs workshop/workspace/appN_wsgi.py (SCENARIO=twelve-factor: workshop/workspace/twelve-factor/), copied from the buggy entry once, or FIX=<name>'s workshop/fixes/; the verdict is the answer (exit 0)
 
 # The attendee's copy of each app's buggy entry: written once, never overwritten.
 workshop/workspace/app%_wsgi.py:
 	@cp apps/app$*/app$*/wsgi_buggy.py $@ && echo "try-fix: copied the buggy entry to $@: edit it, then make try-fix again"
+workshop/workspace/twelve-factor/app%_wsgi.py:
+	@mkdir -p $(@D) && cp apps/app$*/app$*/wsgi_twelve_factor_buggy.py $@ \
+		&& echo "try-fix: copied the buggy twelve-factor entry to $@: edit it, then make try-fix SCENARIO=twelve-factor again"
 
 .PHONY: run
 run: setup ## Fresh Apache children in CODE and PROCESS_MODEL, then the load and the verdict
@@ -224,7 +229,7 @@ down: ## Stop and remove the lab's containers and network
 .PHONY: check-config
 check-config: $(VENV)/.envleak-installed ## The detector's configuration check (envleak check, the packaged one) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
 	@$(VENV)/bin/envleak check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
-		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,workshop/workspace/app1_wsgi.py workshop/workspace/app2_wsgi.py),$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py)) \
+		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,$(WORKSPACE)/app1_wsgi.py $(WORKSPACE)/app2_wsgi.py),$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py)) \
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause

@@ -55,9 +55,11 @@ def load_file(name, path):
 
 
 if ENTRY == "workspace":
-    # `make try-fix`: the attendee's own copy of the entry, workshop/workspace/appN_wsgi.py, or with
+    # `make try-fix`: the attendee's own copy of the entry, workshop/workspace/[twelve-factor/]appN_wsgi.py, or with
     # FIX=<name> one of the sample fixes, workshop/fixes/<name>/appN_wsgi.py (both mounted read-only).
     folder = "/srv/fixes/" + os.environ["LAB_FIX"] if os.environ.get("LAB_FIX") else "/srv/workspace"
+    if folder == "/srv/workspace" and os.environ["LAB_SCENARIO"] == "twelve-factor":
+        folder += "/twelve-factor"  # the twelve-factor entries, copied from their own buggy ones
     entry = load_file(PROJECT + "_wsgi", "{}/{}_wsgi.py".format(folder, PROJECT))
 else:
     entry = importlib.import_module("{}.wsgi_{}".format(PROJECT, ENTRY))

@@ -62,7 +62,9 @@ def check(run, history):
     story and its "Why" sentences, and the verdict. One call, one map (Jepsen's `check`)."""
     results = history.results
     span = fault_span(history.fault, results)
-    summary = summarize(results, history.receipts, history.fault, history.traces, history.rows, history.signers)
+    summary = summarize(
+        results, history.receipts, history.fault, history.traces, history.rows, history.signers, history.row_names
+    )
     broker = broker_witness(
         results, history.receipts, history.traces, span, firehose_resumed(history.firehose_events, span)
     )
@@ -168,7 +170,7 @@ def receipts_by_vhost(receipts):
     return {app: counts.get(app, 0) for app in APPS}
 
 
-def summarize(results, receipts, fault=None, traces=(), rows=None, signers=None):
+def summarize(results, receipts, fault=None, traces=(), rows=None, signers=None, row_names=None):
     """Account for every request.
 
     results: one dict per request sent: request_id, app (by Host), ok (bool), error_kind,
@@ -187,7 +189,9 @@ def summarize(results, receipts, fault=None, traces=(), rows=None, signers=None)
     In the scenarios with a database, `rows` ({request_id: [database, ...]}, from PostgreSQL)
     and `signers` ({request_id: app, "neither" or None}, from the keys) give each request's
     rows_* (row_outcome) and signed_* (signature_outcome); *rows_lost* counts the requests
-    answered 200 whose row PostgreSQL does not hold.
+    answered 200 whose row PostgreSQL does not hold; *rows_named_other* those whose connection
+    PostgreSQL recorded under another app's application_name (`row_names`: libpq takes it from
+    PGAPPNAME in the process environment, a key only app1's .env defines).
     """
     span = fault_span(fault, results)
     traced = {trace["request_id"] for trace in traces}
@@ -235,6 +239,8 @@ def summarize(results, receipts, fault=None, traces=(), rows=None, signers=None)
             placed = row_outcome(result, rows.get(result["request_id"], []))
             row[{"both": "rows_in_both"}.get(placed, f"rows_{placed}")] += 1
             row["rows_lost"] += placed == "none" and result["ok"] and not in_fault(result, span)
+            name = (row_names or {}).get(result["request_id"])
+            row["rows_named_other"] += name in APPS and name != result["app"]
         if signers is not None:
             row[f"signed_{signature_outcome(result, signers.get(result['request_id']))}"] += 1
     for row in per_app.values():
@@ -277,6 +283,7 @@ COUNTS = (
     "rows_refused",  # PostgreSQL refused the connection
     "rows_none",
     "rows_lost",  # answered 200, yet PostgreSQL holds no row of it (outside a fault)
+    "rows_named_other",  # its connection named after the other app (application_name: PGAPPNAME)
     # ...and whose key signed its answer.
     "signed_own",
     "signed_other",  # with the other app's SECRET_KEY
@@ -418,7 +425,8 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
     if summary.get("database"):
         counts += (
             f"; {totals['rows_other'] + totals['rows_in_both']} rows in the other app's database, "
-            f"{totals['signed_other']} answers signed with the other app's key"
+            f"{totals['signed_other']} answers signed with the other app's key, "
+            f"{totals['rows_named_other']} rows written under the other app's application_name"
         )
     if summary.get("clock"):
         counts += f"; {totals['wrong_clock']} answers with the C library's clock in another app's time zone"
@@ -429,6 +437,7 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
         return Verdict("INCONCLUSIVE", False, f"INCONCLUSIVE: {counts}; {what_is_missing(totals, broker_agrees)}")
     leaks = totals["misrouted"] + totals["foreign_failures"] + totals["wrong_settings"]
     leaks += totals["rows_other"] + totals["rows_in_both"] + totals["signed_other"] + totals["wrong_clock"]
+    leaks += totals["rows_named_other"]
     # With no task at any worker, only a leak seen some other way (a broker refusal of another
     # app's config, another app's settings) is evidence; otherwise the broker may just be down.
     if totals["consumed_own"] + totals["misrouted"] == 0 and not (expected == "REPRODUCED" and leaks):
@@ -442,8 +451,10 @@ def verdict(expected, summary, broker_agrees, scenario="default", problems=()):
                 shown.append(f"{totals['foreign_failures']} requests failed with another app's Celery config")
             if totals["wrong_settings"]:
                 shown.append(f"{totals['wrong_settings']} were served with another app's Django settings")
-            if totals["rows_other"] + totals["rows_in_both"] + totals["signed_other"]:
-                shown.append("rows went to the other app's database or answers were signed with its key")
+            if totals["rows_other"] + totals["rows_in_both"] + totals["signed_other"] + totals["rows_named_other"]:
+                shown.append(
+                    "rows went to the other app's database or under its name, or answers were signed with its key"
+                )
             if totals["wrong_clock"]:
                 shown.append(f"{totals['wrong_clock']} answers showed the C library's clock in another app's zone")
             return Verdict("REPRODUCED", True, f"REPRODUCED: {' and '.join(shown)}; in all {counts}")

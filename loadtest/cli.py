@@ -166,13 +166,17 @@ def observe(args, run, records, greetings, results, fault, mgmt):
             refused = history.refused_users(history.service_log(args.compose, "rabbitmq", run["load_began_at"] - 1))
         except UsageError as exc:
             unread["rabbitmq"] = str(exc)
-    rows = signers = None
+    rows = signers = row_names = None
     fingerprints = {}
     if run["scenario"] in lab.POSTGRES_SCENARIOS:
         # Where PostgreSQL itself holds each request's row, and whose key really signed each
         # answer (each app's SECRET_KEY in .env): never the app's word.
         try:
-            rows = database.where_rows_landed(database.read_rows(args.compose, run["run_id"]))
+            held = database.read_rows(args.compose, run["run_id"])
+            rows = database.where_rows_landed(held)
+            # The connection's application_name, which libpq takes from PGAPPNAME in the process
+            # environment: a key only app1's .env defines.
+            row_names = {row.request_id: row.application_name for row in held}
             keys = database.secret_keys()
         except UsageError as exc:
             problems.append(str(exc))
@@ -200,6 +204,7 @@ def observe(args, run, records, greetings, results, fault, mgmt):
         witnesses_complete_after=complete,
         tracebacks=tracebacks,
         rows=rows,
+        row_names=row_names,
         signers=signers,
         key_fingerprints=fingerprints,
         problems=problems,

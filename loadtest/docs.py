@@ -41,7 +41,7 @@ RUNS_DIR = ROOT / "docs" / "runs"
 SECTION = re.compile(r"(<!-- generated: (.+?) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
 # What a stored run leaves out: the per-request and per-task lists (they stay in reports/);
 # everything the terminal text and the timeline picture are drawn from is kept.
-DROPPED = ("results", "receipts", "traces", "first_requests", "rows", "signers")
+DROPPED = ("results", "receipts", "traces", "first_requests", "rows", "row_names", "signers")
 # Pictures the docs show, each drawn from a stored run the way the run's own PNG was.
 PICTURES = {"docs/buggy-run.png": "docs/runs/reproduce.json"}
 

@@ -44,6 +44,7 @@ class History:
     # against each app's SECRET_KEY in .env), and each key's fingerprint ({fingerprint: app}, to
     # name the app of a masked SECRET_KEY).
     rows: dict | None = None
+    row_names: dict | None = None  # {request_id: the application_name PostgreSQL recorded for its row}
     signers: dict | None = None
     key_fingerprints: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # what kept the run from being checked: INCONCLUSIVE

@@ -242,7 +242,8 @@ def format_failures(causes):
 
 
 DATABASE_COLUMNS = (("rows_own", "own db"), ("rows_other", "other db"), ("rows_refused", "refused"),
-                    ("rows_none", "no row"), ("signed_own", "own key"), ("signed_other", "other key"))  # fmt: skip
+                    ("rows_none", "no row"), ("rows_named_other", "other name"), ("signed_own", "own key"),
+                    ("signed_other", "other key"))  # fmt: skip
 
 
 def format_table(summary):

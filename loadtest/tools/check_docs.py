@@ -4,6 +4,8 @@ value, and test name must exist, and every figure in prose (a number with a unit
 or ratio, a count "N of M" or "N/M", or a duration in words) must be held by a measured file
 (docs/measured/), a stored run (docs/runs/) or a generated section; a line that states a
 setting rather than a measurement says so: <!-- check_docs: a setting, not a measurement -->.
+"Python 3" alone is refused too: up to 3.8 every sub-interpreter shares one os.environ, from
+3.9 each copies it (make root-cause), so a claim names the versions it holds for.
 
     python -m loadtest.tools.check_docs [ROOT]      prints one line per problem; exit 1 if any
 
@@ -34,6 +36,8 @@ FIGURE = re.compile(
     re.IGNORECASE,
 )
 SAME_UNIT = {"seconds": "s", "second": "s", "×": "x", "minutes": "min", "minute": "min", "hours": "h", "hour": "h"}
+# "Python 3" with no minor version after it: a claim that is false for 3.0 to 3.8 or for 3.9 on.
+PYTHON_3_ALONE = re.compile(r"\bPython 3\b(?!\.\d)")
 GENERATED_SECTION = re.compile(r"<!-- generated: .+? -->\n.*?<!-- end generated -->", re.DOTALL)
 A_SETTING = "check_docs: a setting, not a measurement"
 
@@ -127,6 +131,9 @@ def check(root):
     problems = []
     for document in documents:
         where = document.relative_to(root)
+        for number, line in enumerate(document.read_text().splitlines(), 1):
+            if PYTHON_3_ALONE.search(line):
+                problems.append(f"{where}:{number}: 'Python 3' alone: name the versions (3.9 and later, 3.0 to 3.8)")
         for number, figure, _line in unheld_figures(document.read_text(), held):
             problems.append(
                 f"{where}:{number}: {' '.join(figure)}: no measured file, stored run or generated section holds it"

@@ -94,6 +94,18 @@ CHECKS = {
     "lost": lambda doc, count, runs: doc["summary"]["totals"]["lost"] == count,
     "failed_during_the_fault": lambda doc, wanted, runs: (doc["summary"]["totals"]["failed_in_fault"] > 0) == wanted,
     "detector_agrees": detector_agrees,
+    "rows_in_the_other_database": lambda doc, app, runs: (
+        doc["summary"]["per_app"][app]["rows_other"] == doc["summary"]["per_app"][app]["sent"] > 0
+    ),
+    "signed_with_the_other_key": lambda doc, app, runs: (
+        doc["summary"]["per_app"][app]["signed_other"] == doc["summary"]["per_app"][app]["sent"] > 0
+    ),
+    "every_row_in_its_own_database": lambda doc, wanted, runs: wanted == (
+        doc["summary"]["totals"]["rows_own"] == doc["summary"]["totals"]["sent"] > 0
+        and doc["summary"]["totals"]["signed_own"] == doc["summary"]["totals"]["sent"]
+        and doc["summary"]["totals"]["rows_named_other"] == 0
+    ),
+    "wrong_clock": lambda doc, app, runs: doc["summary"]["per_app"][app]["wrong_clock"] > 0,
     "versions": lambda doc, prefixes, runs: all(
         doc["versions"][name].startswith(f"{prefix}.") for name, prefix in prefixes.items()
     ),

@@ -5,7 +5,6 @@ the refusal are PostgreSQL's and psycopg's own words, as the lab's trixie stack 
 
 import sys
 import textwrap
-from collections import Counter
 
 import pytest
 from django.core import signing
@@ -157,24 +156,3 @@ def test_read_rows_refuses_a_bad_run_id_and_says_why_postgresql_did_not_answer(t
 def result(request_id, app, signed=None, error=None):
     response = {"signed_request_id": signed} if signed else {}
     return {"request_id": request_id, "app": app, "response": response, "error": error}
-
-
-def test_tally_counts_rows_and_signatures_per_host_app():
-    results = [
-        result("r-0", "app1", django_signed("r-0", KEYS["app1"])),  # own database, own key
-        result("r-1", "app2", django_signed("r-1", KEYS["app1"], "sha1")),  # app1's database and key
-        result("r-2", "app2", django_signed("r-2", KEYS["app2"])),  # own
-        result("r-3", "app2", django_signed("r-9", KEYS["app2"])),  # a signature for another request
-        result("r-4", "app1", error=REFUSED),  # refused by PostgreSQL, nothing signed
-        result("r-5", "app1", django_signed("r-5", "3" * 64)),  # no row; an unknown key
-        result("r-6", "app1", django_signed("r-6", KEYS["app1"])),  # written twice
-    ]
-    landed = {"r-0": ["app1"], "r-1": ["app1"], "r-2": ["app2"], "r-3": ["app2"], "r-6": ["app1", "app2"]}
-    table = database.tally(results, landed, KEYS)
-    assert table["app1"] == Counter(
-        rows_own=1, rows_refused=1, rows_none=1, rows_in_both=1, signed_own=2, signed_none=1, signed_neither=1
-    )
-    assert table["app2"] == Counter(rows_other=1, rows_own=2, signed_other=1, signed_own=1, signed_neither=1)
-    text = database.format_tally(table)
-    assert text.splitlines()[0].split() == ["app", *database.COLUMNS]
-    assert text.splitlines()[-1].split() == ["total", "3", "1", "1", "1", "1", "3", "1", "2", "1"]

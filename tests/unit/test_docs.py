@@ -52,6 +52,7 @@ def copy(tmp_path):
         ("It reproduced 29 of 31 times.", "29 31: no measured file"),
         ("A bundle of all stacks is 7.7 GB.", "7.7 GB: no measured file"),
         ("Plan for three hours.", "three h: no measured file"),
+        ("On Python 3 each interpreter copies os.environ.", "'Python 3' alone: name the versions"),
     ],
 )
 def test_a_stale_citation_planted_in_a_copy_fails_the_check(copy, planted, says):
