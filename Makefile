@@ -264,6 +264,7 @@ logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_w
 
 .PHONY: test
 test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)
+	@$(MAKE) --no-print-directory images SCENARIO=$(firstword $(POSTGRES_SCENARIOS))  # the twelve-factor tests' PostgreSQL
 	@$(foreach other,$(filter-out $(STACK),$(STACKS)),$(MAKE) --no-print-directory images STACK=$(other) MOD_WSGI=stack &&) true
 	@$(MAKE) --no-print-directory images STACK=$(MOD_WSGI6_STACK) MOD_WSGI=6
 	@LAB_BROWSER=$(BROWSER) bash scripts/ensure-chromium.sh || true  # the browser test says what is missing (and fails under CI=true)
@@ -295,7 +296,7 @@ docs: dev ## Write the docs' generated sections: exercises, real outputs (docs/r
 
 .PHONY: bundle
 bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS on BUNDLE_PLATFORM, for offline venues
-	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) PLATFORM=$(BUNDLE_PLATFORM) &&) true
+	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) PLATFORM=$(BUNDLE_PLATFORM) SCENARIO=$(firstword $(POSTGRES_SCENARIOS)) &&) true
 	@bash scripts/bundle.sh $(notdir $(BUNDLE_PLATFORM)) $(BUNDLE_STACKS)
 
 .PHONY: load-bundle

@@ -23,13 +23,26 @@ ROWS = (
     *((stack, (f"STACK={stack}",)) for stack in STACKS),
     (f"{MOD_WSGI6_STACK}, mod_wsgi 6, own GIL", MOD_WSGI6_KNOBS),
 )
+TWELVE_FACTOR = "SCENARIO=twelve-factor"
+# Each column: its name and the knobs of its run. The 2013 app shape, then today's (each app's
+# .env, its database and its key), with each sample fix of workshop/fixes/ in the shape it is for.
 RUNS = (
     ("reproduce", ("CODE=buggy",)),
     ("fixed", ("CODE=fixed",)),
     ("daemon", ("CODE=buggy", "PROCESS_MODEL=daemon")),
-    *((f"fix {fix}", ("CODE=workspace", f"FIX={fix}")) for fix in FIXES),
+    *((f"fix {fix}", ("CODE=workspace", f"FIX={fix}")) for fix in FIXES if not fix.startswith("twelve-factor")),
+    ("twelve-factor reproduce", ("CODE=buggy", TWELVE_FACTOR)),
+    ("twelve-factor fixed", ("CODE=fixed", TWELVE_FACTOR)),
+    ("twelve-factor daemon", ("CODE=buggy", "PROCESS_MODEL=daemon", TWELVE_FACTOR)),
+    *(
+        (f"fix {fix}", ("CODE=workspace", f"FIX={fix}", TWELVE_FACTOR))
+        for fix in FIXES
+        if fix.startswith("twelve-factor")
+    ),
+    ("time-zone reproduce", ("CODE=buggy", "SCENARIO=time-zone")),
+    ("time-zone fixed", ("CODE=fixed", "SCENARIO=time-zone")),
 )
-JUDGED = ("reproduce", "fixed", "daemon")
+JUDGED = ("reproduce", "fixed", "daemon", "twelve-factor reproduce", "twelve-factor fixed", "twelve-factor daemon")
 
 
 def run_one(knobs, make_args):
@@ -48,18 +61,24 @@ def cell(doc):
         return "no report"
     totals = doc["summary"]["totals"]
     kind = doc["verdict"]["kind"].replace("_", " ")
-    return f"{kind} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed)"
+    extra = ""
+    if doc["summary"].get("database"):
+        extra = f", {totals['rows_other']} rows and {totals['signed_other']} signatures of the other app"
+    if doc["summary"].get("clock"):
+        extra = f", {totals['wrong_clock']} clocks in the other zone"
+    return f"{kind} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed{extra})"
 
 
 def tables(docs_by_row):
-    """Two tables, each a list of rows (the first the header): the versions measured per row,
-    and each run's verdict per row."""
+    """Two tables, each a list of rows (the first the header): the versions measured per stack,
+    and each run's verdict, a line per run and a column per stack."""
     versions = [["", *VERSION_NAMES]]
-    verdicts = [["", *(name for name, _ in RUNS)]]
     for row, docs in docs_by_row.items():
         measured = next((doc["versions"] for doc in docs if doc), {})
         versions.append([row, *(measured.get(name) or "?" for name in VERSION_NAMES)])
-        verdicts.append([row, *map(cell, docs)])
+    verdicts = [["", *docs_by_row]]
+    for index, (name, _) in enumerate(RUNS):
+        verdicts.append([name, *(cell(docs[index]) for docs in docs_by_row.values())])
     return versions, verdicts
 
 

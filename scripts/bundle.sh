@@ -32,7 +32,7 @@ archive="dist/$name.tar"
 key=$(
   for stack in "$@"; do
     docker image inspect -f '{{.Id}}' "$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" \
-      "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim" 2>/dev/null || echo missing
+      "$LAB_NAME/rabbitmq:$stack-$arch" "$LAB_NAME/postgres:$stack-$arch" "$base_repo:$stack-slim" 2>/dev/null || echo missing
   done
   sha256sum requirements/host.txt
   git ls-files -z --others --exclude-standard | xargs -0 -r sha256sum  # bundled too
@@ -59,7 +59,7 @@ compress=(gzip -1)
 command -v pigz >/dev/null && compress=(pigz -1)
 for stack in "$@"; do
   # Each stack with its own mod_wsgi (MOD_WSGI=stack, as docker-compose.yml tags it).
-  images=("$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim")
+  images=("$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$LAB_NAME/postgres:$stack-$arch" "$base_repo:$stack-slim")
   docker image inspect "${images[@]}" >/dev/null 2>&1 || die "the $stack images are missing: run make images STACK=$stack PLATFORM=linux/$arch."
   echo "bundle: saving the $stack images (${images[*]})..."
   docker save "${images[@]}" | "${compress[@]}" > "$payload/images/$stack.tar.gz"
@@ -100,7 +100,7 @@ fi
   echo
   echo "images (docker save, gzip):"
   for stack in "$@"; do
-    for image in "$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$base_repo:$stack-slim"; do
+    for image in "$LAB_NAME/python-apps:$stack-mod_wsgi-stack-$arch" "$LAB_NAME/rabbitmq:$stack-$arch" "$LAB_NAME/postgres:$stack-$arch" "$base_repo:$stack-slim"; do
       docker image inspect -f "  $image  {{.Id}}  {{.Size}} bytes" "$image"
     done
   done
