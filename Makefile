@@ -163,7 +163,7 @@ help: ## List the targets and the knobs
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
 	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first request, alone: a page view (burst: none)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
-	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (Python 3 stacks)"
+	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (every stack but bullseye)"
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"
 	@echo "  PLATFORM=$(subst $(eval) ,|,$(PLATFORMS))  [$(PLATFORM)]  the images' architecture (default: the engine's; another one runs emulated)"
 	@echo "  FIX=$(subst $(eval) ,|,$(FIXES))  make try-fix runs that sample fix (workshop/fixes/) instead of your workshop/workspace/"
@@ -261,6 +261,12 @@ interpreters: venv ## mod_wsgi's own "Create interpreter" lines of the last run,
 .PHONY: logs
 logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_wsgi's interpreter lines)
 	$(COMPOSE) logs -f
+
+.PHONY: pre-work
+pre-work: dev ## The workshop's pre-work, once with network: every stack and image its exercises use, then make reproduce
+	@$(PYTHON) -m loadtest.exercises --needs | while read -r knobs; do \
+		echo "pre-work: make setup $$knobs"; $(MAKE) --no-print-directory setup $$knobs </dev/null || exit 1; done
+	@$(MAKE) --no-print-directory reproduce
 
 .PHONY: test
 test: setup dev lint ## Linters, unit tests, then integration tests on stacks of their own (STACK gets the full suite)

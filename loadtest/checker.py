@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 from loadtest import story
-from loadtest.lab import APPS, owner
+from loadtest.lab import APPS, app_for_group, owner
 
 # Where a request ended up (outcome()), in the order the table and the page show them.
 OUTCOMES = ("own", "misrouted", "failed", "lost")
@@ -80,6 +80,7 @@ def check(run, history):
         "timeline": children,
         "failure_causes": failure_causes(results),
         "explanation": story.explanation(children)
+        + routing_explanation(results)
         + fault_explanation(summary["totals"], history.fault, run["transport"]),
         "inheritance_conflicts": story.inheritance_conflicts(children),
     }
@@ -347,6 +348,24 @@ def fault_costs(totals):
     if totals.get("redelivered_in_fault"):
         costs.append(f"{totals['redelivered_in_fault']} consumed twice (redelivered: the ack never reached the broker)")
     return f"; during the fault {', '.join(costs)}" if costs else ""
+
+
+def routing_explanation(results):
+    """Requests mod_wsgi ran in another app's interpreter: the application group of the
+    interpreter that answered (its own word) names another app than the Host's."""
+    routed = Counter(
+        (result["app"], (result.get("response") or {}).get("application_group"))
+        for result in results
+        if "application_group" in (result.get("response") or {})
+        and app_for_group(result["response"]["application_group"], result["response"].get("process_group"))
+        != result["app"]
+    )
+    return [
+        f"{n} requests for {app}'s Host ran in application group {group!r}, another app's interpreter: mod_wsgi "
+        "names the group from %{ENV:WSGI_APP_GROUP}, and for a request that sets no such variable it reads the "
+        "Apache child's own environment (getenv()), which Python's os.environ writes reach."
+        for (app, group), n in sorted(routed.items())
+    ]
 
 
 def fault_explanation(totals, fault, transport):

@@ -308,5 +308,6 @@ def picture(document):
         "explanation": document.get("explanation") or [],
         "detector": document.get("detector") or [],
         "refused_logins": document.get("refused_logins") or {},
-        "cost": document.get("apache_cost"),
+        "cost": document.get("apache_cost")
+        and {**document["apache_cost"], "interpreters": sum(len(c["interpreters"]) for c in document["timeline"])},
     }

@@ -119,7 +119,8 @@ def format_text(doc):
         lines.append(f"Fault {format_fault(doc['fault'])}")
     lines.append(f"Versions measured: {format_versions(doc['versions'])}")
     if doc.get("apache_cost"):
-        lines.append(f"Apache container: {format_cost(doc['apache_cost'])}")
+        interpreters = sum(len(child["interpreters"]) for child in doc["timeline"])
+        lines.append(f"Apache container: {format_cost(doc['apache_cost'], interpreters)}")
     lines += [f"Why: {sentence}" for sentence in doc.get("explanation", [])]
     return "\n".join(lines)
 
@@ -145,10 +146,15 @@ def format_detector(findings):
     return "\n".join(lines)
 
 
-def format_cost(cost):
-    """'7 processes, 212 MiB resident (RSS; 4 of them mod_wsgi daemon processes)'."""
-    extra = f"; {cost['daemon_processes']} of them mod_wsgi daemon processes" if cost["daemon_processes"] else ""
-    return f"{cost['processes']} processes, {cost['rss_mib']} MiB resident (RSS{extra})"
+def format_cost(cost, interpreters):
+    """'7 processes (4 of them mod_wsgi daemon processes), 4 Python interpreters, 212 MiB
+    resident': resident memory (RSS) counts shared pages in every process and grows with the
+    interpreters each process happened to load, so the counts are the yardstick."""
+    extra = f" ({cost['daemon_processes']} of them mod_wsgi daemon processes)" if cost["daemon_processes"] else ""
+    return (
+        f"{cost['processes']} processes{extra}, {interpreters} Python interpreters, {cost['rss_mib']} MiB resident "
+        "(RSS: shared pages counted in each process)"
+    )
 
 
 def format_times(entry, origin):

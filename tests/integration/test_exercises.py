@@ -100,10 +100,16 @@ CHECKS = {
     "signed_with_the_other_key": lambda doc, app, runs: (
         doc["summary"]["per_app"][app]["signed_other"] == doc["summary"]["per_app"][app]["sent"] > 0
     ),
-    "every_row_in_its_own_database": lambda doc, wanted, runs: wanted == (
-        doc["summary"]["totals"]["rows_own"] == doc["summary"]["totals"]["sent"] > 0
-        and doc["summary"]["totals"]["signed_own"] == doc["summary"]["totals"]["sent"]
-        and doc["summary"]["totals"]["rows_named_other"] == 0
+    "every_row_in_its_own_database": lambda doc, wanted, runs: (
+        wanted
+        == (
+            doc["summary"]["totals"]["rows_own"] == doc["summary"]["totals"]["sent"] > 0
+            and doc["summary"]["totals"]["signed_own"] == doc["summary"]["totals"]["sent"]
+            and doc["summary"]["totals"]["rows_named_other"] == 0
+        )
+    ),
+    "refusals_per_failed_request": lambda doc, attempts, runs: (
+        sum(doc["refused_logins"].values()) == attempts * doc["summary"]["totals"]["failed"] > 0
     ),
     "wrong_clock": lambda doc, app, runs: doc["summary"]["per_app"][app]["wrong_clock"] > 0,
     "versions": lambda doc, prefixes, runs: all(
