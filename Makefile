@@ -300,6 +300,11 @@ lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose 
 docs: dev ## Write the docs' generated sections: exercises, real outputs (docs/runs/), measurements (docs/measured/)
 	$(PYTHON) -m loadtest.docs --write
 
+.PHONY: stored-runs
+stored-runs: setup dev ## Make every run the docs show again (docs/runs/), each by its own command, then make docs
+	$(PYTHON) -m loadtest.docs --remake
+	$(MAKE) --no-print-directory docs
+
 .PHONY: bundle
 bundle: ## Write dist/<name>.tar: images, base images, wheels and the repo of BUNDLE_STACKS on BUNDLE_PLATFORM, for offline venues
 	@$(foreach stack,$(BUNDLE_STACKS),$(MAKE) --no-print-directory images STACK=$(stack) PLATFORM=$(BUNDLE_PLATFORM) SCENARIO=$(firstword $(POSTGRES_SCENARIOS)) &&) true

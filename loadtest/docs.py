@@ -35,6 +35,7 @@ import sys
 from pathlib import Path
 
 from loadtest import pythons, report, report_html, xray
+from loadtest.lab import latest_report
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = ROOT / "docs" / "runs"
@@ -170,12 +171,43 @@ def keep(report_path, name):
     return target
 
 
+def stored_runs():
+    """(path, command) of every stored run a document shows (its `generated: run` markers)."""
+    found = {}
+    for path in documents():
+        for match in SECTION.finditer(path.read_text()):
+            kind, _, arguments = match[2].partition(" ")
+            if kind == "run":
+                words = shlex.split(arguments)
+                found.setdefault(words[0], " ".join(words[1:]))
+    return sorted(found.items())
+
+
+def remake():
+    """make stored-runs: every stored run made again, by its own command as an attendee types it
+    (on the lab of its stack), then kept from reports/latest.json."""
+    for run_path, command in stored_runs():
+        print(f"docs: {command} -> {run_path}", flush=True)
+        env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+        completed = subprocess.run(shlex.split(command), cwd=ROOT, env=env, capture_output=True, text=True)
+        document = latest_report(ROOT / "reports")
+        if document is None:
+            print(f"docs: {command} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
+            return 1
+        print(f"docs: {document['verdict']['line']}")
+        keep(document["report_path"], Path(run_path).stem)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m loadtest.docs", description=__doc__)
     parser.add_argument("--write", action="store_true", help="rewrite every generated section")
     parser.add_argument("--keep", nargs=2, metavar=("REPORT_JSON", "NAME"), help="store a run for the docs")
     parser.add_argument("--diff", action="store_true", help="print the fix as a diff (make diff)")
+    parser.add_argument("--remake", action="store_true", help="run the command of every stored run again, keep each")
     args = parser.parse_args(argv)
+    if args.remake:
+        return remake()
     if args.diff:
         print(fix_diff(), end="")
         return 0

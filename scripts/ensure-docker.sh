@@ -138,9 +138,13 @@ platform=
 if [ "${1:-}" = --platform ]; then platform=$2; shift 2; fi
 command -v docker >/dev/null || { can_install && apt_install docker.io iptables; } \
   || die "no docker command; install Docker Desktop or Docker Engine and run this again."
-ensure_engine
-ensure_compose
-engine_arch=$(arch_of "$(docker info --format '{{.Architecture}}')")
+# Hot path, in one call each: the engine answers (and says its architecture), Compose v2 is a
+# plug-in; a `make reproduce` pays this on every run.
+engine_arch=$(docker info --format '{{.Architecture}}' 2>/dev/null) || { ensure_engine && engine_arch=$(docker info --format '{{.Architecture}}'); }
+[ -x "${DOCKER_CONFIG:-$HOME/.docker}/cli-plugins/docker-compose" ] || [ -x /usr/libexec/docker/cli-plugins/docker-compose ] \
+  || [ -x /usr/lib/docker/cli-plugins/docker-compose ] || [ -x /usr/local/lib/docker/cli-plugins/docker-compose ] \
+  || ensure_compose
+engine_arch=$(arch_of "$engine_arch")
 arch=$(arch_of "${platform#linux/}")
 [ -n "$arch" ] || arch=$engine_arch
 [ "$arch" = "$engine_arch" ] || ensure_emulation "$arch"

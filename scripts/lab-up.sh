@@ -5,11 +5,16 @@
 # `up` that changes nothing (scripts/bench.sh measures the run against its floor).
 #   bash scripts/lab-up.sh SERVICE...      (compose reads .env and the LAB_* environment)
 set -euo pipefail
-hashes=$(docker compose config --hash "$(IFS=,; echo "$*")" 2>/dev/null | sed 's/$/ healthy/' | sort) || hashes=
+# The three questions at once (each is a Compose or Docker command of about a tenth of a second).
+hashes=$(mktemp) ids=$(mktemp) running=$(mktemp)
+trap 'rm -f "$hashes" "$ids" "$running"' EXIT
+{ docker compose config --hash "$(IFS=,; echo "$*")" 2>/dev/null | sed 's/$/ healthy/' | sort >"$hashes"; } &
 # shellcheck disable=SC2046  # one argument per image
-ids=$(docker image inspect -f '{{.Id}}' $(docker compose config --images "$@" 2>/dev/null | sort -u) 2>/dev/null | sort -u) || ids=
-running=$(docker compose ps --format '{{.Service}} {{.Label "com.docker.compose.config-hash"}} {{.Health}} {{.Label "com.docker.compose.image"}}' "$@" 2>/dev/null) || running=
+{ docker image inspect -f '{{.Id}}' $(docker compose config --images "$@" 2>/dev/null | sort -u) 2>/dev/null | sort -u >"$ids"; } &
+{ docker compose ps --format '{{.Service}} {{.Label "com.docker.compose.config-hash"}} {{.Health}} {{.Label "com.docker.compose.image"}}' "$@" 2>/dev/null >"$running"; } &
+wait
+hashes=$(cat "$hashes") ids=$(cat "$ids") running=$(cat "$running")
 if [ -n "$hashes" ] && [ "$hashes" = "$(cut -d' ' -f1-3 <<<"$running" | sort)" ] && [ "$ids" = "$(cut -d' ' -f4 <<<"$running" | sort -u)" ]; then
   exit 0
 fi
-exec docker compose up -d --wait "$@"
+docker compose up -d --wait "$@"

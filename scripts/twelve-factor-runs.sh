@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SCENARIO=twelve-factor on one stack, measured: `make reproduce`, `make fixed`, `make daemon`, each
-# twelve-factor sample fix (`make try-fix FIX=...`), each followed by what PostgreSQL holds and
-# whose keys signed the answers (python -m loadtest.database: rows per database and per Host
-# app, signatures per key); then SCENARIO=time-zone (reproduce, fixed, daemon) with what the
-# answers' clocks showed (python -m loadtest.clock). Writes docs/measured/twelve-factor-STACK.txt.
+# twelve-factor sample fix (`make try-fix FIX=...`), each with the referee's verdict and its
+# counts of what PostgreSQL holds and whose keys signed the answers (python -m loadtest.answer);
+# then SCENARIO=time-zone (reproduce, fixed, daemon) with the answers' clocks in another app's
+# zone. Writes docs/measured/twelve-factor-STACK.txt.
 #   bash scripts/twelve-factor-runs.sh STACK [KNOB=VALUE ...]
 # With --cold, what the first twelve-factor run costs instead, each from a stopped lab: the
 # PostgreSQL image built with no build cache; `make reproduce SCENARIO=twelve-factor` with no
@@ -44,20 +44,20 @@ mkdir -p docs/measured
   echo "# rows_*: where PostgreSQL holds each request's row (own database, the other app's, both,"
   echo "# refused with PostgreSQL's error, none); signed_*: whose SECRET_KEY signed the answer."
 } > "$out"
-run() {  # run SCENARIO TARGET [KNOB=VALUE ...]: one make run, its verdict, then what the witnesses say
-  local scenario=$1 target=$2 report
+run() {  # run SCENARIO TARGET [KNOB=VALUE ...]: one make run, its verdict and its counts
+  local scenario=$1 target=$2
   shift 2
   echo >> "$out"
   echo "\$ make $target STACK=$stack SCENARIO=$scenario $*" | tee -a "$out"
   make --no-print-directory "$target" STACK="$stack" SCENARIO="$scenario" "$@" >/dev/null 2>&1 || true
-  # The run's answer and its JSON, from its report (reports/latest.json).
+  # The run's answer, from its report (reports/latest.json).
   .venv/bin/python -m loadtest.answer line | tee -a "$out" || { echo "no report: the run did not finish" >> "$out"; return; }
-  report=$(.venv/bin/python -c 'from loadtest.lab import latest_report; print(latest_report()["report_path"])')
   if [ "$scenario" = twelve-factor ]; then
-    .venv/bin/python -m loadtest.database "$report" \
-      --compose "env LAB_STACK=$stack LAB_SCENARIO=$scenario docker compose" | tee -a "$out"
+    echo "rows in own / other database / under the other app's name, answers signed with own / other key:" \
+      "$(.venv/bin/python -m loadtest.answer rows_own rows_other rows_named_other signed_own signed_other)" | tee -a "$out"
   else
-    .venv/bin/python -m loadtest.clock "$report" | tee -a "$out"
+    echo "answers with a clock, and in another app's zone: $(.venv/bin/python -m loadtest.answer clocks wrong_clock)" \
+      | tee -a "$out"
   fi
 }
 run twelve-factor reproduce "$@"
