@@ -16,7 +16,18 @@ import subprocess
 from pathlib import Path
 
 from loadtest import cli, exercises, xray
-from loadtest.lab import DEFAULTS, FIXES_DIR, GILS, MOD_WSGIS, NAME, PROCESS_MODELS, SCENARIOS, STACKS, TRANSPORTS
+from loadtest.lab import (
+    DEFAULTS,
+    FIXES_DIR,
+    GILS,
+    MOD_WSGIS,
+    NAME,
+    POSTGRES_SCENARIOS,
+    PROCESS_MODELS,
+    SCENARIOS,
+    STACKS,
+    TRANSPORTS,
+)  # fmt: skip
 from loadtest.lab import settings as lab_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,6 +130,8 @@ class Lab:
             "LAB_GIL": gil or GILS[0],
             "LAB_MOD_WSGI": mod_wsgi or MOD_WSGIS[0],
         }
+        if started_with["LAB_SCENARIO"] in POSTGRES_SCENARIOS:  # its PostgreSQL first, as make run starts it
+            self.compose("--profile", "postgres", "up", "-d", "--wait", "--no-deps", "postgres")
         if (started_with, files) != self.apache_started_with:
             self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
             self.apache_started_with = (started_with, files)
