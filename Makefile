@@ -161,7 +161,7 @@ help: ## List the targets and the knobs
 	@echo "  PROCESS_MODEL=$(subst $(eval) ,|,$(PROCESS_MODELS))  [$(PROCESS_MODEL)]  (make daemon sets daemon)"
 	@echo "  SCENARIO=$(subst $(eval) ,|,$(SCENARIOS))  [$(SCENARIO)]"
 	@echo "  FAULT=$(subst $(eval) ,|,$(FAULTS))  [$(FAULT)]  injected at FAULT_AT=$(FAULT_AT) of the requests"
-	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first request, alone: a page view (burst: none)"
+	@echo "  FIRST=$(subst $(eval) ,|,$(FIRSTS))  [$(FIRST)]  whose Host gets the first page view, alone, then the other's (burst: none)"
 	@echo "  TRANSPORT=$(subst $(eval) ,|,$(TRANSPORTS))  [$(TRANSPORT)]  how the web side publishes (pyamqp: with publisher confirms)"
 	@echo "  MOD_WSGI=$(subst $(eval) ,|,$(MOD_WSGIS))  [$(MOD_WSGI)]  the stack's own mod_wsgi, or 6.1.1 built from PyPI (every stack but bullseye)"
 	@echo "  GIL=$(subst $(eval) ,|,$(GILS))  [$(GIL)]  own: one GIL per interpreter (WSGIPerInterpreterGIL; needs MOD_WSGI=6 TRANSPORT=pyamqp)"

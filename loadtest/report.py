@@ -20,7 +20,8 @@ def document(run, history, checked):
     """The stored form of a run: what was asked (`run`: the knobs, seed, run id, times), what
     its witnesses recorded (`history`, loadtest.history.History) and what the checker derived
     from that (`checked`, loadtest.checker.check). report.schema.json declares every key."""
-    return {**run, **dataclasses.asdict(history), **checked}
+    recorded = {field.name: getattr(history, field.name) for field in dataclasses.fields(history)}  # no deep copy
+    return {**run, **recorded, **checked}
 
 
 def forget_latest(report_dir):
@@ -61,7 +62,9 @@ def write_json(doc, report_dir, label=""):
     skip = ("embedded", "default", "")
     path = report_dir / ("-".join(part for part in parts if part not in skip) + ".json")
     doc["report_path"] = str(path)
-    path.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    # One line, by json's C encoder (it runs only without indent: an indented dump of a run took a
+    # fifth of a second); the run's page is the way to read it, `python -m json.tool` another.
+    path.write_text(json.dumps(doc, sort_keys=True) + "\n")
     return path
 
 
@@ -69,7 +72,7 @@ def format_header(run):
     fault = "" if run["fault"] == "none" else f", fault {run['fault']}"
     variant = "" if run.get("mod_wsgi", "stack") == "stack" else f" with mod_wsgi {run['mod_wsgi']} ({run['gil']} GIL)"
     first = (
-        "first, alone, GET /hello/ on " + " then ".join(run["first_hosts"])
+        "first, one at a time, GET /hello/ on " + " then ".join(run["first_hosts"])
         if run.get("first_hosts")
         else ("no first request alone (burst)")
     )

@@ -9,9 +9,9 @@
 #   bash scripts/bench.sh --exercises   only the exercises (docs/measured/exercises.txt)
 #
 # Hot `make reproduce` is measured against its floor, side by side in PAIRS pairs: the floor
-# is what any run must do (fresh Apache children by the lab's own SIGHUP helper, ApacheBench
-# sending 300 valid requests over both Hosts, then waiting until the workers' receipts hold
-# every task). Also measured: how long after the last answer each witness was complete, and how
+# is what any run must do (scripts/floor.sh: fresh Apache children by the lab's own SIGHUP
+# helper, ApacheBench sending 300 valid requests over both Hosts, then waiting until the
+# workers' receipts hold every task). Also measured: how long after the last answer each witness was complete, and how
 # long RabbitMQ's management counters (the referee's old witness) took to show the same run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,26 +72,10 @@ time_it make reproduce  # cold: everything from a bare machine; warm: the lab's 
 
 # The floor: fresh children, ab over both Hosts (150 each, 8 concurrent each, a new
 # connection per request), then every task at a worker.
-http_port=$(python3 -m loadtest.lab LAB_HTTP_PORT)  # .env, written by make env (one reader: loadtest.lab)
-floor() {
-  local run body1 body2
-  run="floor$(date +%s%N)"
-  body1=$(mktemp) body2=$(mktemp)
-  printf '{"run_id": "%s", "request_id": "%s-1"}' "$run" "$run" > "$body1"
-  printf '{"run_id": "%s", "request_id": "%s-2"}' "$run" "$run" > "$body2"
-  docker compose exec -T apache apache-fresh-children
-  ab -q -n 150 -c 8 -p "$body1" -T application/json -H "Host: app1.example.com" "http://127.0.0.1:$http_port/enqueue/" >/dev/null &
-  ab -q -n 150 -c 8 -p "$body2" -T application/json -H "Host: app2.example.com" "http://127.0.0.1:$http_port/enqueue/" >/dev/null &
-  wait
-  until [ "$(cat var/receipts/app1.jsonl var/receipts/app2.jsonl 2>/dev/null | grep -c "\"run_id\": \"$run\"")" -ge 300 ]; do
-    sleep 0.02
-  done
-  rm -f "$body1" "$body2"
-}
 reproduce_times=() floor_times=()
 for _ in $(seq 1 "$PAIRS"); do
   start=$(now_ns); make --no-print-directory reproduce >"$log" 2>&1 || true; reproduce_times+=("$(seconds_since "$start")")
-  start=$(now_ns); floor >/dev/null 2>&1; floor_times+=("$(seconds_since "$start")")
+  start=$(now_ns); bash scripts/floor.sh >/dev/null 2>&1; floor_times+=("$(seconds_since "$start")")
 done
 say "$(python3 - "$PAIRS" "${reproduce_times[*]}" "${floor_times[*]}" <<'PY'
 import statistics, sys
