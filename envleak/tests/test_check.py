@@ -278,6 +278,26 @@ class ReadsScriptsWithAst(Tree):
         result = self.check("main.conf")
         self.assertEqual(result["variables"], ["DATABASE_URL"])
 
+    def test_a_dotenv_loader_keeps_what_the_process_has_unless_it_overrides(self):
+        keeps = self.uses("from dotenv import load_dotenv\nload_dotenv('/srv/app/.env')\n")
+        self.assertEqual(keeps, [(2, "setdefault", checking.DOTENV_KEYS)])
+        reads = self.uses("import environ\nenviron.Env.read_env('/srv/app/.env')\n")
+        self.assertEqual(reads, [(2, "setdefault", checking.DOTENV_KEYS)])
+        # override=True still writes a key only its own file defines, for the others to read.
+        overrides = self.uses("import dotenv\ndotenv.load_dotenv('/srv/app/.env', override=True)\n")
+        self.assertEqual(overrides, [(2, "setdefault", checking.DOTENV_OWN_KEYS)])
+
+    def test_dotenv_values_and_a_redirected_env_write_nothing(self):
+        self.assertEqual(self.uses("from dotenv import dotenv_values\nvalues = dotenv_values('.env')\n"), [])
+        redirected = "import environ\nenviron.Env.ENVIRON = {}\nenviron.Env.read_env('.env')\n"
+        self.assertEqual(self.uses(redirected), [])
+
+    def test_two_apps_loading_their_dotenv_in_one_process_are_risky(self):
+        self.apps("from dotenv import load_dotenv\nload_dotenv('/srv/{app}/.env')\napplication = None\n")
+        self.write("main.conf", "WSGIApplicationGroup %{ENV:G}\nWSGIScriptAlias / ROOT/app1.wsgi\n")
+        result = self.check("main.conf", "app2.wsgi")
+        self.assertTrue(result["risky"], result["lines"])
+
     def test_modules_imported_from_the_python_path_are_followed(self):
         self.write("code/site1/wsgi.py", SETDEFAULT.format(app="site1"))
         self.write("code/site1/__init__.py", "")

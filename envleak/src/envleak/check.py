@@ -346,6 +346,12 @@ def with_imports(script, search, limit=64):
     return files
 
 
+# The .env loaders, by function name, and the keyword that makes each override what is there.
+DOTENV_LOADERS = {"load_dotenv": "override", "read_env": "overwrite"}
+DOTENV_KEYS = "every key of a .env file"
+DOTENV_OWN_KEYS = "a key only one .env file defines"
+
+
 def environ_uses(path):
     """(line, how, variable) of each use of the environment in a Python file, in order: how is
     'setdefault', 'assign' (os.environ[X] = ..., update(), putenv()), 'read' (os.environ[X],
@@ -369,6 +375,11 @@ def environ_uses(path):
         if isinstance(node, ast.Assign) and _dotted(node.value) in environ:
             environ.update(_dotted(target) for target in node.targets if _dotted(target))
     found = []
+    # environ.Env.ENVIRON = {...}: django-environ's read_env() then writes that mapping instead.
+    redirected = any(
+        isinstance(node, ast.Assign) and any((_dotted(target) or "").endswith(".ENVIRON") for target in node.targets)
+        for node in ast.walk(tree)
+    )
 
     def add(node, how, key):
         name = _string(key) if key is not None else None
@@ -397,6 +408,21 @@ def environ_uses(path):
                 add(node, "assign" if node.func.attr == "putenv" else "read", node.args[0])
         elif isinstance(node, ast.Call) and _dotted(node.func) in getenv and node.args:
             add(node, "assign" if node.func.id == "putenv" else "read", node.args[0])
+        loader = (_dotted(node.func) or "").split(".")[-1] if isinstance(node, ast.Call) else None
+        if loader == "read_env" and redirected:
+            continue  # django-environ told to read and write a mapping of its own, not os.environ
+        if loader in DOTENV_LOADERS:
+            # A .env loader writes every key of its file; without its override switch it keeps a
+            # key the process already has (python-dotenv's load_dotenv(), django-environ's
+            # Env.read_env()), as setdefault() does.
+            switch = DOTENV_LOADERS[_dotted(node.func).split(".")[-1]]
+            override = any(
+                keyword.arg == switch
+                and (getattr(keyword.value, "value", None) is True or _dotted(keyword.value) == "True")
+                for keyword in node.keywords  # (Python 2.7 parses True as a name)
+            )
+            # With override, a key only its own file defines is still written, for the others.
+            found.append((node.lineno, node.col_offset, "setdefault", DOTENV_OWN_KEYS if override else DOTENV_KEYS))
     return [(line, how, name) for line, _, how, name in sorted(found)]
 
 
@@ -446,6 +472,8 @@ def python_path(config):
 
 USE_TEXT = {
     "setdefault": "os.environ.setdefault(%r, ...): keeps a value another interpreter left in the process",
+    "setdefault .env": "a .env loader without override keeps %s that another interpreter left in the process",
+    "override .env": "a .env loader with override still writes %s into the process, for the others to read",
     "assign": "writes %r into the process environment, for every interpreter created later",
     "read": "reads %r",
     "delete": "removes %r from the process environment",
@@ -489,7 +517,10 @@ def check(paths, root=None, defines=()):
         if "error" in entry:
             lines.append("%s: %s" % (path, entry["error"]))
         for line, how, name in entry.get("uses", []):
-            lines.append("%s:%d: %s" % (path, line, USE_TEXT[how] % name))
+            text = {DOTENV_KEYS: USE_TEXT["setdefault .env"], DOTENV_OWN_KEYS: USE_TEXT["override .env"]}.get(
+                name, USE_TEXT[how]
+            )
+            lines.append("%s:%d: %s" % (path, line, text % name))
 
     processes = {}
     for mount in found_mounts:
