@@ -227,9 +227,9 @@ down: ## Stop and remove the lab's containers and network
 	@if docker info >/dev/null 2>&1; then docker compose --profile postgres down --remove-orphans; fi
 
 .PHONY: check-config
-check-config: $(VENV)/.envleak-installed ## The detector's configuration check (envleak check, the packaged one) on apache/lab.conf and CODE's WSGI entries; the verdict is the answer
+check-config: $(VENV)/.envleak-installed ## The detector's configuration check (envleak check, the packaged one) on apache/lab.conf and CODE's WSGI entries (FIX=: that sample fix's); the verdict is the answer
 	@$(VENV)/bin/envleak check $(if $(filter daemon,$(PROCESS_MODEL)),-D LAB_DAEMON) apache/lab.conf \
-		$(if $(filter workspace,$(CODE)),$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,$(WORKSPACE)/app1_wsgi.py $(WORKSPACE)/app2_wsgi.py),$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py)) \
+		$(if $(FIX),workshop/fixes/$(FIX)/app1_wsgi.py workshop/fixes/$(FIX)/app2_wsgi.py,$(if $(filter workspace,$(CODE)),$(WORKSPACE)/app1_wsgi.py $(WORKSPACE)/app2_wsgi.py,$(foreach app,app1 app2,apps/$(app)/$(app)/wsgi_$(if $(filter twelve-factor,$(SCENARIO)),twelve_factor_)$(CODE).py))) \
 		|| true  # exit 1 means RISKY: printed above
 
 .PHONY: root-cause
