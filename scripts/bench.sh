@@ -119,6 +119,9 @@ PY
 )"
 time_it make fixed
 time_it make daemon
+# Today's app shape: its PostgreSQL starts with the first run (its image built, the lab up).
+time_it make reproduce SCENARIO=twelve-factor
+time_it make fixed SCENARIO=twelve-factor
 for stack in $stacks; do
   [ "$stack" = "$(echo "$stacks" | cut -d' ' -f1)" ] && continue
   time_it make reproduce STACK="$stack"  # switching stack: the other images, a new broker
@@ -132,7 +135,7 @@ req=$staged/requirements.txt
 {
   echo "# $(date -u +%F), commit $(git rev-parse --short HEAD): disk and memory of the lab"
   # This machine's architecture's images (arm64 ones made for PLATFORM=linux/arm64 left out).
-  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(mod-wsgi-leak-lab/.*-$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/') |debian:)" \
+  docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E "^(${LAB_NAME:-mod-wsgi-leak-lab}/.*-$(uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/') |debian:)" \
     | sort | sed 's/^/image /'
   find dist -name '*.tar' -newer "$out" -printf 'bundle %f %s bytes\n' 2>/dev/null | tail -n1
   make --no-print-directory reproduce >/dev/null 2>&1 || true
