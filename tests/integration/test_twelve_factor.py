@@ -39,10 +39,15 @@ def psql(lab, database_name, query):
     return [line.split("|") for line in completed.stdout.splitlines() if line]
 
 
+def run(lab, code):
+    """One child, app1's Host first: app1's interpreter loads its .env first, app2's after it."""
+    lab.fresh_apache(code, TWELVE_FACTOR, processes=1)
+    return lab.load(code, scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
+
+
 def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_key(twelve_factor):
     lab = twelve_factor
-    lab.fresh_apache("buggy", TWELVE_FACTOR, processes=1)
-    document = lab.load("buggy", scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
+    document = run(lab, "buggy")
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     rows = database.read_rows(lab.compose_command(), document["run_id"])
     per_app = document["summary"]["per_app"]
@@ -105,8 +110,7 @@ def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_fac
 
 def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve_factor):
     lab = twelve_factor
-    lab.fresh_apache("fixed", TWELVE_FACTOR, processes=1)
-    document = lab.load("fixed", scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
+    document = run(lab, "fixed")
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
     rows = database.read_rows(lab.compose_command(), document["run_id"])
     for counts in document["summary"]["per_app"].values():
