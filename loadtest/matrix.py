@@ -63,7 +63,10 @@ def cell(doc):
     kind = doc["verdict"]["kind"].replace("_", " ")
     extra = ""
     if doc["summary"].get("database"):
-        extra = f", {totals['rows_other']} rows and {totals['signed_other']} signatures of the other app"
+        extra = (
+            f", {totals['rows_other']} rows and {totals['signed_other']} signatures of the other app, "
+            f"{totals['rows_named_other']} rows under its name"
+        )
     if doc["summary"].get("clock"):
         extra = f", {totals['wrong_clock']} clocks in the other zone"
     return f"{kind} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed{extra})"
