@@ -1,20 +1,28 @@
 """The mechanism, through /xray/: interpreters inherit the process environment at creation."""
 
+import pytest
+
 from loadtest import checker
 from loadtest.lab import APP1_GROUP, app_for_group
 
 
-def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(lab):
+@pytest.fixture(scope="module")
+def buggy_load(lab, trial_requests):
+    """One buggy run of a trial's size, and what /xray/ says right after it: both tests below
+    read the same Apache children."""
     lab.fresh_apache("buggy")
-    rows = lab.xray()
+    document = lab.load("buggy", requests=trial_requests, label="mechanism")
+    return document, lab.xray()
+
+
+def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(buggy_load):
+    _, rows = buggy_load
     assert {(row["application_group"], row["served_by"]) for row in rows} == {(APP1_GROUP, "app1"), ("app2", "app2")}
 
 
-def test_buggy_interpreters_inherit_a_module_they_did_not_set(lab):
-    lab.fresh_apache("buggy")
-    document = lab.load("buggy", requests=200, label="mechanism")
+def test_buggy_interpreters_inherit_a_module_they_did_not_set(buggy_load):
+    document, rows = buggy_load
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
-    rows = lab.xray()
     for row in rows:
         # Celery's lazily configured default app went where this interpreter's os.environ points...
         assert (row["broker"]["celery_app"], row["broker"]["loader"]) == ("default", "celery.loaders.default")

@@ -13,5 +13,9 @@ env = environ.Env()
 LAB_APP_NAME = "app2"
 SECRET_KEY = env("SECRET_KEY")
 DATABASES = {"default": env.db("DATABASE_URL")}
+# One connection per Apache thread, kept a minute, as cookiecutter-django's production settings
+# keep it. A new connection per request doubled this scenario's load (measured on trixie, 300
+# requests, one Apache child: 10.6 s, against 5.4 s with this line).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 # The request rows' model (labcore/models.py) and its migrations.
 INSTALLED_APPS = ["labcore"]
