@@ -83,14 +83,35 @@ def bundle_proof(request, tmp_path_factory):
     proof.join(timeout=1200)
 
 
+# How many tests before the first test of another stack its lab starts booting: about a minute
+# of the suite's own tests, enough for a boot, without an idle lab (its broker, workers and
+# their healthchecks) taking CPU from the suite's own runs all along.
+BOOT_AHEAD = 8
+OTHER_STACKS = pytest.StashKey()
+
+
 @pytest.fixture(scope="session")
-def other_stacks(lab_environment):
+def other_stacks(request, lab_environment):
     others = OtherStacks(lab_environment["LAB_STACK"])
-    others.start(others.order[0])  # its broker boots while the suite's own lab's tests run
+    request.session.stash[OTHER_STACKS] = others
     try:
         yield others
     finally:
         others.close()
+
+
+def pytest_runtest_setup(item):
+    """The first other stack's lab starts booting BOOT_AHEAD tests before its first test."""
+    others = item.session.stash.get(OTHER_STACKS, None)
+    if others is None or others.starting:
+        return
+    items = item.session.items
+    first_other = next(
+        (i for i, other in enumerate(items) if "tests/integration" in str(other.fspath) and stack_rank(other)[1]),
+        len(items),
+    )
+    if first_other < len(items) and items.index(item) >= first_other - BOOT_AHEAD:
+        others.start(others.order[0])
 
 
 @pytest.fixture(scope="session")
@@ -112,19 +133,20 @@ def lab_of(request, lab_environment):
     return lab_for
 
 
+def stack_rank(item):
+    """(marked `last`, on another stack than the suite's own, that stack's place in choices.mk)."""
+    main = item.config.getoption("--stack")
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    stack = params.get("other_stack") or main
+    if isinstance(params.get("exercise"), dict):
+        stack = stack_of_command(params["exercise"]["command"], main)
+    stack = item.get_closest_marker("stack").args[0] if item.get_closest_marker("stack") else stack
+    return (item.get_closest_marker("last") is not None, stack != main, STACKS.index(stack))
+
+
 def pytest_collection_modifyitems(config, items):
     """Integration tests on the suite's own stack first, then each other stack's together, in
     choices.mk's order (see OtherStacks); a test marked `last` after them all."""
-    main = config.getoption("--stack")
-
-    def stack_rank(item):
-        params = item.callspec.params if hasattr(item, "callspec") else {}
-        stack = params.get("other_stack") or main
-        if isinstance(params.get("exercise"), dict):
-            stack = stack_of_command(params["exercise"]["command"], main)
-        stack = item.get_closest_marker("stack").args[0] if item.get_closest_marker("stack") else stack
-        return (item.get_closest_marker("last") is not None, stack != main, STACKS.index(stack))
-
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)

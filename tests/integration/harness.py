@@ -191,7 +191,8 @@ class OtherStacks:
     """Every other stack (choices.mk), each as a compose project of its own, for the trials
     that show the leak and the fix there too. One at a time beside the suite's own lab (an idle
     lab is not free: its healthchecks are processes the engine starts), in the order the tests
-    ask for them (pytest_collection_modifyitems sorts the tests by stack); the next one boots
+    ask for them (pytest_collection_modifyitems sorts the tests by stack; the first boots a few
+    tests before its own, pytest_runtest_setup); the next one boots
     in the background while the tests of the one before run."""
 
     def __init__(self, main_stack):
