@@ -263,7 +263,7 @@ logs: ## Follow the lab's logs (Ctrl-C stops; make interpreters shows only mod_w
 	$(COMPOSE) logs -f
 
 .PHONY: pre-work
-pre-work: dev ## The workshop's pre-work, once with network: every stack and image its exercises use, then make reproduce
+pre-work: venv ## The workshop's pre-work, once with network: every stack and image its exercises use, then make reproduce
 	@$(PYTHON) -m loadtest.exercises --needs | while read -r knobs; do \
 		echo "pre-work: make setup $$knobs"; $(MAKE) --no-print-directory setup $$knobs </dev/null || exit 1; done
 	@$(MAKE) --no-print-directory reproduce

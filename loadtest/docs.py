@@ -34,7 +34,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loadtest import pythons, report, report_html, xray
+from loadtest import exercises, pythons, report, report_html, xray
 from loadtest.lab import latest_report
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,12 +118,8 @@ def render(kind, arguments):
         text = (ROOT / words[0]).read_text()
         return text if words[0].endswith(".md") else code_block(text)
     if kind == "exercises":
-        from loadtest import exercises  # ruamel.yaml, a dev requirement: make diff runs without it
-
         return "\n" + exercises.render(exercises.load()) + "\n"
     if kind == "plan":
-        from loadtest import exercises
-
         return "\n" + exercises.render_plan(exercises.load()) + "\n"
     if kind == "modules":
         return module_table()
