@@ -9,7 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-out=docs/measured/pre-work.txt
 log=$(mktemp)
 place=$(mktemp -d)
 export LAB_NAME=prework-measure LAB_HTTP_PORT=8480 LAB_MGMT_PORT=16072  # beside any other lab
@@ -18,7 +17,6 @@ trap 'rm -rf "$log" "$place"' EXIT
 . scripts/time-it.sh
 git clone -q "$root" "$place/lab"
 cd "$place/lab"
-mkdir -p docs/measured
 out="$place/pre-work.txt"
 echo "# bash scripts/measure-pre-work.sh: a fresh clone of $(git rev-parse --short HEAD), $(date -u +%F), $(getconf _NPROCESSORS_ONLN) cores (LAB_NAME=$LAB_NAME; Docker's build cache kept)" > "$out"
 time_it make pre-work

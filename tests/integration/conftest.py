@@ -88,6 +88,7 @@ def bundle_proof(request, tmp_path_factory):
 # their healthchecks) taking CPU from the suite's own runs all along.
 BOOT_AHEAD = 8
 OTHER_STACKS = pytest.StashKey()
+BOOT_FROM = pytest.StashKey()  # the node ids from which on that lab should be booting
 
 
 @pytest.fixture(scope="session")
@@ -103,14 +104,7 @@ def other_stacks(request, lab_environment):
 def pytest_runtest_setup(item):
     """The first other stack's lab starts booting BOOT_AHEAD tests before its first test."""
     others = item.session.stash.get(OTHER_STACKS, None)
-    if others is None or others.starting:
-        return
-    items = item.session.items
-    first_other = next(
-        (i for i, other in enumerate(items) if "tests/integration" in str(other.fspath) and stack_rank(other)[1]),
-        len(items),
-    )
-    if first_other < len(items) and items.index(item) >= first_other - BOOT_AHEAD:
+    if others is not None and not others.starting and item.nodeid in item.config.stash.get(BOOT_FROM, ()):
         others.start(others.order[0])
 
 
@@ -150,7 +144,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "tests/integration" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-    items.sort(key=lambda item: stack_rank(item) if "tests/integration" in str(item.fspath) else (False, False, -1))
+    ranks = {
+        item.nodeid: stack_rank(item) if "tests/integration" in str(item.fspath) else (False, False, -1)
+        for item in items
+    }
+    items.sort(key=lambda item: ranks[item.nodeid])
+    first_other = next((i for i, item in enumerate(items) if ranks[item.nodeid][1]), len(items))
+    if first_other < len(items):
+        config.stash[BOOT_FROM] = {item.nodeid for item in items[max(first_other - BOOT_AHEAD, 0) : first_other + 1]}
 
 
 @pytest.fixture(scope="session")
