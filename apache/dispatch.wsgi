@@ -16,10 +16,9 @@ import time
 FIRST_RAN_AT = time.time()  # before anything else of this file runs
 
 import importlib  # noqa: E402
-import os  # noqa: E402
 
 import mod_wsgi  # noqa: E402
-from labcore import xray  # noqa: E402
+from labcore import run, xray  # noqa: E402
 
 import envleak  # noqa: E402
 
@@ -28,15 +27,9 @@ xray.first_ran(FIRST_RAN_AT)
 # The group names the app; in daemon mode each process group runs one app in its main
 # interpreter (WSGIApplicationGroup %{GLOBAL}: group ''), and the process group names it.
 PROJECT = "app2" if "app2" in (mod_wsgi.application_group, mod_wsgi.process_group) else "app1"
-# LAB_CODE and LAB_SCENARIO are set once for the whole container at start (apache/entrypoint.sh
-# gives them their defaults) and never written, the same in every interpreter: they cannot leak.
-ENTRY = os.environ["LAB_CODE"]
-if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "django-settings":
-    ENTRY = "generated"  # Django's generated wsgi.py: setdefault() for DJANGO_SETTINGS_MODULE too
-if ENTRY == "buggy" and os.environ["LAB_SCENARIO"] == "group-variable" and PROJECT == "app2":
-    ENTRY = "group_variable"  # app2's entry also setdefault()s WSGI_APP_GROUP, as a .env loader would
-if ENTRY in ("buggy", "fixed") and os.environ["LAB_SCENARIO"] == "twelve-factor":
-    ENTRY = "twelve_factor_" + ENTRY  # each app's .env, its database and its secret key
+# Which file this app runs comes from the run's lab.json (labcore/run.py), written by the host's
+# run spec: loadtest/spec.py's entry() decides it, and `make check-config` checks the same files.
+ENTRY = run.load()["entries"][PROJECT]
 
 
 def load_file(name, path):
@@ -54,14 +47,10 @@ def load_file(name, path):
     return module
 
 
-if ENTRY == "workspace":
-    # `make try-fix`: the attendee's own copy of the entry, workshop/workspace/[twelve-factor/]appN_wsgi.py, or with
-    # FIX=<name> one of the sample fixes, workshop/fixes/<name>/appN_wsgi.py (both mounted read-only).
-    folder = "/srv/fixes/" + os.environ["LAB_FIX"] if os.environ.get("LAB_FIX") else "/srv/workspace"
-    if folder == "/srv/workspace" and os.environ["LAB_SCENARIO"] == "twelve-factor":
-        folder += "/twelve-factor"  # the twelve-factor entries, copied from their own buggy ones
-    entry = load_file(PROJECT + "_wsgi", "{}/{}_wsgi.py".format(folder, PROJECT))
-else:
-    entry = importlib.import_module("{}.wsgi_{}".format(PROJECT, ENTRY))
-xray.entry_loaded()
+HOW, WHERE = run.how_to_load(ENTRY)
+if HOW == "module":  # one of the apps' own entries: imported as a module of its package
+    entry = importlib.import_module(WHERE)
+else:  # `make try-fix`: the attendee's copy (workshop/workspace/) or a sample fix (workshop/fixes/)
+    entry = load_file(PROJECT + "_wsgi", WHERE)
+xray.entry_loaded(ENTRY)
 application = envleak.wrap(entry.application, url="/envleak/")

@@ -1,13 +1,18 @@
 #!/bin/sh
-# SCENARIO=twelve-factor, before Apache starts (apache/entrypoint.sh): each app's own .env, as
+# SCENARIO=twelve-factor, before Apache's children start (apache/entrypoint.sh at the
+# container's start; the host's loadtest/compose.py when a run switches into it): each app's own .env, as
 # a twelve-factor app is deployed, written from the lab's secrets in the container's
 # environment (the lab's .env, through Compose: never in an image); then each app's
 # migrations, run as Apache's user with that app's .env alone, into that app's database.
 set -eu
 fail() { echo "apache: $*" >&2; exit 1; }
-# The broker URL's scheme says how Celery publishes (labcore/celery_defaults.py: broker_scheme).
-scheme=amqp
-[ "${LAB_TRANSPORT:-}" = pyamqp ] && scheme=pyamqp
+# The broker URL's scheme says how Celery publishes (labcore/celery_defaults.py: broker_scheme):
+#   twelve-factor-setup TRANSPORT       (librabbitmq or pyamqp)
+case "${1:-}" in
+  librabbitmq) scheme=amqp ;;
+  pyamqp) scheme=pyamqp ;;
+  *) fail "twelve-factor-setup TRANSPORT: librabbitmq or pyamqp, not '${1:-}'" ;;
+esac
 
 # write_env APP PREFIX: /srv/apps/APP/.env from PREFIX_DATABASE_PASSWORD, PREFIX_SECRET_KEY and
 # PREFIX_BROKER_PASSWORD, readable by Apache's user only.

@@ -17,7 +17,6 @@ import hashlib
 import hmac
 import io
 import re
-import shlex
 import subprocess
 from dataclasses import dataclass
 
@@ -50,12 +49,12 @@ class Row:
 
 
 # ---- where the rows landed ----------------------------------------------------------------
-def psql_command(compose_command, database, run_id):
-    """The command that asks `database` for the run's rows (QUERY, on its standard input) as
-    PostgreSQL's admin: `psql` inside the postgres container as its user postgres (peer
-    authentication: no password), the run_id as a psql variable (quoted by psql), CSV out."""
+def psql_args(database, run_id):
+    """The Compose arguments that ask `database` for the run's rows (QUERY, on psql's standard
+    input) as PostgreSQL's admin: `psql` inside the postgres container as its user postgres
+    (peer authentication: no password), the run_id as a psql variable (quoted by psql), CSV out."""
     return [
-        *shlex.split(compose_command), "--profile", "postgres", "exec", "-T", "postgres",
+        "--profile", "postgres", "exec", "-T", "postgres",
         "psql", "-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-v", f"run_id={run_id}", "-d", database,
     ]  # fmt: skip
 
@@ -67,16 +66,16 @@ def parse_rows(database, text):
             for record in records]  # fmt: skip
 
 
-def read_rows(compose_command, run_id, databases=APPS):
-    """Every row of the run, from each app's database (PostgreSQL's own record). Raises
-    UsageError when PostgreSQL cannot be asked."""
+def read_rows(compose, run_id, databases=APPS):
+    """Every row of the run, from each app's database (PostgreSQL's own record). `compose`
+    runs Compose on the lab's project: compose(*args, stdin=text) -> a completed process
+    (loadtest.compose.Lab.compose). Raises UsageError when PostgreSQL cannot be asked."""
     if not ID.match(run_id):
         raise UsageError(f"not a run id: {run_id!r}")
     rows = []
     for database in databases:
-        command = psql_command(compose_command, database, run_id)
         try:
-            completed = subprocess.run(command, input=QUERY, capture_output=True, text=True, timeout=60)
+            completed = compose(*psql_args(database, run_id), stdin=QUERY)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise UsageError(f"cannot ask PostgreSQL for database {database} ({type(exc).__name__})") from None
         if completed.returncode != 0:
@@ -94,12 +93,12 @@ def where_rows_landed(rows):
     return landed
 
 
-def rows_by_request(compose_command, run_id):
+def rows_by_request(compose, run_id):
     """{request_id: database}, read from PostgreSQL after the run. A request written twice
     maps to its databases joined by '+' (e.g. 'app1+app2')."""
     return {
         request_id: "+".join(sorted(databases))
-        for request_id, databases in where_rows_landed(read_rows(compose_command, run_id)).items()
+        for request_id, databases in where_rows_landed(read_rows(compose, run_id)).items()
     }
 
 

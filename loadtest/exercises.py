@@ -2,11 +2,10 @@
 of docs/workshop.md (`make docs` writes it: loadtest.docs); the unit tests fail when the guide
 and the list disagree, and the integration tests run every exercise."""
 
-import sys
-
 from ruamel.yaml import YAML
 
-from loadtest.lab import EXERCISES_FILE, FIXES_DIR, POSTGRES_SCENARIOS
+from loadtest import spec
+from loadtest.lab import EXERCISES_FILE, FIXES_DIR
 
 FIELDS = {"id", "title", "minutes", "predict", "command", "look_at", "expect", "why", "check"}
 OPTIONAL_FIELDS = {"fix_by_hand", "optional"}
@@ -99,21 +98,10 @@ def render(exercises):
 
 
 def needs(exercises):
-    """What the exercises' commands need built: one line of knobs per (stack, mod_wsgi,
-    PostgreSQL) they use, for `make setup` (make pre-work). A stack's default when its
-    command names none."""
-    found = []
+    """What the exercises' commands need built: one run spec per (stack, mod_wsgi, platform,
+    PostgreSQL) they use, for make pre-work (loadtest.provision.setup)."""
+    found = {}
     for exercise in exercises:
-        words = dict(word.split("=", 1) for word in exercise["command"].split()[2:] if "=" in word)
-        knobs = " ".join(f"{name}={words[name]}" for name in ("STACK", "MOD_WSGI", "SCENARIO") if name in words)
-        if "SCENARIO" in words and words["SCENARIO"] not in POSTGRES_SCENARIOS:
-            knobs = " ".join(word for word in knobs.split() if not word.startswith("SCENARIO="))
-        if knobs not in found:
-            found.append(knobs)
-    return found
-
-
-if __name__ == "__main__":  # python -m loadtest.exercises --needs: what make pre-work builds
-    if sys.argv[1:] != ["--needs"]:
-        sys.exit("usage: python -m loadtest.exercises --needs")
-    print("\n".join(needs(load())))
+        run = spec.from_command(exercise["command"])
+        found.setdefault((run.stack, run.mod_wsgi, run.platform, run.postgres), run)
+    return list(found.values())

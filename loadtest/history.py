@@ -8,8 +8,6 @@ RabbitMQ's management API is asked only for its version."""
 import datetime
 import json
 import re
-import shlex
-import subprocess
 import time
 from dataclasses import dataclass, field
 
@@ -231,17 +229,3 @@ def refused_users(text):
     for match in REFUSED_LINE.finditer(text):
         counts[match["user"]] = counts.get(match["user"], 0) + 1
     return counts
-
-
-def service_log(compose_command, service, since):
-    """A service's log lines since `since` (epoch seconds), through Docker Compose; raises
-    UsageError when Compose cannot give them."""
-    since_text = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(timespec="microseconds")
-    command = [*shlex.split(compose_command), "logs", "--no-log-prefix", "--no-color", "--since", since_text, service]
-    try:
-        completed = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise UsageError(f"cannot read {service}'s log ({type(exc).__name__})") from None
-    if completed.returncode != 0:
-        raise UsageError(f"cannot read {service}'s log: {completed.stderr.strip()[-200:]}")
-    return completed.stdout

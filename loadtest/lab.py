@@ -46,7 +46,7 @@ def read_choices(path=CHOICES_FILE):
     """{'CODES': ('buggy', 'fixed'), ...} from lines such as `CODES := buggy fixed`."""
     choices = {}
     for line in path.read_text().splitlines():
-        match = re.fullmatch(r"([A-Z][A-Z0-9_]*)\s*:=\s*(.+)", line.strip())
+        match = re.fullmatch(r"([A-Z][A-Za-z0-9_]*)\s*:=\s*(.+)", line.strip())
         if match:
             choices[match[1]] = tuple(match[2].split())
     return choices

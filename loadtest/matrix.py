@@ -1,6 +1,6 @@
 """python -m loadtest.matrix: every stack (choices.mk), and MOD_WSGI6_STACK with mod_wsgi 6 and
-one GIL per interpreter, each through `make run` on fresh Apache children: reproduce, fixed, daemon,
-and each sample fix of workshop/fixes/ (`make try-fix FIX=...`); then one table of the versions
+one GIL per interpreter, each run in this process (loadtest.core) on fresh Apache children of the
+lab: reproduce, fixed, daemon, and each sample fix of workshop/fixes/ (FIX=); then one table of the versions
 measured in the running containers and one of the verdicts. Exit 0 only when reproduce, fixed
 and daemon gave their expected verdicts everywhere (a sample fix's verdict is what the stack
 says of it: no verdict is expected of it).
@@ -10,11 +10,13 @@ docs/stacks.md). The terminal shows two tables (versions, verdicts) so that each
 ordinary terminal.
 """
 
-import subprocess
+import os
 import sys
 from pathlib import Path
 
-from loadtest.lab import FIXES_DIR, MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, ROOT, STACKS, latest_report
+from loadtest import core, provision, spec
+from loadtest.compose import Lab
+from loadtest.lab import FIXES_DIR, MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, ROOT, STACKS, UsageError
 from loadtest.report import VERSION_NAMES
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
@@ -45,15 +47,18 @@ RUNS = (
 JUDGED = ("reproduce", "fixed", "daemon", "twelve-factor reproduce", "twelve-factor fixed", "twelve-factor daemon")
 
 
-def run_one(knobs, make_args):
-    """`make run` for one cell; returns its report (reports/latest.json), or None when the run
-    gave no verdict."""
-    command = ["make", "--no-print-directory", "run", *knobs, *make_args]
-    completed = subprocess.run(command, capture_output=True, text=True)
-    document = latest_report(ROOT / "reports")
-    if document is None:
-        print(f"matrix: {' '.join(command)} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
-    return document
+def run_one(knobs, lab_):
+    """One cell: its spec (the load's knobs from the environment, as make passes them), its lab
+    set up and started, the run; its report, or None when the run could not be made."""
+    load = {knob: os.environ[knob] for knob in ("REQUESTS", "CONCURRENCY", "RAMP_UP") if os.environ.get(knob)}
+    try:
+        cell_spec = spec.parse(["run", *knobs], env=load)
+        provision.setup(cell_spec, lab_)
+        lab_.up(cell_spec)
+        return core.run(cell_spec, lab_, report_dir=ROOT / "reports", label="matrix", quiet=True)
+    except UsageError as exc:
+        print(f"matrix: {' '.join(knobs)}: {exc}", file=sys.stderr)
+        return None
 
 
 def cell(doc):
@@ -92,13 +97,13 @@ def markdown(table):
 
 
 def main(argv=None):
-    make_args = list(sys.argv[1:] if argv is None else argv)  # e.g. REQUESTS=300
+    lab_ = Lab()
     docs_by_row = {}
     for row, row_knobs in ROWS:
         docs_by_row[row] = []
         for name, knobs in RUNS:
             print(f"matrix: {row}: {name}...", file=sys.stderr, flush=True)
-            docs_by_row[row].append(run_one((*row_knobs, *knobs), make_args))
+            docs_by_row[row].append(run_one((*row_knobs, *knobs), lab_))
     versions, verdicts = tables(docs_by_row)
     written = ROOT / "docs" / "measured" / "matrix.md"
     written.parent.mkdir(parents=True, exist_ok=True)

@@ -128,25 +128,22 @@ def falls(version, verdict):
     return [f"{table}, Python {dotted(minor)}: {rows}; " + ("this run agrees." if agrees else "this run DIFFERS.")]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m loadtest.pythons", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--where", action="store_true", help="copy stdin (a root-cause output) and say where it falls")
-    parser.add_argument("--table", action="store_true", help="print the version table (markdown)")
-    args = parser.parse_args(argv)
-    if args.table:
-        print(table(), end="")
-        return 0
-    if not args.where:
-        parser.error("say --where or --table")
-    verdict = None
-    for line in sys.stdin:
-        print(line, end="", flush=True)
+def verdict_of(text):
+    """(verdict, version) of a root-cause output's verdict line, or None."""
+    for line in text.splitlines():
         found = VERDICT_LINE.match(line)
         if found:
-            verdict = (found[1], found[2])
-    if verdict:
-        for line in falls(verdict[1], verdict[0]):
-            print(line)
+            return found[1], found[2]
+    return None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m loadtest.pythons", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--table", action="store_true", help="print the version table (markdown)")
+    args = parser.parse_args(argv)
+    if not args.table:
+        parser.error("say --table (make root-cause runs a probe: python -m loadtest root-cause)")
+    print(table(), end="")
     return 0
 
 

@@ -39,20 +39,24 @@ def check_writable(report_dir):
         raise UsageError(f"cannot write reports to {report_dir}: {exc.strerror}") from None
 
 
-def write_and_print(doc, report_dir, label=""):
-    """Store the JSON document, render it, print the text with the verdict last. Returns
-    the JSON's path."""
+def store(doc, report_dir, label=""):
+    """Store the JSON document (and latest.json beside it), its page and the index. Returns the
+    JSON's path."""
     json_path = write_json(doc, report_dir, label)
     latest = report_dir / f".{LATEST_REPORT}.{os.getpid()}"
     latest.write_text(json_path.read_text())
     latest.replace(report_dir / LATEST_REPORT)
-    html_path = write_run_page(doc, json_path)
+    write_run_page(doc, json_path)
     write_index(report_dir)
-    paths = [html_path, json_path]
+    return json_path
+
+
+def show(doc, verbose=False):
+    """Print the run's text, the report's paths, and the verdict last."""
+    stem = doc["report_path"].removesuffix(".json")
     print(format_text(doc))
-    print("Report: " + ", ".join(str(path) for path in paths))
+    print(f"Report: {stem}.html, {stem}.json")
     print(doc["verdict"]["line"])
-    return str(json_path)
 
 
 def write_json(doc, report_dir, label=""):

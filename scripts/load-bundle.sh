@@ -4,14 +4,18 @@
 # Everything is checked before anything is loaded (a corrupted or truncated bundle, a bundle
 # of another version of the lab or for another architecture, host wheels for another Python):
 # each refusal is one line.
-#   bash scripts/load-bundle.sh BUNDLE ARCH     (ARCH: what this lab runs, the Makefile's PLATFORM)
+#   bash scripts/load-bundle.sh [BUNDLE [ARCH]]     (make load-bundle BUNDLE=... [PLATFORM=linux/arm64]:
+#   BUNDLE and PLATFORM from the environment; ARCH defaults to this machine's)
 # Then: docker load of each stack's images, the venv from the bundled wheels, the images'
 # wheelhouses, and the set-up stamps the Makefile checks.
 set -euo pipefail
 
 die() { printf 'load-bundle: %s\n' "$*" >&2; exit 1; }
-bundle=${1:?usage: load-bundle.sh BUNDLE ARCH}
-arch=${2:?usage: load-bundle.sh BUNDLE ARCH}
+bundle=${1:-${BUNDLE:-}}
+[ -n "$bundle" ] || { echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2; }
+case "$(uname -m)" in x86_64) host_arch=amd64 ;; aarch64 | arm64) host_arch=arm64 ;; *) host_arch=$(uname -m) ;; esac
+platform=${PLATFORM:-linux/$host_arch}
+arch=${2:-${platform#linux/}}
 [ -f "$bundle" ] || die "no bundle at $bundle"
 started=$(date +%s)
 

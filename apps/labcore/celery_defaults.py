@@ -1,6 +1,6 @@
 """Celery settings both apps share; each app's celeryconfig adds its own broker_url."""
 
-import os
+from labcore.run import TRANSPORT
 
 # What `from labcore.celery_defaults import *` gives a config module: the settings alone.
 __all__ = [
@@ -8,14 +8,14 @@ __all__ = [
     "imports", "task_acks_late", "task_ignore_result", "task_publish_retry_policy", "task_reject_on_worker_lost",
     "task_serializer", "worker_enable_remote_control", "worker_prefetch_multiplier", "worker_send_task_events",
 ]  # fmt: skip
-if os.environ.get("LAB_TRANSPORT") == "pyamqp":
+if TRANSPORT == "pyamqp":
     __all__.append("broker_transport_options")
 
-# How the web side publishes (the TRANSPORT knob, set once for the whole container and never
-# written, so it cannot leak): librabbitmq, the incident's transport, which kombu picks for an
-# amqp:// URL, publishing without confirms; or py-amqp with publisher confirms, where a publish
-# the broker did not take raises instead of being answered 200.
-broker_scheme = {"librabbitmq": "amqp", "pyamqp": "pyamqp"}[os.environ.get("LAB_TRANSPORT") or "librabbitmq"]
+# How the web side publishes (the TRANSPORT knob, from the run's lab.json: labcore/run.py):
+# librabbitmq, the incident's transport, which kombu picks for an amqp:// URL, publishing
+# without confirms; or py-amqp with publisher confirms, where a publish the broker did not
+# take raises instead of being answered 200.
+broker_scheme = {"librabbitmq": "amqp", "pyamqp": "pyamqp"}[TRANSPORT]
 if broker_scheme == "pyamqp":
     broker_transport_options = {"confirm_publish": True}
 

@@ -15,6 +15,7 @@ from django.http import JsonResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 
 from labcore import xray
+from labcore.run import SCENARIO
 from labcore.tasks import record
 
 # The largest /enqueue/ body accepted: a valid one is well under 200 bytes. (Apache itself
@@ -143,7 +144,7 @@ def enqueue(request):
         # started before mod_wsgi created it, so this bounds the creation from below.
         request_started_at=int(request.META.get("mod_wsgi.request_start") or 0) / 1e6 or None,
     )
-    if os.environ.get("LAB_SCENARIO") == "time-zone":
+    if SCENARIO == "time-zone":
         answer["clock"] = clock()
     if "labcore" in settings.INSTALLED_APPS:  # the twelve-factor settings: the rows' model is there
         try:

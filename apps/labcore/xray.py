@@ -18,6 +18,7 @@ import posix
 import time
 
 import envleak
+from labcore import run
 
 try:  # only importable inside Apache
     import mod_wsgi
@@ -35,9 +36,11 @@ def first_ran(at):
     _times.setdefault("first_ran_at", at)
 
 
-def entry_loaded():
-    """Called by apache/dispatch.wsgi once the WSGI entry (and so Django) is loaded."""
+def entry_loaded(path=None):
+    """Called by apache/dispatch.wsgi once the WSGI entry (and so Django) is loaded, with the
+    file it ran, as the repository names it."""
     _times.setdefault("entry_loaded_at", time.time())
+    _times.setdefault("entry", path)
 
 
 def interpreter():
@@ -50,6 +53,7 @@ def interpreter():
         "created_at": created_at if first is None or created_at < first else None,
         "first_ran_at": first,
         "entry_loaded_at": _times.get("entry_loaded_at"),
+        "entry": _times.get("entry"),
         # Every value as envleak shows it: a secret's fingerprint, a URL without its password.
         "inherited": masked(envleak.STARTED["inherited"]),
         "writes": [dict(write, value=envleak.mask(write["name"], write["value"])) for write in envleak.WRITES],
@@ -229,9 +233,8 @@ def snapshot(celery_app, settings_module):
         "broker": describe_broker(celery_app),
         "versions": versions(),
         "apache_processes": apache_processes(),
-        # What Apache was started with (set once for the container; never written).
+        # What Apache was started with for this run (its lab.json: labcore/run.py).
         "started_with": dict(
-            (name, os.environ.get("LAB_" + name.upper()) or "")
-            for name in ("code", "scenario", "process_model", "transport", "fix", "gil")
+            (name, run.RUN.get(name, "")) for name in ("code", "scenario", "process_model", "transport", "fix", "gil")
         ),
     }

@@ -21,8 +21,6 @@ import re
 import sys
 from pathlib import Path
 
-from loadtest.lab import read_choices
-
 FILE_LINE = re.compile(r"(?<![\w/])(Makefile|[\w./-]+\.(?:py|sh|mk|yml|yaml|conf|wsgi|md|j2|toml|txt|json)):(\d+)\b")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -91,17 +89,15 @@ def make_targets(root):
 
 
 def make_knobs(root):
-    """{knob: its choices (a set) or None when any value goes}."""
-    makefile = (root / "Makefile").read_text()
-    lists = {name: " ".join(words) for name, words in read_choices(root / "choices.mk").items()}
-    knobs = {}
-    for name, value in re.findall(r"^([A-Z_]+)[ \t]*\?=[ \t]*(.*)$", makefile, re.MULTILINE):
-        listed = re.fullmatch(r"\$\(firstword \$\(([A-Z_]+)\)\)", value.strip())
-        knobs[name] = set(lists[listed[1]].split()) if listed else None
-    # Their default is the engine's architecture, not the first of the list.
-    knobs.update({name: set(lists["PLATFORMS"].split()) for name in ("PLATFORM", "BUNDLE_PLATFORM")})
-    # Set in choices.mk and overridable on make's command line.
-    knobs.update({name: None for name in ("REQUESTS", "CONCURRENCY", "RAMP_UP", "FAULT_AT", "REPORT_PORT")})
+    """{knob: its choices (a set) or None when any value goes}: every knob with a `## KNOB:`
+    help line in choices.mk, the run spec's with their lists (loadtest.spec.KNOBS)."""
+    from loadtest import spec
+
+    knobs = dict.fromkeys(re.findall(r"^## ([A-Z][A-Z0-9_]*): ", (root / "choices.mk").read_text(), re.MULTILINE))
+    for knob, (_, read, _) in spec.KNOBS.items():
+        if hasattr(read, "choices"):
+            knobs[knob] = set(read.choices())
+    knobs["BUNDLE_PLATFORM"] = knobs["PLATFORM"]
     return knobs
 
 

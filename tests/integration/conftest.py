@@ -1,50 +1,40 @@
 """The integration suite's fixtures: pytest-docker brings up the suite's own Compose project of
-the lab (its own project name, free ports read back from Docker, its own receipts directory,
-so it never collides with a lab an attendee has running); the harness (harness.py) drives it
-and every other stack's project. Tests are sorted by stack here."""
+the lab (its own project name, free ports read back from Docker, its own receipts and run
+directories, so it never collides with a lab an attendee has running); the harness (harness.py)
+drives it and every other stack's project through the code `make run` uses. Tests are sorted by
+stack here, and the first other stack's lab starts booting a few tests before its own."""
 
 import os
 
 import pytest
 
-from loadtest.lab import STACKS
-from tests.integration.harness import (
-    PROJECT,
-    ROOT,
-    ExerciseRuns,
-    Lab,
-    OtherStacks,
-    compose_with,
-    docker_answers,
-    read_env_file,
-    stack_of_command,
-    stack_settings,
-)
-
-
-def pytest_generate_tests(metafunc):
-    if "trial" in metafunc.fixturenames:
-        metafunc.parametrize("trial", range(metafunc.config.getoption("--trials")))
+from loadtest import provision
+from loadtest.lab import ROOT, STACKS, UsageError
+from tests.integration.harness import PROJECT, OtherStacks, Runs, TestLab, compose_command, project_settings, suite_spec
 
 
 @pytest.fixture(scope="session")
-def trial_requests(pytestconfig):
-    return pytestconfig.getoption("--trial-requests")
+def main_spec(pytestconfig):
+    return suite_spec(stack=pytestconfig.getoption("--stack"))
 
 
 @pytest.fixture(scope="session")
-def lab_environment(pytestconfig):
-    if not (ROOT / ".env").exists() or not docker_answers():
-        message = "no Docker engine or no .env: run `make test`, which sets both up"
+def suite_lab(main_spec):
+    """The suite's own project, its images built first (provision.setup)."""
+    lab = TestLab(PROJECT, project_settings("test-lab"))
+    try:
+        provision.setup(main_spec, lab)
+        provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
+    except UsageError as exc:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true: integration tests must run, not skip ({message})")
-        pytest.skip(message)
-    return stack_settings(pytestconfig.getoption("--stack"), "test-lab")
+            pytest.fail(f"CI=true: integration tests must run, not skip ({exc})")
+        pytest.skip(f"no Docker here: {exc}")
+    return lab
 
 
 @pytest.fixture(scope="session")
-def docker_compose_command(lab_environment):
-    return compose_with(lab_environment)
+def docker_compose_command(suite_lab, main_spec):
+    return compose_command(suite_lab, main_spec)
 
 
 @pytest.fixture(scope="session")
@@ -64,7 +54,30 @@ def docker_setup():
 
 @pytest.fixture(scope="session")
 def docker_cleanup():
-    return ["down -v --remove-orphans"]
+    return ["--profile postgres down -v --remove-orphans"]
+
+
+@pytest.fixture(scope="session")
+def lab(suite_lab, main_spec, other_stacks, docker_services):
+    suite_lab.read_ports(main_spec)
+    return suite_lab
+
+
+@pytest.fixture(scope="session")
+def lab_of(request, main_spec):
+    """A function: the lab of a stack (the suite's own, or another one, once it is up)."""
+
+    def lab_for(stack):
+        if stack == main_spec.stack:
+            return request.getfixturevalue("lab")
+        return request.getfixturevalue("other_stacks").lab(stack)
+
+    return lab_for
+
+
+@pytest.fixture(scope="session")
+def runs(lab_of):
+    return Runs(lab_of)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -83,17 +96,17 @@ def bundle_proof(request, tmp_path_factory):
     proof.join(timeout=1200)
 
 
-# How many tests before the first test of another stack its lab starts booting: about a minute
-# of the suite's own tests, enough for a boot, without an idle lab (its broker, workers and
-# their healthchecks) taking CPU from the suite's own runs all along.
+# How many tests before the first test of another stack its lab starts booting: enough for a
+# boot, without an idle lab (its broker, workers and their healthchecks) taking CPU from the
+# suite's own runs all along.
 BOOT_AHEAD = 8
 OTHER_STACKS = pytest.StashKey()
 BOOT_FROM = pytest.StashKey()  # the node ids from which on that lab should be booting
 
 
 @pytest.fixture(scope="session")
-def other_stacks(request, lab_environment):
-    others = OtherStacks(lab_environment["LAB_STACK"])
+def other_stacks(request, main_spec):
+    others = OtherStacks(main_spec.stack)
     request.session.stash[OTHER_STACKS] = others
     try:
         yield others
@@ -108,32 +121,13 @@ def pytest_runtest_setup(item):
         others.start(others.order[0])
 
 
-@pytest.fixture(scope="session")
-def lab(lab_environment, other_stacks, docker_services):
-    stack = Lab(PROJECT, lab_environment, read_env_file())
-    stack.read_ports()
-    return stack
-
-
-@pytest.fixture(scope="session")
-def lab_of(request, lab_environment):
-    """A function: the lab of a stack (the suite's own, or another one, once it is up)."""
-
-    def lab_for(stack):
-        if stack == lab_environment["LAB_STACK"]:
-            return request.getfixturevalue("lab")
-        return request.getfixturevalue("other_stacks").lab(stack)
-
-    return lab_for
-
-
 def stack_rank(item):
     """(marked `last`, on another stack than the suite's own, that stack's place in choices.mk)."""
     main = item.config.getoption("--stack")
     params = item.callspec.params if hasattr(item, "callspec") else {}
     stack = params.get("other_stack") or main
-    if isinstance(params.get("exercise"), dict):
-        stack = stack_of_command(params["exercise"]["command"], main)
+    if hasattr(params.get("run_spec"), "stack"):  # a test parametrized by the spec it runs
+        stack = params["run_spec"].stack
     stack = item.get_closest_marker("stack").args[0] if item.get_closest_marker("stack") else stack
     return (item.get_closest_marker("last") is not None, stack != main, STACKS.index(stack))
 
@@ -155,12 +149,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def buggy_run(exercise_runs):
+def buggy_run(runs):
     """One buggy fresh-Apache run that several tests read (its page, its versions): the
     workshop's `make reproduce FIRST=app2 PROCESSES=1`, where app1 is poisoned for certain."""
-    return exercise_runs.run("choose-the-victim")
-
-
-@pytest.fixture(scope="session")
-def exercise_runs(request):
-    return ExerciseRuns(request)
+    return runs.exercise("choose-the-victim")

@@ -1,51 +1,52 @@
-"""The integration suite's harness: the lab's Compose projects as the tests drive them, the way
-`make run` drives the real one. The suite's own project (brought up by pytest-docker, see
-conftest.py), every other stack's project one at a time beside it, and the workshop's
-exercises run once each for every test that reads them. Everything here is real: Apache,
-mod_wsgi, RabbitMQ, Celery, librabbitmq.
+"""The integration suite's harness: the lab's Compose projects as the tests drive them, through
+the very code `make run` uses (loadtest.spec, loadtest.compose.Lab, loadtest.core.run). The
+suite's own project (brought up by pytest-docker, see conftest.py), every other stack's project
+one at a time beside it, and one run per distinct spec: every test that asks for the same spec
+reads the same run. Everything here is real: Apache, mod_wsgi, RabbitMQ, Celery, librabbitmq.
 
-Like the lab's lesson, nothing here writes the process environment: every setting goes to
-the subprocess that needs it (`env=`), or to pytest-docker's command line."""
+Like the lab's lesson, nothing here writes the process environment: every setting goes to the
+subprocess that needs it (`env=`), or to pytest-docker's command line."""
 
-import json
-import os
+import contextlib
+import dataclasses
 import shlex
 import shutil
 import socket
 import subprocess
+import threading
 from pathlib import Path
 
-from loadtest import cli, exercises, xray
-from loadtest.lab import (
-    DEFAULTS,
-    FIXES_DIR,
-    GILS,
-    MOD_WSGIS,
-    NAME,
-    POSTGRES_SCENARIOS,
-    PROCESS_MODELS,
-    SCENARIOS,
-    STACKS,
-    TRANSPORTS,
-)  # fmt: skip
-from loadtest.lab import settings as lab_settings
+from loadtest import core, exercises, provision, spec, xray
+from loadtest.compose import Lab
+from loadtest.lab import FIXES_DIR, MOD_WSGI6_STACK, NAME, STACKS
 
 ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
 PROJECT = f"{NAME}-test"
 REPORTS = ROOT / "reports" / "tests"
-EXERCISES = exercises.load()
+EXERCISES = {exercise["id"]: exercise for exercise in exercises.load()}
+# The suite's runs: no ramp-up (measured without it, 10 of 10 hot runs reproduced:
+# docs/measured/reproduce-rate-trixie-hot-ramp_up_0.txt), SUITE_REQUESTS requests unless a
+# test asks for a number, and never more than MAX_REQUESTS (an exercise's REQUESTS=1000 too).
+# An exercise keeps every other knob its command sets.
+SUITE_REQUESTS = 60
+MAX_REQUESTS = 300
 
 
-def read_env_file():
-    """The lab's .env (passwords, ports), as the load test reads it: loadtest.lab.settings."""
-    return lab_settings(env={})
+def suite_spec(base=None, **knobs):
+    """A spec as the suite runs it: `base` (a spec, or a make command line) with `knobs` replaced."""
+    if isinstance(base, str):
+        base = spec.from_command(base)
+    base = base or spec.RunSpec()
+    knobs.setdefault("ramp_up", 0.0)
+    if "requests" not in knobs:
+        given = base.requests != spec.RunSpec().requests
+        knobs["requests"] = min(base.requests, MAX_REQUESTS) if given else SUITE_REQUESTS
+    return dataclasses.replace(base, **knobs)
 
 
-def docker_answers():
-    return (
-        shutil.which("docker") is not None
-        and subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
-    )
+def exercise_spec(exercise_id):
+    return suite_spec(EXERCISES[exercise_id]["command"])
 
 
 def free_port():
@@ -57,19 +58,6 @@ def free_port():
         return str(probe.getsockname()[1])
 
 
-def stack_settings(stack, name):
-    """What a test project of the lab is started with: its own stack, ports, receipts and
-    try-fix workspace (var/<name>/)."""
-    return {
-        "LAB_STACK": stack,
-        "LAB_MOD_WSGI": MOD_WSGIS[0],
-        "LAB_HTTP_PORT": free_port(),
-        "LAB_MGMT_PORT": free_port(),
-        "LAB_RECEIPTS_DIR": str(fresh_dir(f"{name}/receipts")),
-        "LAB_WORKSPACE_DIR": str(fresh_dir(f"{name}/workspace")),
-    }
-
-
 def fresh_dir(name):
     directory = ROOT / "var" / name
     shutil.rmtree(directory, ignore_errors=True)
@@ -78,212 +66,178 @@ def fresh_dir(name):
     return directory
 
 
-def compose_with(settings):
-    """`docker compose` as one shell command line that carries the project's settings."""
-    return "env " + " ".join(f"{key}={shlex.quote(value)}" for key, value in settings.items()) + " docker compose"
+def project_settings(name):
+    """What a test project of the lab is started with: its own ports, receipts, run directory
+    and try-fix workspace (var/<name>/)."""
+    return {
+        "LAB_HTTP_PORT": free_port(),
+        "LAB_MGMT_PORT": free_port(),
+        "LAB_RECEIPTS_DIR": str(fresh_dir(f"{name}/receipts")),
+        "LAB_RUN_DIR": str(fresh_dir(f"{name}/run")),
+        "LAB_WORKSPACE_DIR": str(fresh_dir(f"{name}/workspace")),
+    }
 
 
-class Lab:
-    """One compose project of the lab, driven the way `make run` drives the real one."""
+class TestLab(Lab):
+    """A test project of the lab: the Lab the CLI drives, with ports read back from Docker, and
+    Compose files of the suite's own added for a test that asks (`with_files`)."""
 
-    def __init__(self, project, settings, secrets):
-        self.project, self.settings, self.env = project, settings, secrets
-        self.stack = settings["LAB_STACK"]
-        self.receipts = Path(settings["LAB_RECEIPTS_DIR"])
-        self.workspace = Path(settings["LAB_WORKSPACE_DIR"])
-        self.apache_started_with = None  # unknown until this Lab starts Apache
+    def read_ports(self, run_spec):
+        self.url = f"http://{self.port_for(run_spec, 'apache', 80)}"
+        self.mgmt_url = f"http://{self.port_for(run_spec, 'rabbitmq', 15672)}"
 
-    def read_ports(self):
-        """The ports as Docker published them (they must be the ones the project asked for)."""
-        self.url = f"http://{self.port_for('apache', 80)}"
-        self.mgmt_url = f"http://{self.port_for('rabbitmq', 15672)}"
+    @contextlib.contextmanager
+    def with_files(self, *names):
+        """This project with these Compose files of tests/integration/ added, while inside; the
+        next run outside checks the containers again (Compose recreates what they changed)."""
+        self.files, self.started = tuple(HERE / name for name in names), None
+        try:
+            yield self
+        finally:
+            self.files, self.started = (), None
 
-    def port_for(self, service, port):
-        return self.compose("port", service, str(port)).stdout.strip()
+    def shell(self, service, *command, env=None):
+        """A command in one of the lab's running containers: (exit code, output)."""
+        completed = self.exec(service, *command, env=env, check=False)
+        return completed.returncode, completed.stdout + completed.stderr
 
-    def compose(self, *args, files=(), check=True, started_with=None):
-        command = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml")]
-        for extra in files:
-            command += ["-f", str(Path(__file__).parent / extra)]
-        env = {**os.environ, **self.settings, **(started_with or {})}
-        completed = subprocess.run(
-            [*command, "-p", self.project, *args], capture_output=True, text=True, timeout=300, env=env
-        )
-        if check and completed.returncode != 0:
-            raise AssertionError(f"docker compose {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
-        return completed
-
-    def fresh_apache(
-        self, code, scenario=None, process_model=None, files=(), processes=None, threads=None, transport=None, fix="",
-        gil=None, mod_wsgi=None,
-    ):  # fmt: skip
-        """New Apache child processes, so mod_wsgi creates every interpreter anew: the
-        container is recreated only when its settings change (as `make run` does)."""
-        started_with = {
-            "LAB_CODE": code,
-            "LAB_SCENARIO": scenario or SCENARIOS[0],
-            "LAB_PROCESS_MODEL": process_model or PROCESS_MODELS[0],
-            "LAB_APACHE_PROCESSES": str(processes or DEFAULTS["apache_processes"]),
-            "LAB_APACHE_THREADS": str(threads or DEFAULTS["apache_threads"]),
-            "LAB_TRANSPORT": transport or TRANSPORTS[0],
-            "LAB_FIX": fix or "",
-            "LAB_GIL": gil or GILS[0],
-            "LAB_MOD_WSGI": mod_wsgi or MOD_WSGIS[0],
-        }
-        if started_with["LAB_SCENARIO"] in POSTGRES_SCENARIOS:  # its PostgreSQL first, as make run starts it
-            self.compose("--profile", "postgres", "up", "-d", "--wait", "--no-deps", "postgres")
-        if (started_with, files) != self.apache_started_with:
-            self.compose("up", "-d", "--wait", "--no-deps", "apache", files=files, started_with=started_with)
-            self.apache_started_with = (started_with, files)
-        self.compose("exec", "-T", "apache", "apache-fresh-children", started_with=started_with)
-
-    def compose_command(self):
-        """The Compose command line of this project, for the nemesis and the Apache log."""
-        return f"{compose_with(self.settings)} -f {ROOT / 'docker-compose.yml'} -p {self.project}"
-
-    def run(self, args, label=""):
-        """The load test with `args` (cli.parse_args's namespace: every knob a make command
-        line set), pointed at this project: its ports, receipts, broker credentials, Compose."""
-        args.url, args.mgmt_url = self.url, self.mgmt_url
-        args.mgmt_user, args.mgmt_password = self.env["RABBITMQ_ADMIN_USER"], self.env["RABBITMQ_ADMIN_PASSWORD"]
-        args.receipts_dir, args.report_dir, args.label, args.quiet = self.receipts, REPORTS, label, True
-        args.compose = self.compose_command()
-        document = cli.run(args)
-        # Every run the suite makes: the time axis agrees with what each interpreter inherited.
-        assert document["inheritance_conflicts"] == [], document["inheritance_conflicts"]
-        return document
-
-    def load(self, code, label="", **knobs):
-        """One run of the load test: `knobs` are its options (scenario, requests, seed,
-        fault, fault_at, first, ...), as `make` would pass them."""
-        argv = ["--code", code, "--stack", self.stack]
-        # No ramp-up in the suite's own runs (the exercises keep make's): measured without it,
-        # 10 of 10 hot runs reproduced (docs/measured/reproduce-rate-trixie-hot-ramp_up_0.txt).
-        knobs.setdefault("ramp_up", 0)
-        for name, value in knobs.items():
-            if value is not None:
-                argv += [f"--{name.replace('_', '-')}", str(value)]
-        return self.run(cli.parse_args(argv, env={}), label)
+    def compose_now(self, *args, check=True):
+        """Compose on this project, as it was last brought up."""
+        return self.compose(self.spec, *args, check=check)
 
     def xray(self):
         """GET /xray/ from every (Apache child, application group) the lab has now."""
         return xray.collect(self.url, attempts=16)
 
-    def exec(self, service, *command, env=None):
-        """Run a command in one of the stack's containers, with `env` added to its
-        environment: (exit code, output)."""
-        settings = [arg for key, value in (env or {}).items() for arg in ("-e", f"{key}={value}")]
-        completed = self.compose("exec", "-T", *settings, service, *command, check=False)
-        return completed.returncode, completed.stdout + completed.stderr
+    def run(self, run_spec, label=""):
+        """One run of `run_spec` on this project, through loadtest.core as `make run` does."""
+        self.up(run_spec)
+        document = core.run(run_spec, self, report_dir=REPORTS, label=label, quiet=True)
+        # Every run the suite makes: the time axis agrees with what each interpreter inherited.
+        assert document["inheritance_conflicts"] == [], document["inheritance_conflicts"]
+        return document
 
-    def published_ports(self):
-        """Every published port of the stack: (service, host address, host port, container port)."""
-        rows = [json.loads(line) for line in self.compose("ps", "--format", "json").stdout.splitlines() if line]
-        return [
-            (row["Service"], publisher["URL"], publisher["PublishedPort"], publisher["TargetPort"])
-            for row in rows
-            for publisher in row.get("Publishers") or []
-            if publisher.get("PublishedPort")
-        ]
+
+class Runs:
+    """One run per distinct (spec, Compose files), made when a test first asks for it and read by
+    every test that asks for the same. xray=True: what /xray/ said right after that run (the
+    same Apache children), kept beside it (xray_after)."""
+
+    def __init__(self, lab_of):
+        self.lab_of, self.documents, self.xrays = lab_of, {}, {}
+
+    def get(self, run_spec, files=(), label="", xray=False):
+        key = (run_spec, tuple(files), xray)
+        if key not in self.documents:
+            lab = self.lab_of(run_spec.stack)
+            with lab.with_files(*files) if files else contextlib.nullcontext(lab):
+                document = lab.run(run_spec, label=label or run_spec.command)
+                if xray:
+                    self.xrays[document["run_id"]] = lab.xray()
+            self.documents[key] = document
+        return self.documents[key]
+
+    def xray_after(self, document):
+        return self.xrays[document["run_id"]]
+
+    def exercise(self, exercise_id):
+        """An exercise's run, as its command says (the suite's load), with its by-hand answer
+        in place first (`fix_by_hand`: one right answer, run as that sample fix)."""
+        exercise = EXERCISES[exercise_id]
+        run_spec = exercise_spec(exercise_id)
+        if exercise.get("fix_by_hand"):
+            run_spec = dataclasses.replace(run_spec, fix=exercise["fix_by_hand"])
+        return self.get(run_spec, label=exercise_id)
 
 
 class OtherStacks:
     """Every other stack (choices.mk), each as a compose project of its own, for the trials
     that show the leak and the fix there too. One at a time beside the suite's own lab (an idle
     lab is not free: its healthchecks are processes the engine starts), in the order the tests
-    ask for them (pytest_collection_modifyitems sorts the tests by stack; the first boots a few
-    tests before its own, pytest_runtest_setup); the next one boots
-    in the background while the tests of the one before run."""
+    ask for them (conftest.py sorts the tests by stack); the next one is set up (its images
+    built if need be) and booted in the background while the tests of the one before run."""
 
     def __init__(self, main_stack):
         self.order = [stack for stack in STACKS if stack != main_stack]
         self.labs = {
-            stack: Lab(f"{PROJECT}-{stack}", stack_settings(stack, f"test-lab-{stack}"), read_env_file())
-            for stack in self.order
+            stack: TestLab(f"{PROJECT}-{stack}", project_settings(f"test-lab-{stack}")) for stack in self.order
         }
-        self.starting, self.stopping, self.current = {}, [], None
+        self.starting, self.current = {}, None
+        self.stopping = []
 
-    def compose(self, stack, *args):
-        """`docker compose ARGS` for that stack's project, in the background."""
-        other = self.labs[stack]
-        return subprocess.Popen(
-            ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-p", other.project, *args],
-            env={**os.environ, **other.settings}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    @staticmethod
+    def boot_spec(stack):
+        """The spec a stack's lab boots with (its images; mod_wsgi 6 for that row's stack too)."""
+        return spec.RunSpec(stack=stack)
 
     def start(self, stack):
-        if stack not in self.starting:
-            self.labs[stack].apache_started_with = None
-            self.starting[stack] = self.compose(stack, "up", "-d", "--wait")
+        if stack in self.starting:
+            return
+
+        def boot():
+            boot_spec = self.boot_spec(stack)
+            provision.setup(boot_spec, self.labs[stack])
+            if stack == MOD_WSGI6_STACK:  # its mod_wsgi 6 image, built beside the stack's own
+                provision.setup(dataclasses.replace(boot_spec, mod_wsgi="6", gil="own", transport="pyamqp"))
+            self.labs[stack].up(boot_spec)
+            self.labs[stack].read_ports(boot_spec)
+
+        errors = []
+        thread = threading.Thread(target=lambda: _catch(boot, errors), daemon=True)
+        thread.start()
+        self.starting[stack] = (thread, errors)
 
     def lab(self, stack):
         """That stack's lab, once it is up; the one before it is taken down."""
         if stack != self.current:
             if self.current:
-                self.stopping.append(self.compose(self.current, "down", "-v", "--remove-orphans"))
-                del self.starting[self.current]
+                self.stop(self.current)
             self.start(stack)
-            output, _ = self.starting[stack].communicate(timeout=600)
-            assert self.starting[stack].returncode == 0, output.decode()[-3000:]
-            self.labs[stack].read_ports()
+            thread, errors = self.starting[stack]
+            thread.join(timeout=1800)
+            assert not errors, errors[0]
             self.current = stack
             following = self.order[self.order.index(stack) + 1 :]
             if following:
                 self.start(following[0])
         return self.labs[stack]
 
+    def stop(self, stack):
+        lab = self.labs[stack]
+        self.stopping.append(
+            subprocess.Popen(
+                [*lab.argv(), "--profile", "postgres", "down", "-v", "--remove-orphans"],
+                env=lab.env(self.boot_spec(stack)),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        )
+        self.starting.pop(stack, None)
+
     def close(self):
-        for starting in self.starting.values():
-            starting.kill()
-        self.stopping += [self.compose(stack, "down", "-v", "--remove-orphans") for stack in self.starting]
+        for stack in list(self.starting):
+            self.starting[stack][0].join(timeout=1800)
+            self.stop(stack)
         for stopping in self.stopping:  # side by side: each waits on its workers' warm shutdown
             stopping.wait(timeout=300)
 
 
-def stack_of_command(command, default):
-    """The STACK= a make command line sets, or `default`."""
-    return next((word.split("=", 1)[1] for word in shlex.split(command) if word.startswith("STACK=")), default)
+def _catch(function, errors):
+    try:
+        function()
+    except Exception as exc:  # reported by the test that waits for it
+        errors.append(exc)
 
 
-def expand(command):
-    """What `make` would run for an exercise's command: the load test's arguments (every knob
-    it sets), and the Apache children and threads the lab would be started with."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-    completed = subprocess.run(
-        ["make", "-n", "--no-print-directory", *shlex.split(command)[1:]],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr
-    line = next(line for line in completed.stdout.splitlines() if " -m loadtest " in line)
-    words = shlex.split(line)
-    args = cli.parse_args(words[words.index("loadtest") + 1 :], env={})
-    compose_env = dict(word.split("=", 1) for word in shlex.split(args.compose) if "=" in word)
-    processes = int(compose_env.get("LAB_APACHE_PROCESSES", DEFAULTS["apache_processes"]))
-    threads = int(compose_env.get("LAB_APACHE_THREADS", DEFAULTS["apache_threads"]))
-    return args, processes, threads
+def compose_command(lab, run_spec):
+    """`docker compose` as one shell command line that carries the project's settings (pytest-docker's form)."""
+    env = {**lab.settings, **run_spec.compose_env(), "LAB_NAME": NAME}
+    return "env " + " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items()) + " docker compose"
 
 
-class ExerciseRuns:
-    """Each exercise run once per session, on the lab of its stack; other tests read the same
-    runs (the bad-credentials mystery, the daemon model, the other stack)."""
-
-    def __init__(self, request):
-        self.request, self.documents = request, {}
-
-    def run(self, exercise_id):
-        if exercise_id not in self.documents:
-            exercise = next(exercise for exercise in EXERCISES if exercise["id"] == exercise_id)
-            args, processes, threads = expand(exercise["command"])
-            lab = self.request.getfixturevalue("lab_of")(args.stack)
-            if exercise.get("fix_by_hand"):  # the attendee writes it; the suite copies one right answer
-                folder = lab.workspace / ("twelve-factor" if args.scenario == "twelve-factor" else "")
-                folder.mkdir(exist_ok=True)
-                folder.chmod(0o777)
-                for entry in (FIXES_DIR / exercise["fix_by_hand"]).glob("*_wsgi.py"):
-                    shutil.copy(entry, folder / entry.name)
-            lab.fresh_apache(
-                args.code, args.scenario, args.process_model, processes=processes, threads=threads,
-                transport=args.transport, fix=args.fix, gil=args.gil, mod_wsgi=args.mod_wsgi,
-            )  # fmt: skip
-            self.documents[exercise_id] = lab.run(args, label=exercise_id)
-        return self.documents[exercise_id]
+def copy_fix(folder, fix):
+    """A sample fix's entries copied into a workspace folder (the attendee's edit, done)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o777)
+    for entry in (FIXES_DIR / fix).glob("*_wsgi.py"):
+        shutil.copy(entry, folder / entry.name)

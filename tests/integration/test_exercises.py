@@ -1,14 +1,16 @@
 """Every workshop exercise (workshop/exercises.yml), run as its command says and checked against
 what the broker and the workers received, so that the guide cannot rot.
 
-The command goes through the real Makefile (`make -n`: its knob checks, its targets and their
-defaults); what `make` would run is then run against the suite's own compose projects rather
-than an attendee's lab. A `make try-fix` exercise gets its workshop/fixes/ entries first."""
+The command is read by the run spec as `make` hands it over (loadtest.spec.from_command: its
+knob checks, its command's presets and the defaults), then run against the suite's own compose
+projects rather than an attendee's lab, with the suite's load (harness.SUITE_REQUESTS requests
+unless the command sets REQUESTS). A `make try-fix` exercise the attendee writes by hand runs its
+one right answer (`fix_by_hand`, a folder of workshop/fixes/)."""
 
 import pytest
 
 from loadtest import xray
-from tests.integration.harness import EXERCISES
+from tests.integration.harness import EXERCISES, exercise_spec
 
 
 def interpreters(document):
@@ -60,7 +62,7 @@ def detector_agrees(document, wanted, runs):
 
 
 def more_processes_than(document, other_id, runs):
-    cost, other = (xray.process_cost(doc["apache_processes"]) for doc in (document, runs.run(other_id)))
+    cost, other = (xray.process_cost(doc["apache_processes"]) for doc in (document, runs.exercise(other_id)))
     return cost["processes"] > other["processes"]
 
 
@@ -119,15 +121,18 @@ CHECKS = {
 
 
 def test_every_check_of_every_exercise_is_known():
-    for exercise in EXERCISES:
+    for exercise in EXERCISES.values():
         assert set(exercise["check"]) <= set(CHECKS), exercise["id"]
 
 
-@pytest.mark.parametrize("exercise", EXERCISES, ids=[exercise["id"] for exercise in EXERCISES])
-def test_exercise_shows_what_the_guide_expects(exercise, exercise_runs):
-    document = exercise_runs.run(exercise["id"])
+@pytest.mark.parametrize(
+    ("exercise_id", "run_spec"), [(name, exercise_spec(name)) for name in EXERCISES], ids=list(EXERCISES)
+)
+def test_exercise_shows_what_the_guide_expects(exercise_id, run_spec, runs):
+    exercise = EXERCISES[exercise_id]
+    document = runs.exercise(exercise_id)
     checks = exercise["check"].items()
-    failed = [name for name, expected in checks if not CHECKS[name](document, expected, exercise_runs)]
+    failed = [name for name, expected in checks if not CHECKS[name](document, expected, runs)]
     assert not failed, (
         f"{exercise['command']}: {failed} not as workshop/exercises.yml expects; {document['verdict']['line']}; "
         f"why: {document['explanation']}"

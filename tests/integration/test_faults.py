@@ -4,7 +4,7 @@ stays about the leak; and py-amqp with publisher confirms turns every would-be l
 failure the web side sees."""
 
 from loadtest import checker
-from tests.integration.harness import expand
+from tests.integration.harness import suite_spec
 
 BUCKETS = ("consumed_own", "misrouted", "failed", "lost")
 
@@ -28,9 +28,13 @@ def load_around(document):
     return before, after
 
 
-def test_fixed_through_a_broker_restart_is_fixed_and_accounts_for_every_request(lab):
-    lab.fresh_apache("fixed")
-    document = lab.load("fixed", requests=300, fault="broker-restart", label="broker-restart")
+def fault_run(runs, main_spec, code, fault):
+    """A run of `code` with the nemesis's `fault` at half of 200 requests."""
+    return runs.get(suite_spec(main_spec, command="run", code=code, fault=fault, requests=200), label=fault)
+
+
+def test_fixed_through_a_broker_restart_is_fixed_and_accounts_for_every_request(runs, main_spec):
+    document = fault_run(runs, main_spec, "fixed", "broker-restart")
     assert_every_request_in_one_bucket(document)
     before, after = load_around(document)
     assert before > 0 and after > 0, (before, after)
@@ -41,38 +45,34 @@ def test_fixed_through_a_broker_restart_is_fixed_and_accounts_for_every_request(
     assert "during the fault" in document["verdict"]["line"]
 
 
-def test_with_publisher_confirms_a_broker_restart_loses_nothing(exercise_runs):
+def test_with_publisher_confirms_a_broker_restart_loses_nothing(runs):
     # The workshop's `make fixed FAULT=broker-restart TRANSPORT=pyamqp REQUESTS=1000` (exercise
-    # "transport"): py-amqp with confirm_publish on the web side, 1000 requests around the restart.
-    document = exercise_runs.run("transport")
+    # "transport"): py-amqp with confirm_publish on the web side, the suite's requests around it.
+    document = runs.exercise("transport")
     assert_every_request_in_one_bucket(document)
     totals = document["summary"]["totals"]
-    assert document["transport"] == "pyamqp" and document["requests"] == 1000
+    assert document["transport"] == "pyamqp" and document["fault"]["fault"] == "broker-restart"
     assert totals["lost"] == 0, document["verdict"]
     assert totals["failed"] == totals["failed_in_fault"] > 0
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
 
 
-def test_the_leak_does_not_depend_on_the_transport(lab):
-    args, processes, threads = expand("make reproduce TRANSPORT=pyamqp")
-    lab.fresh_apache(args.code, processes=processes, threads=threads, transport=args.transport)
-    document = lab.run(args, label="pyamqp")
+def test_the_leak_does_not_depend_on_the_transport(runs, main_spec):
+    document = runs.get(suite_spec(main_spec, command="reproduce", transport="pyamqp"))
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     transports = {r["response"]["broker"]["transport"] for r in document["results"] if r["ok"]}
     assert transports == {"kombu.transport.pyamqp"}
 
 
-def test_a_worker_killed_mid_run_loses_nothing_and_the_leak_still_shows(lab):
-    lab.fresh_apache("buggy")
-    document = lab.load("buggy", requests=300, fault="worker-kill", label="worker-kill")
+def test_a_worker_killed_mid_run_loses_nothing_and_the_leak_still_shows(runs, main_spec):
+    document = fault_run(runs, main_spec, "buggy", "worker-kill")
     assert_every_request_in_one_bucket(document)
     assert document["summary"]["totals"]["lost"] == 0
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
 
 
-def test_apache_recycling_its_children_serves_load_on_the_new_ones(lab):
-    lab.fresh_apache("buggy")
-    document = lab.load("buggy", requests=300, fault="apache-recycle", label="apache-recycle")
+def test_apache_recycling_its_children_serves_load_on_the_new_ones(runs, main_spec):
+    document = fault_run(runs, main_spec, "buggy", "apache-recycle")
     assert_every_request_in_one_bucket(document)
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     # The timeline shows children created after the fault began, and each served load.

@@ -1,18 +1,21 @@
 """The mechanism, through /xray/: interpreters inherit the process environment at creation."""
 
+import dataclasses
+
 import pytest
 
 from loadtest import checker
 from loadtest.lab import APP1_GROUP, app_for_group
 
+POISONED = "poisoned-environment.yml"
+
 
 @pytest.fixture(scope="module")
-def buggy_load(lab, trial_requests):
-    """One buggy run of a trial's size, and what /xray/ says right after it: both tests below
-    read the same Apache children."""
-    lab.fresh_apache("buggy")
-    document = lab.load("buggy", requests=trial_requests, label="mechanism")
-    return document, lab.xray()
+def buggy_load(runs, main_spec):
+    """The buggy trial's run (test_trials.py), and what /xray/ said right after it: both tests
+    below read the same Apache children."""
+    document = runs.get(dataclasses.replace(main_spec, command="reproduce", code="buggy"), xray=True)
+    return document, runs.xray_after(document)
 
 
 def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(buggy_load):
@@ -46,20 +49,18 @@ def test_buggy_interpreters_inherit_a_module_they_did_not_set(buggy_load):
     assert misrouting & seen <= inherited
 
 
-def test_buggy_setdefault_keeps_a_value_the_process_already_had(lab):
+def test_buggy_setdefault_keeps_a_value_the_process_already_had(runs, main_spec):
     # Deterministic form of the leak: the whole Apache process starts with app2's module.
-    lab.fresh_apache("buggy", files=["poisoned-environment.yml"])
-    document = lab.load("buggy", requests=100, label="poisoned")
+    document = runs.get(dataclasses.replace(main_spec, code="buggy"), files=[POISONED], label="poisoned")
     per_app = document["summary"]["per_app"]
     assert per_app["app1"]["misrouted"] == per_app["app1"]["sent"] > 0
     assert per_app["app2"]["consumed_own"] == per_app["app2"]["sent"]
 
 
-def test_fixed_celery_app_ignores_the_environment(lab):
-    lab.fresh_apache("fixed", files=["poisoned-environment.yml"])
-    document = lab.load("fixed", requests=100, label="poisoned")
+def test_fixed_celery_app_ignores_the_environment(runs, main_spec):
+    document = runs.get(dataclasses.replace(main_spec, code="fixed"), files=[POISONED], label="poisoned", xray=True)
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
-    for row in lab.xray():
+    for row in runs.xray_after(document):
         assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
         app = app_for_group(row["application_group"])
         assert row["broker"]["celery_app"] == app

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import xray
+from loadtest.lab import ROOT
 from loadtest.report_html import render, write_run_page
 
 PATTERNS = os.environ.get("REPORT_PAGE_JSON", "").split()
@@ -42,7 +43,11 @@ def runs(path):
 
 
 def browser():
-    named = os.environ.get("LAB_BROWSER")
+    """The browser the page is opened in: BROWSER (make test BROWSER=...), else one of BROWSERS;
+    scripts/ensure-chromium.sh installs Debian's chromium first where it can (root, Debian)."""
+    named = os.environ.get("BROWSER")
+    subprocess.run(["bash", str(ROOT / "scripts" / "ensure-chromium.sh")], env={**os.environ, "LAB_BROWSER": named or ""},
+                   capture_output=True, timeout=900)  # fmt: skip
     candidates = [named] if named else [found for found in map(shutil.which, BROWSERS) if found]
     found = next((path for path in candidates if runs(path)), None)
     if found is None:
@@ -197,10 +202,10 @@ def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
     assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
 
 
-def test_the_page_of_a_run_with_failures_and_a_long_title(exercise_runs, tmp_path):
+def test_the_page_of_a_run_with_failures_and_a_long_title(runs, tmp_path):
     # The wrong fix: some app2 requests fail with no config (an orange box, not a green one);
     # the page is drawn again with a scenario name longer than any the lab has.
-    document = json.loads(json.dumps(exercise_runs.run("wrong-fix-order")))
+    document = json.loads(json.dumps(runs.exercise("wrong-fix-order")))
     drawn = check_page(document, Path(document["report_path"]))
     assert any(i["data-state"] == "failures" for i in drawn.interpreters)
     document["scenario"] = "a-scenario-name-far-longer-than-any-the-lab-has-" * 3

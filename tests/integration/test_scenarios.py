@@ -3,7 +3,7 @@
 import pytest
 
 from loadtest.lab import APP1_GROUP, app_for_group
-from tests.integration.harness import expand
+from tests.integration.harness import suite_spec
 
 LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
 # librabbitmq 1.0.3's text for ECONNREFUSED (0x2000006F: its OS-error category plus errno 111),
@@ -11,11 +11,11 @@ LOGIN_REFUSED = "ACCESS_REFUSED - Login was refused"
 SOCKET_ERROR_2013 = "Error opening socket: Unknown error 536871023"
 
 
-def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs):
+def test_bad_credentials_buggy_breaks_the_correctly_configured_app(runs):
     # The workshop's 2013 mystery, made deterministic: one Apache child, and app2's Host asked
     # first, alone. app2's interpreter is created first and writes its (broken) config into
     # the process; app1's interpreter, created next, inherits it.
-    document = exercise_runs.run("mystery-2013")
+    document = runs.exercise("mystery-2013")
     assert (document["scenario"], document["code"], document["first"]) == ("bad-credentials", "buggy", "app2")
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     app1_causes = [cause for cause in document["failure_causes"] if cause["app"] == "app1"]
@@ -28,9 +28,8 @@ def test_bad_credentials_buggy_breaks_the_correctly_configured_app(exercise_runs
         assert cause["pid"] is not None and cause["application_group"] == APP1_GROUP
 
 
-def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
-    lab.fresh_apache("fixed", "bad-credentials")
-    document = lab.load("fixed", scenario="bad-credentials", requests=100, label="badcreds")
+def test_bad_credentials_fixed_fails_only_the_misconfigured_app(runs, main_spec):
+    document = runs.get(suite_spec(main_spec, command="fixed", code="fixed", scenario="bad-credentials"))
     per_app = document["summary"]["per_app"]
     assert per_app["app1"]["failed"] == per_app["app1"]["misrouted"] == 0
     assert per_app["app1"]["consumed_own"] == per_app["app1"]["sent"]
@@ -41,14 +40,10 @@ def test_bad_credentials_fixed_fails_only_the_misconfigured_app(lab):
 
 
 @pytest.mark.stack("bullseye")
-def test_refused_broker_on_the_seeds_librabbitmq_fails_app1_with_the_2013_socket_error(lab_of):
+def test_refused_broker_on_the_seeds_librabbitmq_fails_app1_with_the_2013_socket_error(runs):
     # docs/mechanism.md's stored run, smaller: app2's web config names a broker address where
     # nothing listens; app1's interpreter, created after app2's, fails with that config too.
-    args, processes, threads = expand("make reproduce STACK=bullseye SCENARIO=refused-broker FIRST=app2 PROCESSES=1")
-    lab = lab_of(args.stack)
-    lab.fresh_apache(args.code, args.scenario, args.process_model, processes=processes, threads=threads)
-    args.requests = 60
-    document = lab.run(args, label="refused-broker")
+    document = runs.get(suite_spec("make reproduce STACK=bullseye SCENARIO=refused-broker FIRST=app2 PROCESSES=1"))
     assert document["versions"]["librabbitmq"] == "1.0.3", document["versions"]
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     app1_causes = [cause for cause in document["failure_causes"] if cause["app"] == "app1"]
@@ -58,9 +53,9 @@ def test_refused_broker_on_the_seeds_librabbitmq_fails_app1_with_the_2013_socket
         assert cause["error_kind"] == "socket_error" and SOCKET_ERROR_2013 in cause["error"], cause
 
 
-def test_django_settings_buggy_serves_one_app_with_the_others_settings(exercise_runs):
+def test_django_settings_buggy_serves_one_app_with_the_others_settings(runs):
     # The workshop's `make reproduce SCENARIO=django-settings FIRST=app2 PROCESSES=1`.
-    document = exercise_runs.run("django-settings")
+    document = runs.exercise("django-settings")
     assert document["summary"]["totals"]["wrong_settings"] > 0, document["verdict"]
     entries = [entry for child in document["timeline"] for entry in child["interpreters"]]
     wrong = [entry for entry in entries if entry["served_by"] != app_for_group(entry["application_group"])]
@@ -72,19 +67,18 @@ def test_django_settings_buggy_serves_one_app_with_the_others_settings(exercise_
         assert entry["variables"]["DJANGO_SETTINGS_MODULE"]["inherited"] == settings
 
 
-def test_django_settings_fixed_serves_each_app_with_its_own(lab):
-    lab.fresh_apache("fixed", "django-settings")
-    document = lab.load("fixed", scenario="django-settings", requests=100, label="settings")
+def test_django_settings_fixed_serves_each_app_with_its_own(runs, main_spec):
+    document = runs.get(suite_spec(main_spec, command="fixed", code="fixed", scenario="django-settings"))
     assert document["summary"]["totals"]["wrong_settings"] == 0
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
 
 
-def test_group_variable_written_by_python_routes_app1_into_app2s_interpreter(lab):
+def test_group_variable_written_by_python_routes_app1_into_app2s_interpreter(runs, main_spec):
     # docs/mechanism.md's stored run, smaller: app2's entry setdefault()s WSGI_APP_GROUP, as a .env
     # loader would; for app1's Host (SetEnvIf sets nothing) mod_wsgi expands %{ENV:WSGI_APP_GROUP}
     # with getenv() of the Apache child, which app2's write reached. app2's page view comes first.
-    lab.fresh_apache("buggy", "group-variable", processes=1)
-    document = lab.load("buggy", scenario="group-variable", first="app2", requests=60, label="group-variable")
+    knobs = dict(command="reproduce", code="buggy", scenario="group-variable", first="app2", processes=1)
+    document = runs.get(suite_spec(main_spec, **knobs))
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
     per_app = document["summary"]["per_app"]
     # Every app1 request was served by app2's Django, and its task published with app2's config.
@@ -97,8 +91,8 @@ def test_group_variable_written_by_python_routes_app1_into_app2s_interpreter(lab
     assert {line["group"] for line in document["interpreter_log"] if line["action"] == "create"} == {"app2"}
 
 
-def test_daemon_process_groups_isolate_the_buggy_code(exercise_runs):
-    document = exercise_runs.run("daemon")
+def test_daemon_process_groups_isolate_the_buggy_code(runs):
+    document = runs.exercise("daemon")
     assert (document["code"], document["process_model"]) == ("buggy", "daemon")
     assert document["verdict"]["kind"] == "ISOLATED", document["verdict"]
     totals = document["summary"]["totals"]

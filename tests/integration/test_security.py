@@ -25,12 +25,12 @@ def test_env_file_is_private_and_never_in_a_build_context():
 @pytest.mark.parametrize("image", ["python-apps", "rabbitmq"])
 def test_no_secret_is_in_an_image(lab, image):
     # The image the stack's container runs (its tag names the stack, mod_wsgi and architecture).
-    container = lab.compose("ps", "-q", "apache" if image == "python-apps" else "rabbitmq").stdout.strip()
+    container = lab.compose_now("ps", "-q", "apache" if image == "python-apps" else "rabbitmq").stdout.strip()
     tag = subprocess.run(
         ["docker", "inspect", "-f", "{{.Config.Image}}", container], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert tag.startswith(f"{NAME}/{image}:{lab.stack}-"), tag
-    assert_no_secret_in_image(tag, lab.env)
+    assert tag.startswith(f"{NAME}/{image}:{lab.spec.stack}-"), tag
+    assert_no_secret_in_image(tag, lab.known)
 
 
 def assert_no_secret_in_image(tag, env):
@@ -52,7 +52,7 @@ def assert_no_secret_in_image(tag, env):
 
 
 def processes(lab, service):
-    code, output = lab.exec(service, "sh", "-c", PROCESSES)
+    code, output = lab.shell(service, "sh", "-c", PROCESSES)
     assert code == 0, output
     rows = [(line.split(" ", 2) + [""])[:3] for line in output.splitlines() if line.strip()]
     # A process with no command line (exiting, or a kernel thread) says nothing: left out.
@@ -79,7 +79,7 @@ def test_django_runs_without_debug_and_only_for_the_lab_hosts(lab):
     )
     for app in ("app1", "app2"):
         # The settings module goes to the probe's own environment (docker compose exec -e).
-        code, output = lab.exec("apache", "python", "-c", probe, env={"DJANGO_SETTINGS_MODULE": f"{app}.settings"})
+        code, output = lab.shell("apache", "python", "-c", probe, env={"DJANGO_SETTINGS_MODULE": f"{app}.settings"})
         assert code == 0, output
         assert output.strip() == "False ['app1.example.com', 'app2.example.com']"
 
@@ -96,7 +96,7 @@ def test_the_server_header_hides_versions(lab):
 def test_no_secret_of_env_is_in_any_report_or_doc(lab):
     """After every run of the suite (the twelve-factor ones included): no value of .env's
     secrets stands, unmasked, in a report the runs wrote or in docs/ (stored runs, measurements)."""
-    secrets = [lab.env[key] for key in SECRETS]
+    secrets = [lab.known[key] for key in SECRETS]
     files = [path for folder in (ROOT / "reports", ROOT / "docs") for path in folder.rglob("*") if path.is_file()]
     assert any(path.suffix == ".json" for path in files), "no report to search"
     found = [str(path) for path in files if any(secret.encode() in path.read_bytes() for secret in secrets)]

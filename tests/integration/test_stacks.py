@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from loadtest.lab import MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, STACKS
-from tests.integration.harness import ROOT, expand
+from tests.integration.harness import ROOT, suite_spec
 from tests.integration.test_trials import assert_buggy_trial, assert_fixed_trial
 
 # What each stack's Debian ships (bullseye: mod_wsgi 4.9.4 built from PyPI for Python 2.7): the
@@ -30,21 +30,21 @@ def pytest_generate_tests(metafunc):
 
 
 def container_says(lab, service, *command):
-    code, output = lab.exec(service, *command)
+    code, output = lab.shell(service, *command)
     assert code == 0, output
     return output.strip().splitlines()[-1]
 
 
 def assert_versions_are_the_containers(lab, document):
-    versions = document["versions"]
-    assert versions["python"].startswith(PYTHON[lab.stack])
+    versions, stack = document["versions"], document["stack"]
+    assert versions["python"].startswith(PYTHON[stack])
     assert versions["python"] == container_says(
         lab, "apache", "python", "-c", "import platform; print(platform.python_version())"
     )
-    assert versions["mod_wsgi"].startswith(MOD_WSGI[lab.stack])
-    assert f"Apache/{versions['apache']} " in lab.exec("apache", "apache2", "-v")[1]
+    assert versions["mod_wsgi"].startswith("6." if document["mod_wsgi"] == "6" else MOD_WSGI[stack])
+    assert f"Apache/{versions['apache']} " in lab.shell("apache", "apache2", "-v")[1]
     assert versions["rabbitmq"] == container_says(lab, "rabbitmq", "rabbitmqctl", "version")
-    librabbitmq = "librabbitmq" if lab.stack == "bullseye" else "librabbitmq-fork"
+    librabbitmq = "librabbitmq" if stack == "bullseye" else "librabbitmq-fork"
     for name, dist in (("celery", "celery"), ("django", "django"), ("librabbitmq", librabbitmq)):
         assert versions[name] == container_says(lab, "apache", "python", "-c", VERSION_OF, dist), name
 
@@ -53,23 +53,21 @@ def test_versions_are_measured_in_the_running_containers(lab, buggy_run):
     assert_versions_are_the_containers(lab, buggy_run)
 
 
-def test_every_other_stack_leaks(lab, other_stacks, other_stack, trial_requests):
-    other = other_stacks.lab(other_stack)
-    other.fresh_apache("buggy")
-    document = other.load("buggy", requests=trial_requests, label=other_stack)
+def test_every_other_stack_leaks(lab, lab_of, runs, other_stack):
+    document = runs.get(suite_spec(command="reproduce", stack=other_stack))
+    other = lab_of(other_stack)
     assert document["stack"] == other_stack
-    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts.glob("*.jsonl"))
+    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
     assert_versions_are_the_containers(other, document)
     assert_buggy_trial(document)
 
 
-def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, other_stacks, other_stack, trial_requests):
-    other = other_stacks.lab(other_stack)
-    other.fresh_apache("fixed")
-    document = other.load("fixed", requests=trial_requests, label=other_stack)
+def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, lab_of, runs, other_stack):
+    document = runs.get(suite_spec(command="fixed", code="fixed", stack=other_stack))
+    other = lab_of(other_stack)
     # Labs side by side (other project name, ports, receipts) do not touch each other: neither
     # the main lab's workers nor its broker (its firehose's records) saw this run.
-    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts.glob("*.jsonl"))
+    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
     assert sum(document["broker"]["publishes_by_vhost"].values()) == document["summary"]["totals"]["sent"]
     assert document["stack"] == other_stack
     assert_versions_are_the_containers(other, document)
@@ -77,15 +75,9 @@ def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, other
 
 
 @pytest.mark.stack(MOD_WSGI6_STACK)
-def test_mod_wsgi_6_with_a_gil_per_interpreter_leaks_too(lab_of, trial_requests):
+def test_mod_wsgi_6_with_a_gil_per_interpreter_leaks_too(runs):
     # What `make reproduce` with the matrix's mod_wsgi 6 knobs runs: WSGIPerInterpreterGIL On.
-    args, processes, threads = expand("make reproduce " + " ".join(MOD_WSGI6_KNOBS))
-    lab = lab_of(args.stack)
-    lab.fresh_apache(
-        args.code, processes=processes, threads=threads, transport=args.transport, gil=args.gil, mod_wsgi=args.mod_wsgi
-    )  # fmt: skip
-    args.requests = trial_requests
-    document = lab.run(args, label="mod_wsgi6")
+    document = runs.get(suite_spec("make reproduce " + " ".join(MOD_WSGI6_KNOBS)), label="mod_wsgi6")
     assert document["versions"]["mod_wsgi"].startswith("6."), document["versions"]
     # Each interpreter says so itself (Python's own config of the interpreter, read in it).
     assert {entry["gil"] for child in document["timeline"] for entry in child["interpreters"]} == {"own"}

@@ -5,6 +5,7 @@ plain psql count beside it), whose key signed each answer from the keys in the l
 One Apache child (PROCESSES=1) and app1's Host asked first, alone, make each run go one way:
 app1's interpreter loads its .env first, app2's is created after it and inherits it."""
 
+import functools
 import subprocess
 import uuid
 from collections import Counter
@@ -14,6 +15,7 @@ import requests
 
 from loadtest import database
 from loadtest.lab import APPS
+from tests.integration.harness import suite_spec
 from tests.integration.test_security import assert_no_secret_in_image
 
 TWELVE_FACTOR = "twelve-factor"
@@ -23,33 +25,40 @@ TOKYO = "JST"
 LOS_ANGELES = ("PST", "PDT")
 
 
+def twelve_factor_spec(main_spec, code):
+    """One child, app1's Host first: app1's interpreter loads its .env first, app2's after it."""
+    return suite_spec(main_spec, code=code, scenario=TWELVE_FACTOR, processes=1, first="app1", requests=40)
+
+
 @pytest.fixture(scope="module")
-def twelve_factor(lab):
-    """The suite's lab with its PostgreSQL (the Compose profile the Makefile turns on for
-    SCENARIO=twelve-factor), removed again afterwards: the other scenarios run without it."""
-    lab.compose("--profile", "postgres", "up", "-d", "--wait", "postgres")
-    yield lab
-    lab.compose("--profile", "postgres", "rm", "-sf", "postgres")
+def twelve_factor(lab, main_spec):
+    """The suite's lab with its PostgreSQL (the Compose profile the spec turns on for
+    SCENARIO=twelve-factor)."""
+    lab.up(twelve_factor_spec(main_spec, "buggy"))
+    return lab
 
 
 def psql(lab, database_name, query):
     """A query as PostgreSQL's admin in the postgres container: its rows, '|'-separated."""
-    completed = lab.compose("--profile", "postgres", "exec", "-T", "postgres", "psql", "-X", "-At", "-d",
-                            database_name, "-c", query)  # fmt: skip
+    completed = lab.compose_now("--profile", "postgres", "exec", "-T", "postgres", "psql", "-X", "-At", "-d",
+                                database_name, "-c", query)  # fmt: skip
     return [line.split("|") for line in completed.stdout.splitlines() if line]
 
 
-def run(lab, code):
-    """One child, app1's Host first: app1's interpreter loads its .env first, app2's after it."""
-    lab.fresh_apache(code, TWELVE_FACTOR, processes=1)
-    return lab.load(code, scenario=TWELVE_FACTOR, requests=40, first="app1", label="twelve-factor")
+def compose_of(lab):
+    return functools.partial(lab.compose, lab.spec, check=False)
 
 
-def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_key(twelve_factor):
+def run(lab, main_spec, code):
+    """A run of its own (the tests below ask the same Apache children more after it)."""
+    return lab.run(twelve_factor_spec(main_spec, code), label="twelve-factor")
+
+
+def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_key(twelve_factor, main_spec):
     lab = twelve_factor
-    document = run(lab, "buggy")
+    document = run(lab, main_spec, "buggy")
     assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
-    rows = database.read_rows(lab.compose_command(), document["run_id"])
+    rows = database.read_rows(compose_of(lab), document["run_id"])
     per_app = document["summary"]["per_app"]
     sent = Counter(result["app"] for result in document["results"])
     assert sent["app1"] > 0 and sent["app2"] > 0, sent
@@ -79,11 +88,11 @@ def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_k
     assert document["summary"]["per_app"]["app2"]["misrouted"] == sent["app2"], document["summary"]["per_app"]
 
 
-def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_factor):
+def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_factor, main_spec):
     # Not the load test: a page view of app1 first, then plain POSTs to both Hosts, then a plain
     # count in each database beside rows_by_request.
     lab = twelve_factor
-    lab.fresh_apache("buggy", TWELVE_FACTOR, processes=1)
+    lab.apply(twelve_factor_spec(main_spec, "buggy"))
     hello = requests.get(f"{lab.url}/hello/", headers={"Host": "app1.example.com"}, timeout=30)
     assert hello.status_code == 200, hello.text
     run_id = "heldout" + uuid.uuid4().hex[:8]
@@ -104,15 +113,15 @@ def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_fac
         for name in APPS
     }  # fmt: skip
     assert counted == {"app1": {"app1": str(sent["app1"]), "app2": str(sent["app2"])}, "app2": {}}, counted
-    landed = database.rows_by_request(lab.compose_command(), run_id)
+    landed = database.rows_by_request(compose_of(lab), run_id)
     assert Counter(landed.values()) == Counter(app1=sum(sent.values())), landed
 
 
-def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve_factor):
+def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve_factor, main_spec):
     lab = twelve_factor
-    document = run(lab, "fixed")
+    document = run(lab, main_spec, "fixed")
     assert document["verdict"]["kind"] == "FIXED", document["verdict"]
-    rows = database.read_rows(lab.compose_command(), document["run_id"])
+    rows = database.read_rows(compose_of(lab), document["run_id"])
     for counts in document["summary"]["per_app"].values():
         assert (counts["rows_own"], counts["signed_own"]) == (counts["sent"], counts["sent"]) != (0, 0), counts
     # A value app1 signed means nothing to app2's interpreter, which has its own key.
@@ -128,7 +137,7 @@ def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve
     }
 
 
-def test_each_role_may_connect_to_its_own_database_only(twelve_factor):
+def test_each_role_may_connect_to_its_own_database_only(twelve_factor, main_spec):
     lab = twelve_factor
     privileges = psql(
         lab, "postgres",
@@ -146,13 +155,13 @@ def test_each_role_may_connect_to_its_own_database_only(twelve_factor):
         "import os\nos.environ['DJANGO_SETTINGS_MODULE'] = '{app}.settings_twelve_factor'\n"
         "from django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n"
     )
-    folder = lab.workspace / "twelve-factor"  # make try-fix SCENARIO=twelve-factor reads these
+    folder = lab.workspace_dir / "twelve-factor"  # make try-fix SCENARIO=twelve-factor reads these
     folder.mkdir(exist_ok=True)
     entries = [folder / f"{app}_wsgi.py" for app in APPS]
     for path, (app, other) in zip(entries, (("app1", "app2"), ("app2", "app1")), strict=True):
         path.write_text(entry.format(app=app, other=other))
     try:
-        lab.fresh_apache("workspace", TWELVE_FACTOR, processes=1)
+        lab.apply(suite_spec(twelve_factor_spec(main_spec, "workspace"), command="try-fix"))
         response = requests.post(
             f"{lab.url}/enqueue/",
             json={"run_id": "refused", "request_id": "refused-1"},
@@ -169,22 +178,22 @@ def test_each_role_may_connect_to_its_own_database_only(twelve_factor):
     assert found and (found["user"], found["database"]) == ("app1", "app2"), answer["error"]
     assert "signed_request_id" not in answer and "task_id" not in answer
     # PostgreSQL's own log says the same.
-    log = lab.compose("--profile", "postgres", "logs", "--no-log-prefix", "postgres").stdout
+    log = lab.compose_now("--profile", "postgres", "logs", "--no-log-prefix", "postgres").stdout
     refused = [entry for entry in database.connection_log(log) if entry["outcome"] == "refused"]
     assert ("app1", "app2") in {(entry["user"], entry["database"]) for entry in refused}, refused
 
 
 def test_no_secret_is_in_the_postgres_image(twelve_factor):
-    container = twelve_factor.compose("--profile", "postgres", "ps", "-q", "postgres").stdout.strip()
+    container = twelve_factor.compose_now("--profile", "postgres", "ps", "-q", "postgres").stdout.strip()
     tag = subprocess.run(
         ["docker", "inspect", "-f", "{{.Config.Image}}", container], capture_output=True, text=True, check=True
     ).stdout.strip()
-    assert_no_secret_in_image(tag, twelve_factor.env)
+    assert_no_secret_in_image(tag, twelve_factor.known)
 
 
-def test_time_zone_the_app_loaded_last_sets_every_interpreters_local_time(lab):
-    lab.fresh_apache("buggy", "time-zone", processes=1)
-    document = lab.load("buggy", scenario="time-zone", requests=30, first="app1", label="time-zone")
+def test_time_zone_the_app_loaded_last_sets_every_interpreters_local_time(lab, main_spec):
+    time_zone = suite_spec(main_spec, code="buggy", scenario="time-zone", processes=1, first="app1", requests=30)
+    document = lab.run(time_zone, label="time-zone")
     # app2's interpreter ran its settings last in the one Apache child: its zone is the process's.
     after = requests.post(
         f"{lab.url}/enqueue/",

@@ -3,6 +3,7 @@ made by Django's own django.core.signing (the version of requirements/dev.txt), 
 Django 3.1+ signs and with SHA-1 as Django 1.11 (the bullseye stack's) does; the log lines and
 the refusal are PostgreSQL's and psycopg's own words, as the lab's trixie stack printed them."""
 
+import subprocess
 import sys
 import textwrap
 
@@ -129,7 +130,12 @@ def fake_compose(tmp_path):
         )
     )
     script.chmod(0o755)
-    return str(script)
+    return program(script)
+
+
+def program(script):
+    """Compose as loadtest.compose.Lab.compose runs it: the arguments, the standard input."""
+    return lambda *args, stdin=None: subprocess.run([str(script), *args], input=stdin, capture_output=True, text=True)
 
 
 def test_rows_by_request_asks_each_database(fake_compose):
@@ -145,12 +151,12 @@ def test_rows_by_request_asks_each_database(fake_compose):
 
 def test_read_rows_refuses_a_bad_run_id_and_says_why_postgresql_did_not_answer(tmp_path):
     with pytest.raises(UsageError, match="not a run id"):
-        database.read_rows("docker compose", "x'; DROP TABLE lab_received_requests; --")
+        database.read_rows(program("/bin/false"), "x'; DROP TABLE lab_received_requests; --")
     failing = tmp_path / "compose"
     failing.write_text("#!/bin/sh\necho 'service \"postgres\" is not running' >&2\nexit 1\n")
     failing.chmod(0o755)
     with pytest.raises(UsageError, match='database app1: service "postgres" is not running'):
-        database.read_rows(str(failing), "run7")
+        database.read_rows(program(failing), "run7")
 
 
 def result(request_id, app, signed=None, error=None):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from loadtest.tools import check_docs
-from tests.unit.test_make_args import ROOT
+from tests.unit.test_spec import ROOT
 
 SKIPPED = {".git", ".venv", "wheelhouse", "reports", "var", "dist", ".pytest_cache", ".ruff_cache", ".hypothesis"}
 

@@ -20,7 +20,7 @@ READS_TEXT = re.compile(
 
 def host_modules():
     """{target: modules} of the Makefile's targets whose prerequisites do not include `dev`:
-    `$(PYTHON) -m MODULE` in their recipes, and `$(LOADTEST)` (python -m loadtest)."""
+    `$(PY) -m MODULE` in their recipes, and `$(LAB)` (python -m loadtest)."""
     targets, current = {}, None
     for line in (ROOT / "Makefile").read_text().splitlines():
         header = re.match(r"^([a-z][a-z0-9-]*):(?!=)([^#]*)", line)
@@ -28,8 +28,8 @@ def host_modules():
             current = None if re.search(r"\bdev\b", header[2]) else header[1]
             continue
         if current and line.startswith("\t"):
-            modules = set(re.findall(r"\$\(PYTHON\) -m ([\w.]+)", line))
-            modules |= {"loadtest"} if "$(LOADTEST)" in line else set()
+            modules = set(re.findall(r"\$\(PY\) -m ([\w.]+)", line))
+            modules |= {"loadtest"} if "$(LAB)" in line else set()
             if modules:
                 targets.setdefault(current, set()).update(modules)
     return targets

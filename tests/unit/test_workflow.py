@@ -6,7 +6,7 @@ from ruamel.yaml import YAML
 
 from loadtest.lab import STACKS
 from loadtest.tools import workflow_steps
-from tests.unit.test_make_args import ROOT
+from tests.unit.test_spec import ROOT
 
 
 def test_the_proof_runs_exactly_the_workflows_run_steps_for_each_stack():
