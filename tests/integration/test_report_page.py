@@ -46,8 +46,8 @@ def browser():
     """The browser the page is opened in: BROWSER (make test BROWSER=...), else one of BROWSERS;
     scripts/ensure-chromium.sh installs Debian's chromium first where it can (root, Debian)."""
     named = os.environ.get("BROWSER")
-    subprocess.run(["bash", str(ROOT / "scripts" / "ensure-chromium.sh")], env={**os.environ, "LAB_BROWSER": named or ""},
-                   capture_output=True, timeout=900)  # fmt: skip
+    ensure = ["bash", str(ROOT / "scripts" / "ensure-chromium.sh")]
+    subprocess.run(ensure, env={**os.environ, "LAB_BROWSER": named or ""}, capture_output=True, timeout=900)
     candidates = [named] if named else [found for found in map(shutil.which, BROWSERS) if found]
     found = next((path for path in candidates if runs(path)), None)
     if found is None:
