@@ -23,12 +23,13 @@ def suite_lab(main_spec):
     """The suite's own project, its images built first (provision.setup)."""
     lab = TestLab(PROJECT, project_settings("test-lab"))
     try:
-        provision.setup(main_spec, lab)
-        provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
-    except UsageError as exc:
+        provision.docker(main_spec)
+    except UsageError as exc:  # no engine, and none can be set up here: skipped, except in CI
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true: integration tests must run, not skip ({exc})")
         pytest.skip(f"no Docker here: {exc}")
+    provision.setup(main_spec, lab)  # anything else that fails is the suite's failure
+    provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
     return lab
 
 
