@@ -107,6 +107,7 @@ class Lab:
         if not spec.postgres and self.running("postgres"):
             self.compose(spec, "--profile", "postgres", "rm", "-sf", "postgres")
         if not self.up_to_date(spec, wanted):
+            self.write_run_files(spec)  # Apache's entrypoint reads them as it starts
             self.compose(spec, "up", "-d", "--wait", *wanted, timeout=900)
         self.started = key
 

@@ -30,6 +30,7 @@ def suite_lab(main_spec):
         pytest.skip(f"no Docker here: {exc}")
     provision.setup(main_spec, lab)  # anything else that fails is the suite's failure
     provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
+    lab.write_run_files(main_spec)  # what Apache reads as pytest-docker starts it
     return lab
 
 
