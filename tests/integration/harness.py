@@ -59,9 +59,12 @@ def free_port():
 
 
 def fresh_dir(name):
+    """var/<name>/, emptied: its contents go, the folder stays (a container left running by an
+    earlier session keeps it mounted, and would write into a deleted one)."""
     directory = ROOT / "var" / name
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in directory.iterdir():
+        shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     directory.chmod(0o777)  # the workers write receipts as user celery
     return directory
 
