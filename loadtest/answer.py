@@ -12,7 +12,7 @@ from loadtest.lab import latest_report
 
 def fields(document, names):
     """The values of `names`, from the verdict first, then the totals; KeyError for neither."""
-    known = {**document["summary"]["totals"], **document["verdict"]}
+    known = {**document["checked"]["summary"]["totals"], **document["checked"]["verdict"]}
     return [known[name] for name in names]
 
 

@@ -19,6 +19,7 @@ import subprocess
 import sys
 
 from loadtest import core, exercises, provision, spec
+from loadtest import document as documents
 from loadtest.compose import Lab
 from loadtest.lab import APPS, NAME, ROOT, UsageError, latest_report
 
@@ -39,10 +40,9 @@ def workspace(run_spec, lab_):
 
 
 def exit_status(run_spec, document):
-    kind = document["verdict"]["kind"]
-    if run_spec.code == "workspace" and kind != "INCONCLUSIVE":
+    if run_spec.code == "workspace" and document.verdict.kind != "INCONCLUSIVE":
         return 0  # make try-fix: the verdict is the answer
-    return 0 if document["verdict"]["success"] else 3 if kind == "INCONCLUSIVE" else 1
+    return document.verdict.exit_status
 
 
 def run(command, words):
@@ -132,12 +132,12 @@ def interpreters():
     """mod_wsgi's own "Create interpreter" lines of the last run, as Apache logged them."""
     from loadtest import history
 
-    document = latest_report(ROOT / "reports")
-    if document is None:
+    data = latest_report(ROOT / "reports")
+    if data is None:
         raise UsageError("no run in reports/ yet; run make reproduce first")
-    run_spec = spec.RunSpec(**{name: document[name] for name in spec.RunSpec.__dataclass_fields__ if name in document})
-    for line in history.interpreter_lines(Lab().logs(run_spec, "apache", document["load_began_at"] - 1)):
-        print(line["line"])
+    last = documents.from_data(data)
+    for line in history.interpreter_lines(Lab().logs(last.spec, "apache", last.run.load_began_at - 1)):
+        print(line.line)
     return 0
 
 

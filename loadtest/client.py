@@ -12,6 +12,7 @@ import time
 
 from loadtest import http
 from loadtest.lab import HOST_APPS, UsageError
+from loadtest.records import Answer, Greeting, Result
 
 ERROR_KINDS = (
     "login_refused",  # 403 ACCESS_REFUSED, wrong user or password (librabbitmq 1.0: "Couldn't log in: ...")
@@ -57,9 +58,10 @@ def check_reachable(url):
 def send(url, run_id, index, host, timeout):
     """POST /enqueue/ once, on a new connection (as many different clients would: Apache
     hands each to whichever child accepts it first). Returns the request's record."""
-    result = {"request_id": f"{run_id}-{index}", "host": host, "app": HOST_APPS[host], "ok": False}
-    result["sent_at"] = time.time()
-    return {**result, **_post(url, run_id, result["request_id"], host, timeout), "answered_at": time.time()}
+    request_id, sent_at = f"{run_id}-{index}", time.time()
+    outcome = _post(url, run_id, request_id, host, timeout)
+    return Result(request_id=request_id, host=host, app=HOST_APPS[host], index=index, sent_at=sent_at,
+                  answered_at=time.time(), **outcome)  # fmt: skip
 
 
 def _post(url, run_id, request_id, host, timeout):
@@ -68,20 +70,21 @@ def _post(url, run_id, request_id, host, timeout):
             "POST", f"{url}/enqueue/", host=host, body={"run_id": run_id, "request_id": request_id}, timeout=timeout
         )
     except http.Failed as failed:  # timed out, refused, reset, cut off mid-answer...
-        return {"error_kind": classify_error(exception=failed.kind), "error": str(failed)}
+        return {"ok": False, "error_kind": classify_error(exception=failed.kind), "error": str(failed)}
     try:
         body = answer.json()
     except ValueError:
         body = None
-    result = {"status": answer.status, "response": body if isinstance(body, dict) else {}}
+    parsed = Answer.parse(body)
     if answer.ok:
-        result["ok"] = True
-    else:
-        # The lab's views answer every error with one line of JSON; anything else is Apache's
-        # own error page: no Python view answered (Apache's log says why).
-        text = result["response"].get("error") or f"HTTP {answer.status} from Apache itself, not from a view"
-        result.update(error_kind=classify_error(answer.status, text), error=text)
-    return result
+        return {"ok": True, "status": answer.status, "answer": parsed}
+    # The lab's views answer every error with one line of JSON; anything else is Apache's
+    # own error page: no Python view answered (Apache's log says why).
+    text = (
+        body.get("error") if isinstance(body, dict) else None
+    ) or f"HTTP {answer.status} from Apache itself, not from a view"
+    return {"ok": False, "status": answer.status, "answer": parsed, "error_kind": classify_error(answer.status, text),
+            "error": text}  # fmt: skip
 
 
 def greet(url, host, timeout):
@@ -91,11 +94,11 @@ def greet(url, host, timeout):
     started = time.time()
     try:
         response = http.request("GET", f"{url}/hello/", host=host, timeout=timeout)
-        answer = response.json() if response.ok else {}
-        status = response.status
+        answer = Answer.parse(response.json()) if response.ok else None
+        status, error = response.status, None
     except (http.Failed, ValueError) as exc:
-        answer, status = {"error": f"{type(exc).__name__}: {exc}"}, None
-    return {"host": host, "status": status, "answer": answer, "sent_at": started, "answered_at": time.time()}
+        answer, status, error = None, None, f"{type(exc).__name__}: {exc}"
+    return Greeting(host=host, status=status, answer=answer, sent_at=started, answered_at=time.time(), error=error)
 
 
 def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=lambda index: None):
@@ -110,8 +113,8 @@ def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=la
 
     def send_one(index, host):
         gate(index)
-        results[index] = {**send(url, run_id, index, host, timeout), "index": index}
-        progress.advance(results[index]["ok"])
+        results[index] = send(url, run_id, index, host, timeout)
+        progress.advance(results[index].ok)
 
     with progress:
 
@@ -126,12 +129,12 @@ def send_all(url, run_id, plan, concurrency, ramp_up, timeout, progress, gate=la
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
             list(pool.map(client, range(concurrency)))
-    return results
+    return tuple(results)
 
 
 class Progress:
-    """A progress bar on a terminal (rich); a line per quarter of the run otherwise, so CI
-    logs stay short; nothing at all when quiet."""
+    """A progress bar on a terminal (rich); one line at the end otherwise, so that CI logs and
+    a redirected run stay short; nothing at all when quiet."""
 
     def __init__(self, total, quiet=False, stream=sys.stderr):
         self.total, self.quiet, self.stream = total, quiet, stream
@@ -170,7 +173,7 @@ class Progress:
             self.failed += 0 if ok else 1
             if self.bar:
                 self.bar.update(self.task, completed=self.done, failed=self.failed)
-            elif not self.quiet and self.done * 4 // self.total != (self.done - 1) * 4 // self.total:
+            elif not self.quiet and self.done == self.total:  # without a terminal: one line, at the end
                 elapsed = time.monotonic() - self.started
                 print(
                     f"  sent {self.done}/{self.total}, failed {self.failed}, {elapsed:.1f} s",

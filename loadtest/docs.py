@@ -27,27 +27,26 @@ import argparse
 import ast
 import difflib
 import json
-import os
 import re
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
-from loadtest import exercises, pythons, report, report_html, xray
-from loadtest.lab import latest_report
+from loadtest import document as documents
+from loadtest import exercises, phrasebook, pythons, report_html, spec, xray
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS_DIR = ROOT / "docs" / "runs"
 SECTION = re.compile(r"(<!-- generated: (.+?) -->\n)(.*?)(<!-- end generated -->)", re.DOTALL)
-# What a stored run leaves out: the per-request and per-task lists (they stay in reports/);
-# everything the terminal text and the timeline picture are drawn from is kept.
-DROPPED = ("results", "receipts", "traces", "first_requests", "rows", "row_names", "signers")
+# What a stored run leaves out of its history: the per-request and per-task lists (they stay in
+# reports/); everything the terminal text and the timeline picture are drawn from is kept.
+DROPPED = {"results": [], "receipts": [], "traces": [], "first_requests": [], "rows": None, "row_names": None,
+           "signers": None}  # fmt: skip
 # Pictures the docs show, each drawn from a stored run the way the run's own PNG was.
 PICTURES = {"docs/buggy-run.png": "docs/runs/reproduce.json"}
 
 
-def documents():
+def doc_files():
     return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
@@ -55,19 +54,15 @@ def code_block(text, language="text"):
     return f"```{language}\n{text.rstrip()}\n```\n"
 
 
-def run_text(document, command):
-    """What the terminal showed after `command`, from the stored run: the load test's header,
-    then everything after the load (loadtest.report.format_text). make's own line before it
-    and the progress lines are left out: the stored run holds neither."""
-    run = {**document, "fault": (document.get("fault") or {}).get("fault", "none")}
-    stem = str(Path(document["report_path"]).with_suffix(""))
+def run_text(document, command, verbose=False):
+    """What the terminal showed after `command`, from the stored run (loadtest.document): the
+    load test's header, then everything after the load, as the phrasebook says it (VERBOSE=1:
+    the whole story). The progress line is left out: the stored run does not hold it."""
+    run = document.run
     lines = [
-        f"$ {command}",
-        "  (make's own line and the progress lines left out)",
-        report.format_header(run),
-        report.format_text(document),
-        f"Report: {stem}.html, {stem}.json",
-        document["verdict"]["line"],
+        f"$ {'VERBOSE=1 ' if verbose else ''}{command}",
+        phrasebook.header(document.spec, run.seed, run.first_hosts, run.run_id),
+        *phrasebook.terminal(document, verbose),
     ]
     return "\n".join(lines)
 
@@ -97,19 +92,15 @@ def fix_diff():
 
 
 def make_help():
-    # A make of its own (not a sub-make of `make test`), with no knob set in the environment.
-    knobs = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "STACK", "CODE", "SCENARIO", "FAULT", "FIRST", "TRANSPORT"}
-    env = {key: value for key, value in os.environ.items() if key not in knobs}
-    completed = subprocess.run(
-        ["make", "--no-print-directory", "help"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
-    )
-    return f"$ make help\n{completed.stdout}"
+    """`make help`'s text: what its recipe prints (loadtest.spec.help_text)."""
+    return f"$ make help\n{spec.help_text(ROOT / 'Makefile')}\n"
 
 
 def render(kind, arguments):
     words = shlex.split(arguments)
-    if kind == "run":
-        return code_block(run_text(json.loads((ROOT / words[0]).read_text()), " ".join(words[1:])))
+    if kind in ("run", "verbose-run"):
+        stored = documents.load(ROOT / words[0])
+        return code_block(run_text(stored, " ".join(words[1:]), verbose=kind == "verbose-run"))
     if kind == "xray":
         return code_block(xray.format_rows(json.loads((ROOT / words[0]).read_text())))
     if kind == "file":
@@ -141,13 +132,19 @@ def regenerate(text):
 
 
 def picture_png(run_path):
-    return report_html.timeline_png(json.loads((ROOT / run_path).read_text()))
+    return report_html.timeline_png(documents.load(ROOT / run_path))
+
+
+def schema_text():
+    return json.dumps(documents.json_schema(), indent=1, sort_keys=True) + "\n"
 
 
 def stale():
-    """The documents whose generated sections, and the pictures that differ from what
-    `make docs` would write."""
-    texts = [path for path in documents() if regenerate(path.read_text()) != path.read_text()]
+    """The documents whose generated sections, the pictures and the report's schema that differ
+    from what `make docs` would write."""
+    texts = [path for path in doc_files() if regenerate(path.read_text()) != path.read_text()]
+    if not documents.SCHEMA.exists() or documents.SCHEMA.read_text() != schema_text():
+        texts.append(documents.SCHEMA)
     pictures = [
         ROOT / png
         for png, run in PICTURES.items()
@@ -159,8 +156,7 @@ def stale():
 def keep(report_path, name):
     """Store a run's report (reports/*.json) as docs/runs/NAME.json, without its per-request lists (DROPPED)."""
     document = json.loads(Path(report_path).read_text())
-    kept = {key: value for key, value in document.items() if key not in DROPPED}
-    kept["report_path"] = str(Path(report_path))  # where the terminal said it wrote the run
+    kept = {**document, "history": {**document["history"], **DROPPED}}
     RUNS_DIR.mkdir(exist_ok=True)
     target = RUNS_DIR / f"{name}.json"
     target.write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n")
@@ -170,10 +166,10 @@ def keep(report_path, name):
 def stored_runs():
     """(path, command) of every stored run a document shows (its `generated: run` markers)."""
     found = {}
-    for path in documents():
+    for path in doc_files():
         for match in SECTION.finditer(path.read_text()):
             kind, _, arguments = match[2].partition(" ")
-            if kind == "run":
+            if kind in ("run", "verbose-run"):
                 words = shlex.split(arguments)
                 found.setdefault(words[0], " ".join(words[1:]))
     return sorted(found.items())
@@ -181,17 +177,19 @@ def stored_runs():
 
 def remake():
     """make stored-runs: every stored run made again, by its own command as an attendee types it
-    (on the lab of its stack), then kept from reports/latest.json."""
+    (its spec, on the lab of its stack, in this process: loadtest.core), then kept."""
+    from loadtest import core, provision
+    from loadtest.compose import Lab
+
+    lab = Lab()
     for run_path, command in stored_runs():
         print(f"docs: {command} -> {run_path}", flush=True)
-        env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
-        completed = subprocess.run(shlex.split(command), cwd=ROOT, env=env, capture_output=True, text=True)
-        document = latest_report(ROOT / "reports")
-        if document is None:
-            print(f"docs: {command} gave no report:\n{completed.stdout[-2000:]}{completed.stderr[-2000:]}")
-            return 1
-        print(f"docs: {document['verdict']['line']}")
-        keep(document["report_path"], Path(run_path).stem)
+        run_spec = spec.from_command(command.removeprefix("VERBOSE=1 "))
+        provision.setup(run_spec, lab)
+        lab.up(run_spec)
+        document = core.run(run_spec, lab, quiet=True)
+        print(f"docs: {phrasebook.verdict_line(document.verdict, document.checked.summary)}")
+        keep(ROOT / document.report_path, Path(run_path).stem)
     return 0
 
 
@@ -211,7 +209,10 @@ def main(argv=None):
         print(f"docs: kept {keep(*args.keep).relative_to(ROOT)}")
         return 0
     if args.write:
-        for path in documents():
+        if not documents.SCHEMA.exists() or documents.SCHEMA.read_text() != schema_text():
+            documents.SCHEMA.write_text(schema_text())
+            print(f"docs: wrote {documents.SCHEMA.relative_to(ROOT)}")
+        for path in doc_files():
             text = path.read_text()
             new = regenerate(text)
             if new != text:

@@ -11,42 +11,56 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from loadtest import http
+from loadtest import codec, http
 from loadtest.lab import UsageError
+from loadtest.records import (
+    FaultRecord,
+    Finding,
+    FirehoseEvent,
+    Greeting,
+    InterpreterLine,
+    Process,
+    ProcessCost,
+    Receipt,
+    Result,
+    Trace,
+    Traceback,
+)
 
 BROKER_RECORDS = "broker.jsonl"  # the firehose's file in the receipts directory
 
 
-@dataclass
+@dataclass(frozen=True)
 class History:
-    """Everything a run left behind, as its witnesses recorded it: what the checker reads
-    (loadtest.checker.check) and the report stores beside the checker's answer."""
+    """Everything a run left behind, as its witnesses recorded it (typed: loadtest.records):
+    what the checker reads (loadtest.checker.check) and the report stores beside the run and the
+    checker's answer."""
 
-    first_requests: list  # the page views sent first, alone (client.greet)
-    results: list  # one per request of the plan: what the client sent and what it was answered
-    receipts: list  # the workers' receipts of this run's tasks
-    traces: list  # the broker's record (its firehose) of each publish of this run
-    firehose_events: list  # when the firehose (re)started consuming each vhost
-    fault: dict | None  # the nemesis's record of its steps (None without a fault)
-    interpreter_log: list  # mod_wsgi's "Create interpreter" lines of this run's Apache children
-    detector: list  # the detector's (envleak's) findings in Apache's log
-    refused_logins: dict  # RabbitMQ's own log: the logins it refused, per user
-    versions: dict  # what the running containers report of themselves
-    apache_processes: list  # the Apache container's processes after the load
-    apache_cost: dict | None  # what they cost (xray.process_cost)
-    witnesses_complete_after: dict  # seconds after the last answer each witness had every task
-    tracebacks: list = field(default_factory=list)  # Python's tracebacks in Apache's log (python_tracebacks)
+    first_requests: tuple[Greeting, ...]  # the page views sent first, alone (client.greet)
+    results: tuple[Result, ...]  # one per request of the plan: what the client sent and what it was answered
+    receipts: tuple[Receipt, ...]  # the workers' receipts of this run's tasks
+    traces: tuple[Trace, ...]  # the broker's record (its firehose) of each publish of this run
+    firehose_events: tuple[FirehoseEvent, ...]  # when the firehose (re)started consuming each vhost
+    fault: FaultRecord | None  # the nemesis's record of its steps (None without a fault)
+    interpreter_log: tuple[InterpreterLine, ...]  # mod_wsgi's "Create interpreter" lines of this run's children
+    detector: tuple[Finding, ...]  # the detector's (envleak's) findings in Apache's log
+    refused_logins: dict[str, int]  # RabbitMQ's own log: the logins it refused, per user
+    versions: dict[str, str | None]  # what the running containers report of themselves
+    apache_processes: tuple[Process, ...]  # the Apache container's processes after the load
+    apache_cost: ProcessCost | None  # what they cost (xray.process_cost)
+    witnesses_complete_after: dict[str, float | None]  # seconds after the last answer each witness had every task
+    tracebacks: tuple[Traceback, ...] = ()  # Python's tracebacks in Apache's log (python_tracebacks)
     # The scenarios with a database (lab.POSTGRES_SCENARIOS), None otherwise: where PostgreSQL
-    # holds each request's row ({request_id: [database, ...]}, read from PostgreSQL itself), whose
-    # key signed each answer ({request_id: app, "neither", or None when unsigned}, checked
-    # against each app's SECRET_KEY in .env), and each key's fingerprint ({fingerprint: app}, to
-    # name the app of a masked SECRET_KEY).
-    rows: dict | None = None
-    row_names: dict | None = None  # {request_id: the application_name PostgreSQL recorded for its row}
-    signers: dict | None = None
-    key_fingerprints: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)  # what kept the run from being checked: INCONCLUSIVE
-    unread_logs: dict = field(default_factory=dict)  # service -> why its log could not be read
+    # holds each request's row ({request_id: [database, ...]}, read from PostgreSQL itself), the
+    # application_name it recorded for each, whose key signed each answer ({request_id: app,
+    # "neither", or None when unsigned}, checked against each app's SECRET_KEY in .env), and each
+    # key's fingerprint ({fingerprint: app}, to name the app of a masked SECRET_KEY).
+    rows: dict[str, tuple[str, ...]] | None = None
+    row_names: dict[str, str] | None = None
+    signers: dict[str, str | None] | None = None
+    key_fingerprints: dict[str, str] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()  # what kept the run from being checked (the lab's own words): INCONCLUSIVE
+    unread_logs: dict[str, str] = field(default_factory=dict)  # service -> why its log could not be read
 
 
 class ManagementAPI:
@@ -96,9 +110,11 @@ class Records:
                     self.offsets[path] = self.offsets.get(path, 0) + len(line)
                     record = json.loads(line)
                     if path.name == BROKER_RECORDS and record.get("event") == "consuming":
-                        self.firehose_events.append(record)
+                        self.firehose_events.append(codec.from_data(FirehoseEvent, record))
+                    elif record.get("run_id") == self.run_id and path.name == BROKER_RECORDS:
+                        self.traces.append(codec.from_data(Trace, record))
                     elif record.get("run_id") == self.run_id:
-                        (self.traces if path.name == BROKER_RECORDS else self.receipts).append(record)
+                        self.receipts.append(codec.from_data(Receipt, record))
         return self
 
 
@@ -110,15 +126,15 @@ def settle(records, results, seconds, quiet_seconds=3.0):
     broker went down), so that wait ends once nothing new has arrived for `quiet_seconds`.
     Returns (receipts, traces, when each witness was complete: seconds after the last answer,
     or None)."""
-    published = {r["request_id"] for r in results if r["ok"]}
-    last_answer = max((r.get("answered_at") or 0 for r in results), default=time.time())
+    published = {r.request_id for r in results if r.ok}
+    last_answer = max((r.answered_at for r in results), default=time.time())
     deadline = time.monotonic() + seconds
     seen, last_change = None, time.monotonic()
     complete = {"receipts": None, "broker": None}
     while True:
         records.poll()
-        received = {receipt["request_id"] for receipt in records.receipts}
-        traced = {trace["request_id"] for trace in records.traces}
+        received = {receipt.request_id for receipt in records.receipts}
+        traced = {trace.request_id for trace in records.traces}
         for witness, ids in (("receipts", received), ("broker", traced)):
             if complete[witness] is None and published <= ids:
                 complete[witness] = round(time.time() - last_answer, 3)
@@ -128,7 +144,7 @@ def settle(records, results, seconds, quiet_seconds=3.0):
         missing = (published - received) | ((published | received) - traced)
         quiet = time.monotonic() > last_change + quiet_seconds
         if not missing or (quiet and not traced - received) or time.monotonic() > deadline:
-            return records.receipts, records.traces, complete
+            return tuple(records.receipts), tuple(records.traces), complete
         time.sleep(0.02)
 
 
@@ -143,7 +159,7 @@ INTERPRETER_LINE = re.compile(
 
 
 def interpreter_lines(text):
-    """mod_wsgi's "Create/Attach interpreter" lines of a log, as {pid, group, action, at, line}."""
+    """mod_wsgi's "Create/Attach interpreter" lines of a log (records.InterpreterLine)."""
     found = []
     for line in text.splitlines():
         match = INTERPRETER_LINE.match(line.strip())
@@ -151,14 +167,14 @@ def interpreter_lines(text):
             at = datetime.datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.UTC)
             action = (match["action"] or match["action6"]).lower()
             found.append(
-                {
-                    "pid": int(match["pid"]),
-                    "group": match["group"] if match["group"] is not None else match["group6"],
-                    "action": {"creating": "create", "attaching": "attach"}.get(action, action),
-                    "how": (match["how"] or "").strip(),
-                    "at": at.timestamp(),
-                    "line": line.strip(),
-                }
+                InterpreterLine(
+                    pid=int(match["pid"]),
+                    group=match["group"] if match["group"] is not None else match["group6"],
+                    action={"creating": "create", "attaching": "attach"}.get(action, action),
+                    how=(match["how"] or "").strip(),
+                    at=at.timestamp(),
+                    line=line.strip(),
+                )
             )
     return found
 
@@ -169,6 +185,8 @@ def interpreter_lines(text):
 ENVLEAK_LINE = re.compile(
     r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<finding>.*)$"
 )
+# envleak 0.3's code for a finding, after the value: "... EL101 LEAKED: ..." (envleak 0.2: none).
+FINDING_CODE = re.compile(r"\b(EL\d{3})\b")
 # A Python traceback in Apache's log (mod_wsgi writes each of its lines at error level), and
 # where the lab's files are inside the image: a traceback names the file as the repository has it.
 WSGI_ERROR = re.compile(r"^\[[^]]*\] \[wsgi:error\] \[pid (?P<pid>\d+):tid \d+\] (?P<text>.*)$")
@@ -177,7 +195,7 @@ REPOSITORY_PATHS = {"/srv/workspace/": "workshop/workspace/", "/srv/fixes/": "wo
 
 
 def python_tracebacks(text):
-    """The Python tracebacks in Apache's log, as {pid, lines, exception, where}: `exception`
+    """The Python tracebacks in Apache's log (records.Traceback): `exception`
     is its last line, `where` the deepest frame in one of the lab's files, as the repository
     names it (workshop/workspace/app1_wsgi.py, line 3), or None."""
     found, open_blocks = [], {}
@@ -198,7 +216,8 @@ def python_tracebacks(text):
         elif block is not None and said:
             block["lines"].append(said)
             block["exception"] = said
-            found.append(open_blocks.pop(pid))
+            done = open_blocks.pop(pid)
+            found.append(Traceback(done["pid"], tuple(done["lines"]), done["exception"], done["where"]))
     return found
 
 
@@ -207,18 +226,20 @@ REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")
 
 
 def envleak_lines(text):
-    """The detector's findings in Apache's log, as {pid, group, variable, finding}."""
+    """The detector's findings in Apache's log (records.Finding), with envleak's code when it gives one."""
     found = []
     for line in text.splitlines():
         match = ENVLEAK_LINE.search(line.strip())
         if match:
+            code = FINDING_CODE.search(match["finding"])
             found.append(
-                {
-                    "pid": int(match["pid"]),
-                    "group": match["group"],
-                    "variable": match["name"],
-                    "finding": match["finding"],
-                }
+                Finding(
+                    pid=int(match["pid"]),
+                    group=match["group"],
+                    variable=match["name"],
+                    finding=match["finding"],
+                    code=code[1] if code else None,
+                )
             )
     return found
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from loadtest import core, provision, spec
 from loadtest.compose import Lab
 from loadtest.lab import FIXES_DIR, MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, ROOT, STACKS, UsageError
-from loadtest.report import VERSION_NAMES
+from loadtest.phrasebook import VERSION_NAMES
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
 # Each row: its name and the knobs that make it; each column: its name and its knobs.
@@ -64,17 +64,17 @@ def run_one(knobs, lab_):
 def cell(doc):
     if doc is None:
         return "no report"
-    totals = doc["summary"]["totals"]
-    kind = doc["verdict"]["kind"].replace("_", " ")
+    totals, summary = doc.totals, doc.checked.summary
+    kind = doc.verdict.kind.replace("_", " ")
     extra = ""
-    if doc["summary"].get("database"):
+    if summary.database:
         extra = (
-            f", {totals['rows_other']} rows and {totals['signed_other']} signatures of the other app, "
-            f"{totals['rows_named_other']} rows under its name"
+            f", {totals.rows_other} rows and {totals.signed_other} signatures of the other app, "
+            f"{totals.rows_named_other} rows under its name"
         )
-    if doc["summary"].get("clock"):
-        extra = f", {totals['wrong_clock']} clocks in the other zone"
-    return f"{kind} ({totals['misrouted']}/{totals['sent']} misrouted, {totals['failed']} failed{extra})"
+    if summary.clock:
+        extra = f", {totals.wrong_clock} clocks in the other zone"
+    return f"{kind} ({totals.misrouted}/{totals.sent} misrouted, {totals.failed} failed{extra})"
 
 
 def tables(docs_by_row):
@@ -82,7 +82,7 @@ def tables(docs_by_row):
     and each run's verdict, a line per run and a column per stack."""
     versions = [["", *VERSION_NAMES]]
     for row, docs in docs_by_row.items():
-        measured = next((doc["versions"] for doc in docs if doc), {})
+        measured = next((doc.history.versions for doc in docs if doc), {})
         versions.append([row, *(measured.get(name) or "?" for name in VERSION_NAMES)])
     verdicts = [["", *docs_by_row]]
     for index, (name, _) in enumerate(RUNS):
@@ -120,7 +120,7 @@ def main(argv=None):
         console.print(shown)
     print(f"Written: {written.relative_to(Path.cwd()) if written.is_relative_to(Path.cwd()) else written}")
     judged = [doc for docs in docs_by_row.values() for (name, _), doc in zip(RUNS, docs, strict=True) if name in JUDGED]
-    return 0 if all(doc and doc["verdict"]["success"] for doc in judged) else 1
+    return 0 if all(doc and doc.verdict.success for doc in judged) else 1
 
 
 if __name__ == "__main__":

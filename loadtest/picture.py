@@ -10,12 +10,13 @@
 - the failures by cause, and the accounting line;
 - the canvas: wide enough for every box and for the title and subtitle, whatever their length.
 
-Only the standard library, loadtest.lab and the checker: the page's tests run without the lab.
+It reads a run's document (loadtest.document); its sentences are the phrasebook's. Only the
+standard library and the lab's own modules: the page's tests run without the lab.
 """
 
 from collections import Counter
 
-from loadtest import checker, story
+from loadtest import checker, phrasebook, story
 from loadtest.lab import APPS, WATCHED
 
 # The timeline's layout (SVG user units); text widths are estimated from the font size.
@@ -27,16 +28,15 @@ def text_width(text, size, weight="normal"):
     return len(text) * size * CHAR_W[weight]
 
 
-def verdict_words(kind):
-    """One spelling of every verdict: NOT_FIXED is written 'NOT FIXED'."""
-    return kind.replace("_", " ")
+verdict_words = phrasebook.words
+whose = phrasebook.whose
 
 
 def state(entry):
     """A box's colour and word: poisoned (another app's config or settings), failures, or ok."""
-    if entry["poisoned"]:
+    if entry.poisoned:
         return "poisoned"
-    return "failures" if entry["errors"] else "ok"
+    return "failures" if entry.errors else "ok"
 
 
 def children(document):
@@ -44,91 +44,78 @@ def children(document):
     with its times from the child's first creation, its variables, and the earlier interpreter
     of the same child whose write it inherited, per variable."""
     drawn = []
-    for child in sorted(document["timeline"], key=lambda c: c["pid"]):
-        interpreters = sorted(child["interpreters"], key=story.creation_order)
-        origin = story.child_origin({"interpreters": interpreters})
-
-        def offset(moment, origin=origin):
-            return None if moment is None else round(moment - origin, 3)
-
-        rows = []
-        for index, entry in enumerate(interpreters):
-            arrows = []
-            for name in WATCHED:
-                variable = entry["variables"][name]
-                source = next(
-                    (
-                        i
-                        for i, earlier in enumerate(interpreters[:index])
-                        if variable["inherited"] is not None
-                        and variable["inherited"] in {w["value"] for w in earlier["variables"][name]["writes"]}
-                    ),
-                    None,
-                )
-                if source is not None:
-                    arrows.append(
-                        {
-                            "name": name,
-                            "value": variable["inherited"],
-                            "from_index": source,
-                            "from": (child["pid"], interpreters[source]["application_group"]),
-                            "used": variable["outcome"] == "kept",
-                        }
-                    )
-            published_to = entry.get("published_to") or {}
-            errors = entry.get("errors") or {}
-            rows.append(
-                {
-                    "pid": child["pid"],
-                    "group": entry["application_group"],
-                    "app": entry["host_app"],
-                    "offset": offset(entry["created_at"]),
-                    "logged_offset": offset(entry.get("logged_at")),
-                    "first_ran_offset": offset(entry["first_ran_at"]),
-                    "writes": [
-                        {"name": name, "value": write["value"], "offset": offset(write["at"])}
-                        for name in WATCHED
-                        for write in entry["variables"][name]["writes"]
-                    ],
-                    "variables": [
-                        {
-                            "name": name,
-                            "inherited": entry["variables"][name]["inherited"],
-                            "outcome": entry["variables"][name]["outcome"],
-                            "used": story.describe_used(entry["used"][name]),
-                        }
-                        for name in WATCHED
-                    ],
-                    # The variables drawn in the box: those it inherited (else one line says nothing).
-                    "shown": [name for name in WATCHED if entry["variables"][name]["inherited"] is not None],
-                    "rows_in": ", ".join(
-                        f"{whose(where)} database x{n}" for where, n in sorted((entry.get("rows_in") or {}).items())
-                    ),
-                    "signed_with": ", ".join(
-                        f"{whose(who)} key x{n}" for who, n in sorted((entry.get("signed_with") or {}).items())
-                    ),
-                    "arrow_groups": arrow_groups(arrows),
-                    "inherited": entry["variables"]["CELERY_CONFIG_MODULE"]["inherited"],
-                    "config_module": entry.get("config_module"),
-                    "poisoned": bool(entry["poisoned"]),
-                    "state": state(entry),
-                    "arrows": arrows,
-                    "inherited_from": next((a["from"] for a in arrows if a["used"]), None),
-                    "published_to": dict(published_to),
-                    "published": sum(published_to.values()),
-                    "errors": dict(errors),
-                    "failed": sum(errors.values()),
-                }
-            )
-        drawn.append({"pid": child["pid"], "interpreters": rows})
+    for child in sorted(document.checked.timeline, key=lambda c: c.pid):
+        ordered = story.Child(
+            child.pid, tuple(sorted(child.interpreters, key=story.creation_order)), child.environ_dict
+        )
+        origin = story.child_origin(ordered)
+        rows = [interpreter_box(ordered, index, origin) for index in range(len(ordered.interpreters))]
+        drawn.append({"pid": child.pid, "interpreters": rows})
     return drawn
 
 
-def whose(where):
-    """'app1' -> "app1's", 'app1+app2' -> "app1's and app2's"; 'none', 'neither', 'unsigned' as they are."""
-    if where in ("none", "neither", "unsigned"):
-        return where
-    return " and ".join(f"{app}'s" for app in where.split("+"))
+def arrows_into(child, index):
+    """The arrows into interpreter `index` of the child: one per watched variable it inherited
+    from an earlier interpreter's write (red when it used the value)."""
+    entry, arrows = child.interpreters[index], []
+    for name in WATCHED:
+        source = story.source_of(child.interpreters, index, name)
+        if source is not None:
+            arrows.append({
+                "name": name,
+                "value": entry.variables[name].inherited,
+                "from_index": source,
+                "from": (child.pid, child.interpreters[source].application_group),
+                "used": entry.variables[name].outcome == "kept",
+            })  # fmt: skip
+    return arrows
+
+
+def interpreter_box(child, index, origin):
+    entry = child.interpreters[index]
+
+    def offset(moment):
+        return None if moment is None else round(moment - origin, 3)
+
+    arrows = arrows_into(child, index)
+    variables = entry.variables
+    return {
+        "pid": child.pid,
+        "group": entry.application_group,
+        "app": entry.host_app,
+        "offset": offset(entry.created_at),
+        "logged_offset": offset(entry.logged_at),
+        "first_ran_offset": offset(entry.first_ran_at),
+        "writes": [
+            {"name": name, "value": write.value, "offset": offset(write.at)}
+            for name in WATCHED
+            for write in variables[name].writes
+        ],
+        "variables": [
+            {
+                "name": name,
+                "inherited": variables[name].inherited,
+                "outcome": variables[name].outcome,
+                "used": phrasebook.describe_used(entry.used[name]),
+            }
+            for name in WATCHED
+        ],  # fmt: skip
+        # The variables drawn in the box: those it inherited (else one line says nothing).
+        "shown": [name for name in WATCHED if variables[name].inherited is not None],
+        "rows_in": ", ".join(f"{whose(where)} database x{n}" for where, n in sorted(entry.rows_in.items())),
+        "signed_with": ", ".join(f"{whose(who)} key x{n}" for who, n in sorted(entry.signed_with.items())),
+        "arrow_groups": arrow_groups(arrows),
+        "inherited": variables["CELERY_CONFIG_MODULE"].inherited,
+        "config_module": entry.config_module,
+        "poisoned": entry.poisoned,
+        "state": state(entry),
+        "arrows": arrows,
+        "inherited_from": next((a["from"] for a in arrows if a["used"]), None),
+        "published_to": dict(entry.published_to),
+        "published": sum(entry.published_to.values()),
+        "errors": dict(entry.errors),
+        "failed": sum(entry.errors.values()),
+    }
 
 
 def arrow_groups(arrows):
@@ -161,48 +148,32 @@ def flows(document):
 
     Outcome: checker.outcome, the checker's own classification; "consumed by" names the worker
     app of its receipt, or failed:<error kind>, or lost."""
-    receipts, _ = checker.first_receipts(document["receipts"])
+    history = document.history
+    receipts, _ = checker.first_receipts(history.receipts)
     traced = {}
-    for trace in document.get("traces") or []:
-        traced.setdefault(trace["request_id"], trace)
+    for trace in history.traces:
+        traced.setdefault(trace.request_id, trace)
     counts = Counter()
-    for result in document["results"]:
-        response = result.get("response") or {}
-        user, vhost = response.get("publisher_user"), response.get("publisher_vhost")
+    for result in history.results:
+        answer = result.answer
+        user, vhost = (answer.publisher_user, answer.publisher_vhost) if answer else (None, None)
         published = f"{user}@{vhost}" if user or vhost else "-"
-        trace = traced.get(result["request_id"])
-        recorded = f"{trace['user']}@{trace['vhost']}" if trace else "-"
-        receipt = receipts.get(result["request_id"])
+        trace = traced.get(result.request_id)
+        recorded = f"{trace.user}@{trace.vhost}" if trace else "-"
+        receipt = receipts.get(result.request_id)
         kind = checker.outcome(result, receipt)
         if receipt is not None:
-            outcome = receipt.get("worker_app") or receipt["worker_vhost"]
+            consumed = receipt.worker_app or receipt.worker_vhost
         else:
-            outcome = f"failed:{result['error_kind']}" if kind == "failed" else "lost"
-        key = (
-            result["app"],
-            response.get("pid"),
-            response.get("application_group"),
-            published,
-            recorded,
-            outcome,
-            kind,
-        )
-        counts[key] += 1
+            consumed = f"failed:{result.error_kind}" if kind == "failed" else "lost"
+        pid, group = (answer.pid, answer.application_group) if answer else (None, None)
+        counts[(result.app, pid, group, published, recorded, consumed, kind)] += 1
     rows = [
-        {
-            "host_app": app,
-            "pid": pid,
-            "group": group,
-            "published": published,
-            "recorded": recorded,
-            "consumed_by": outcome,
-            "outcome": kind,
-            "misrouted": kind == "misrouted",
-            "count": count,
-            "key": f"{app}|{pid}|{group}|{published}|{recorded}|{outcome}",
-        }
-        for (app, pid, group, published, recorded, outcome, kind), count in counts.items()
-    ]
+        {"host_app": app, "pid": pid, "group": group, "published": published, "recorded": recorded,
+         "consumed_by": consumed, "outcome": kind, "misrouted": kind == "misrouted", "count": count,
+         "key": f"{app}|{pid}|{group}|{published}|{recorded}|{consumed}"}
+        for (app, pid, group, published, recorded, consumed, kind), count in counts.items()
+    ]  # fmt: skip
     # Grouped by Host app (in the lab's order), then the largest flows first.
     order = {app: i for i, app in enumerate(APPS)}
     rows.sort(key=lambda r: (order.get(r["host_app"], len(order)), r["host_app"], -r["count"], r["key"]))
@@ -212,51 +183,44 @@ def flows(document):
 def failures(document):
     """Failed requests by cause (checker.failure_causes), with a key for the page's hooks."""
     return [
-        {
-            **cause,
-            "key": "|".join(
-                str(cause.get(name)) for name in ("app", "pid", "application_group", "config_module", "error_kind")
-            ),
-        }
-        for cause in document.get("failure_causes") or []
-    ]
+        {**vars(cause), "key": "|".join(str(getattr(cause, name))
+                                        for name in ("app", "pid", "application_group", "config_module", "error_kind"))}
+        for cause in document.checked.failure_causes
+    ]  # fmt: skip
 
 
 def accounting(document, drawn_flows=None):
     """sent = consumed own + misrouted + failed + lost (the checker's totals), the broker's
     publishes vs the workers' receipts by vhost, and whether the drawn flows agree."""
-    totals = document["summary"]["totals"]
-    broker = document.get("broker") or {}
+    totals, broker = document.totals, document.checked.broker
     drawn = Counter()
     for flow in flows(document) if drawn_flows is None else drawn_flows:
         drawn[flow["outcome"]] += flow["count"]
     parts = {"own": "consumed_own", "misrouted": "misrouted", "failed": "failed", "lost": "lost"}
-    publishes, receipts = broker.get("publishes_by_vhost") or {}, broker.get("receipts_by_vhost") or {}
+    publishes, receipts = broker.publishes_by_vhost, broker.receipts_by_vhost
     return {
-        "sent": totals["sent"],
-        "consumed_own": totals["consumed_own"],
-        "misrouted": totals["misrouted"],
-        "failed": totals["failed"],
-        "lost": totals["lost"],
-        "adds_up": totals["sent"] == sum(totals[name] for name in parts.values()),
-        "flows_agree": sum(drawn.values()) == totals["sent"]
-        and all(drawn[outcome] == totals[name] for outcome, name in parts.items()),
+        **{name: getattr(totals, name) for name in ("sent", "consumed_own", "misrouted", "failed", "lost")},
+        "adds_up": totals.sent == sum(getattr(totals, name) for name in parts.values()),
+        "flows_agree": sum(drawn.values()) == totals.sent
+        and all(drawn[outcome] == getattr(totals, name) for outcome, name in parts.items()),
         "vhosts": [
             {"vhost": vhost, "publishes": publishes.get(vhost), "receipts": receipts.get(vhost)}
             for vhost in sorted(set(publishes) | set(receipts))
         ],
-        "broker_agrees": broker.get("agrees"),
-        "publishers": broker.get("publishers") or {},
-        "not_judged": broker.get("not_judged") or 0,
-        "firehose_resumed_after": broker.get("firehose_resumed_after"),
+        "broker_agrees": broker.agrees,
+        "publishers": broker.publishers,
+        "not_judged": broker.not_judged,
+        "firehose_resumed_after": broker.firehose_resumed_after,
     }
 
 
 def run_of(document):
+    spec, run = document.spec, document.run
     return {
-        name: document.get(name)
-        for name in ("run_id", "started_at", "code", "process_model", "scenario", "stack", "seed", "requests", "first")
-    }
+        "run_id": run.run_id, "started_at": run.started_at, "seed": run.seed, "code": spec.code,
+        "process_model": spec.process_model, "scenario": spec.scenario, "stack": spec.stack,
+        "requests": spec.requests, "first": spec.first,
+    }  # fmt: skip
 
 
 def canvas(drawn_children, title, subtitle):
@@ -270,13 +234,12 @@ def timeline(document):
     """What the timeline picture (the SVG, and its PNG) draws: each child's interpreters on
     its time axis, from the run's timeline alone (a stored run without its per-request lists
     draws the same picture: loadtest.docs)."""
-    verdict = document["verdict"]
-    run = run_of(document)
-    daemon = run["process_model"] == "daemon"
+    spec = document.spec
+    daemon = spec.process_model == "daemon"
     drawn_children = children(document)
     title = (
-        f"{verdict_words(verdict['kind'])}: {run['code']} code, {run['process_model']} mod_wsgi, "
-        f"scenario {run['scenario']}, stack {run['stack']}"
+        f"{verdict_words(document.verdict.kind)}: {spec.code} code, {spec.process_model} mod_wsgi, "
+        f"scenario {spec.scenario}, stack {spec.stack}"
     )
     subtitle = (
         f"Each {'mod_wsgi daemon process' if daemon else 'Apache child'}'s interpreters in the order mod_wsgi "
@@ -293,21 +256,26 @@ def timeline(document):
 
 
 def picture(document):
-    """Everything the page draws, from the run's JSON document."""
+    """Everything the page draws, from the run's document."""
     drawn_flows = flows(document)
-    verdict = document["verdict"]
+    verdict, history = document.verdict, document.history
+    cost = history.apache_cost
     return {
         **timeline(document),
-        "verdict": {**verdict, "words": verdict_words(verdict["kind"])},
+        "verdict": {
+            "kind": verdict.kind,
+            "success": verdict.success,
+            "words": verdict_words(verdict.kind),
+            "line": phrasebook.verdict_line(verdict, document.checked.summary),
+        },  # fmt: skip
         "run": run_of(document),
-        "fault": document.get("fault"),
-        "versions": {name: value for name, value in (document.get("versions") or {}).items() if value},
+        "fault": history.fault,
+        "versions": {name: value for name, value in history.versions.items() if value},
         "flows": drawn_flows,
         "failures": failures(document),
         "accounting": accounting(document, drawn_flows),
-        "explanation": document.get("explanation") or [],
-        "detector": document.get("detector") or [],
-        "refused_logins": document.get("refused_logins") or {},
-        "cost": document.get("apache_cost")
-        and {**document["apache_cost"], "interpreters": sum(len(c["interpreters"]) for c in document["timeline"])},
+        "explanation": [phrasebook.reason(reason) for reason in document.checked.reasons],
+        "detector": history.detector,
+        "refused_logins": history.refused_logins,
+        "cost": cost and {**vars(cost), "interpreters": len(document.interpreters)},
     }

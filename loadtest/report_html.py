@@ -17,8 +17,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from loadtest import document as documents
 from loadtest.lab import LATEST_REPORT, ROOT, latest_report
-from loadtest.picture import picture, run_of, timeline
+from loadtest.picture import picture, timeline
 
 
 def bytecode_cache():
@@ -70,29 +71,26 @@ def write_run_page(document, json_path):
 def write_png(json_path):
     """Writes <stem>.png, the run's timeline picture, beside the run's JSON; returns its path."""
     png_path = Path(json_path).with_suffix(".png")
-    png_path.write_bytes(timeline_png(json.loads(Path(json_path).read_text())))
+    png_path.write_bytes(timeline_png(documents.load(json_path)))
     return png_path
 
 
-def index_row(document, json_path):
-    """What the index lists of one run, or None when the JSON is not a run report."""
-    if not isinstance(document, dict) or not isinstance(document.get("verdict"), dict) or "summary" not in document:
+def index_row(data, json_path):
+    """What the index lists of one run (its JSON, as stored: loadtest.document), or None when the
+    JSON is not a run report of this lab."""
+    try:
+        spec, run, checked = data["run"]["spec"], data["run"], data["checked"]
+        verdict, totals, fault = checked["verdict"], checked["summary"]["totals"], spec["fault"]
+    except (TypeError, KeyError):
         return None
-    totals = document["summary"].get("totals") or {}
-    run, verdict = run_of(document), document["verdict"]
-    fault = document.get("fault")
     page = Path(json_path).with_suffix(".html")
     return {
-        **{name: run[name] for name in ("run_id", "started_at", "code", "process_model", "scenario", "stack")},
-        "fault": (fault.get("fault") if isinstance(fault, dict) else fault) or "none",
-        "kind": verdict["kind"],
-        "success": verdict["success"],
-        "misrouted": totals.get("misrouted"),
-        "sent": totals.get("sent"),
-        "failed": totals.get("failed"),
-        "json": Path(json_path).name,
-        "page": page.name if page.exists() else None,
-    }
+        **{name: spec[name] for name in ("code", "process_model", "scenario", "stack")},
+        "run_id": run["run_id"], "started_at": run["started_at"], "fault": fault,
+        "kind": verdict["kind"], "success": verdict["success"],
+        "misrouted": totals["misrouted"], "sent": totals["sent"], "failed": totals["failed"],
+        "json": Path(json_path).name, "page": page.name if page.exists() else None,
+    }  # fmt: skip
 
 
 def write_index(report_dir):
@@ -143,6 +141,7 @@ def main(argv=None):
             print("png: no run in reports/ yet; run make reproduce first", file=sys.stderr)
             return 2
         path = Path(latest["report_path"])
+        path = path if path.is_absolute() else ROOT / path
     if not path.is_file():
         print(f"png: no such report: {path}", file=sys.stderr)
         return 2

@@ -1,17 +1,16 @@
 """python -m loadtest.xray: ask every interpreter of every Apache child what it sees.
 
 GET /xray/ on both Hosts, each time on a new connection so that every child gets asked, and
-print one line per (child pid, application group). With --interpreters: mod_wsgi's own
-"Create interpreter" lines (Apache's log) since the last run began (`make interpreters`).
+print one line per (child pid, application group).
 """
 
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from loadtest import history, http
-from loadtest.lab import HOST_APPS, LATEST_REPORT, UsageError, url_of
+from loadtest import codec, http
+from loadtest.lab import HOST_APPS, UsageError, url_of
+from loadtest.records import Process, ProcessCost
 
 
 def collect(url, attempts):
@@ -30,7 +29,7 @@ class Unanswered(Exception):
 def running(url, asked):
     """What one interpreter of the running Apache reports: the versions (Python, mod_wsgi,
     Apache, Celery, kombu, Django, librabbitmq) and the Apache container's processes, after
-    checking that Apache was started with the code, scenario and process model the run was
+    checking that Apache was started with the code, scenario and process model the run's spec
     `asked` for (a UsageError otherwise). Unanswered when /xray/ gives no such answer."""
     try:
         answer = http.request("GET", f"{url}/xray/", host="app1.example.com", timeout=10).json()
@@ -39,36 +38,21 @@ def running(url, asked):
     if not isinstance(answer, dict) or not isinstance(answer.get("started_with"), dict):
         raise Unanswered("GET /xray/ did not say which code Apache was started with")
     for name, value in answer["started_with"].items():
-        if value != asked[name]:
-            raise UsageError(f"Apache runs {name} {value!r}, not {asked[name]!r}; start it with make up")
-    return answer.get("versions") or {}, answer.get("apache_processes") or []
+        wanted = getattr(asked, name)
+        if value != wanted:
+            raise UsageError(f"Apache runs {name} {value!r}, not {wanted!r}; start it with make up")
+    processes = tuple(codec.from_data(Process, process) for process in answer.get("apache_processes") or [])
+    return answer.get("versions") or {}, processes
 
 
 def process_cost(processes):
     """What the Apache container's processes cost: how many, their resident memory (RSS, in
     MiB; shared pages counted in each process) and how many are mod_wsgi daemon processes."""
-    return {
-        "processes": len(processes),
-        "rss_mib": round(sum(process["rss_kib"] for process in processes) / 1024),
-        "daemon_processes": sum(process["command"].startswith("(wsgi:") for process in processes),
-    }
-
-
-def print_interpreters(compose, reports):
-    """mod_wsgi's interpreter lines since the last run's load began, as Apache logged them."""
-    latest = reports / LATEST_REPORT
-    began = json.loads(latest.read_text()).get("load_began_at") if latest.exists() else None
-    if began is None:
-        print(f"xray: no run in {reports}/ yet; run make reproduce first", file=sys.stderr)
-        return 2
-    try:
-        lines = history.interpreter_lines(history.service_log(compose, "apache", began - 1))
-    except UsageError as exc:
-        print(f"xray: {exc}", file=sys.stderr)
-        return 2
-    for line in lines:
-        print(line["line"])
-    return 0
+    return ProcessCost(
+        processes=len(processes),
+        rss_mib=round(sum(process.rss_kib for process in processes) / 1024),
+        daemon_processes=sum(process.command.startswith("(wsgi:") for process in processes),
+    )
 
 
 def short(module):
@@ -97,12 +81,7 @@ def main(argv=None):
     parser.add_argument("--url", default=url_of("LAB_HTTP_PORT"), help="Apache's address ($LAB_HTTP_PORT, .env)")
     parser.add_argument("--attempts", type=int, default=12, help="requests per Host (12)")
     parser.add_argument("--json", action="store_true", help="print the answers as JSON (for docs/runs/)")
-    parser.add_argument("--interpreters", action="store_true", help="mod_wsgi's interpreter lines of the last run")
-    parser.add_argument("--compose", default="docker compose", help="the lab's Compose project (for --interpreters)")
-    parser.add_argument("--reports", type=Path, default=Path("reports"), help="where the last run's report is")
     args = parser.parse_args(argv)
-    if args.interpreters:
-        return print_interpreters(args.compose, args.reports)
     try:
         rows = collect(args.url.rstrip("/"), args.attempts)
     except (http.Failed, ValueError) as exc:

@@ -1,12 +1,20 @@
 """Hand-made answers of POST /enqueue/, shaped as apps/labcore/views.py writes them, for the
-unit tests of the checker and the page: what one interpreter says about itself."""
+unit tests of the checker and the page: what one interpreter says about itself, parsed as the
+client parses it (records.Answer), and the other records of a run, built the same way."""
 
+from loadtest import codec, history
 from loadtest.lab import APP1_GROUP
+from loadtest.records import Answer, FaultRecord, Receipt, Result, Trace
 
 GROUPS = {"app1": APP1_GROUP, "app2": "app2"}
 
 
-def answer(
+def answer(*args, **kwargs):
+    """An Answer parsed from raw(...)'s JSON, as the client parses every answer."""
+    return Answer.parse(raw(*args, **kwargs))
+
+
+def raw(
     pid,
     app,
     created_at,
@@ -89,8 +97,59 @@ def fixed(pid, app, created_at, inherited_from=None):
     )
 
 
-def result(request_id, app, response, ok=True, error_kind=None, error=None):
-    row = {"request_id": request_id, "app": app, "ok": ok, "response": response}
-    if error_kind:
-        row.update(error_kind=error_kind, error=error or f"{error_kind} text")
-    return row
+def result(request_id, app, response=None, ok=True, error_kind=None, error=None, answered_at=0.0, sent_at=None,
+           index=0):  # fmt: skip
+    """One request's record: its Host's app, what it was answered (an Answer, or None)."""
+    return Result(
+        request_id=request_id, host=f"{app}.example.com", app=app, index=index, ok=ok, sent_at=sent_at or answered_at,
+        answered_at=answered_at, status=200 if ok else 502, answer=response, error_kind=error_kind,
+        error=(error or f"{error_kind} text") if error_kind else None,
+    )  # fmt: skip
+
+
+def receipt(request_id, vhost, received_at=0.0):
+    return Receipt(request_id=request_id, run_id="run", worker_app=vhost, worker_vhost=vhost, received_at=received_at)
+
+
+def trace(request_id, vhost, user=None):
+    return Trace(
+        request_id=request_id, run_id="run", vhost=vhost, user=user or vhost, at=0.0, routed_queues=("celery",)
+    )
+
+
+def fault(kind="broker-restart", began_at=100.0, ended_at=110.0):
+    return FaultRecord(fault=kind, began_at=began_at, ended_at=ended_at, steps=())
+
+
+def run_history(results=(), receipts=(), traces=(), fault=None, rows=None, signers=None, row_names=None,
+                interpreter_log=(), greetings=(), events=(), versions=None, **more):  # fmt: skip
+    """A History of these records (the rest empty), as loadtest.core gathers one."""
+    return history.History(
+        first_requests=tuple(greetings), results=tuple(results), receipts=tuple(receipts), traces=tuple(traces),
+        firehose_events=tuple(events), fault=fault, interpreter_log=tuple(interpreter_log), detector=(),
+        refused_logins={}, apache_processes=(), apache_cost=None,
+        witnesses_complete_after={"receipts": 0.0, "broker": 0.0}, versions=versions or {},
+        rows=None if rows is None else {key: tuple(value) for key, value in rows.items()},
+        row_names=row_names, signers=signers, **more,
+    )  # fmt: skip
+
+
+def with_interpreter(parsed, **changes):
+    """The same answer with some of its interpreter's record changed."""
+    data = codec.to_data(parsed)
+    data["interpreter"].update(changes)
+    return Answer.parse(data)
+
+
+def document(results, receipts=(), traces=(), spec=None, run_id="f8415bcb98cd", **more):
+    """A run's document as loadtest.core makes one: the spec, this history, the checker's answer."""
+    from loadtest import checker
+    from loadtest.document import Document, Run
+    from loadtest.spec import RunSpec
+
+    spec = spec or RunSpec(command="reproduce", requests=len(results))
+    run = Run(spec=spec, seed=44302, run_id=run_id, url="http://127.0.0.1:8080", first_hosts=("app2.example.com",),
+              started_at="2026-11-24T22:26:26+00:00")  # fmt: skip
+    more.setdefault("versions", {"python": "3.13.5"})
+    recorded = run_history(results, receipts, traces, **more)
+    return Document(run, recorded, checker.check(run, recorded), report_path="reports/run.json")

@@ -11,11 +11,14 @@ from loadtest.lab import UsageError
 
 
 def line(run_id, request_id, vhost="app1"):
-    return (json.dumps({"run_id": run_id, "request_id": request_id, "worker_vhost": vhost}) + "\n").encode()
+    receipt = {"run_id": run_id, "request_id": request_id, "worker_vhost": vhost, "worker_app": vhost,
+               "received_at": 1.0, "task_id": "t"}  # fmt: skip
+    return (json.dumps(receipt) + "\n").encode()
 
 
 def traced(run_id, request_id, vhost="app1"):
-    record = {"witness": "broker", "run_id": run_id, "request_id": request_id, "vhost": vhost, "user": vhost}
+    record = {"witness": "broker", "run_id": run_id, "request_id": request_id, "vhost": vhost, "user": vhost, "at": 1.0,
+              "routed_queues": ["celery"]}  # fmt: skip
     return (json.dumps(record) + "\n").encode()
 
 
@@ -25,9 +28,9 @@ def test_reads_only_what_was_appended_for_this_run(tmp_path):
     records = Records(tmp_path, "run")
     with receipts.open("ab") as out:
         out.write(line("run", "run-1") + line("other", "other-1"))
-    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]
+    assert [r.request_id for r in records.poll().receipts] == ["run-1"]
     (tmp_path / "app2.jsonl").write_bytes(line("run", "run-2", "app2"))
-    assert [r["request_id"] for r in records.poll().receipts] == ["run-1", "run-2"]
+    assert [r.request_id for r in records.poll().receipts] == ["run-1", "run-2"]
 
 
 def test_the_brokers_records_are_kept_apart_from_the_receipts(tmp_path):
@@ -35,8 +38,8 @@ def test_the_brokers_records_are_kept_apart_from_the_receipts(tmp_path):
     (tmp_path / "broker.jsonl").write_bytes(traced("run", "run-1") + traced("other", "other-1"))
     (tmp_path / "app1.jsonl").write_bytes(line("run", "run-1"))
     records.poll()
-    assert [t["request_id"] for t in records.traces] == ["run-1"]
-    assert [r["request_id"] for r in records.receipts] == ["run-1"]
+    assert [t.request_id for t in records.traces] == ["run-1"]
+    assert [r.request_id for r in records.receipts] == ["run-1"]
 
 
 def test_a_half_written_line_waits_for_the_next_poll(tmp_path):
@@ -45,10 +48,10 @@ def test_a_half_written_line_waits_for_the_next_poll(tmp_path):
     records = Records(tmp_path, "run")
     whole = line("run", "run-1")
     receipts.write_bytes(whole[:10])  # the worker is still writing
-    assert records.poll().receipts == []
+    assert not records.poll().receipts
     receipts.write_bytes(whole)
-    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]
-    assert [r["request_id"] for r in records.poll().receipts] == ["run-1"]  # read once, not twice
+    assert [r.request_id for r in records.poll().receipts] == ["run-1"]
+    assert [r.request_id for r in records.poll().receipts] == ["run-1"]  # read once, not twice
 
 
 def test_a_missing_receipts_directory_is_a_usage_error(tmp_path):
@@ -73,7 +76,7 @@ APACHE_LOG_WITH_A_TRACEBACK = """\
 
 def test_python_tracebacks_in_apaches_log_name_the_lab_file_as_the_repository_has_it():
     found = history.python_tracebacks(APACHE_LOG_WITH_A_TRACEBACK)
-    assert [(t["pid"], t["exception"], t["where"]) for t in found] == [
+    assert [(t.pid, t.exception, t.where) for t in found] == [
         (
             55,
             "ModuleNotFoundError: No module named 'not_a_module_of_anyone'",
@@ -81,7 +84,7 @@ def test_python_tracebacks_in_apaches_log_name_the_lab_file_as_the_repository_ha
         ),
         (56, "NameError: name 'x' is not defined", "workshop/fixes/right/app2_wsgi.py, line 9"),
     ]
-    assert found[0]["lines"][0] == "Traceback (most recent call last):" and len(found[0]["lines"]) == 6
+    assert found[0].lines[0] == "Traceback (most recent call last):" and len(found[0].lines) == 6
 
 
 def test_envleak_lines_are_read_from_apaches_log():
@@ -91,8 +94,8 @@ def test_envleak_lines_are_read_from_apaches_log():
         "[2026-12-02 08:01:15.2] [wsgi:error] [pid 56:tid 141] envleak: pid 56 interpreter '': my_var2=x LEAKED: ...\n"
         "[2026-12-02 08:01:15.3] [wsgi:info] [pid 56:tid 141] mod_wsgi (pid=56): Create interpreter 'two'.\n"
     )
-    assert [(f["pid"], f["group"], f["variable"]) for f in history.envleak_lines(log)] == [
+    assert [(f.pid, f.group, f.variable) for f in history.envleak_lines(log)] == [
         (55, "two", "DATABASE_URL"),
         (56, "", "my_var2"),
     ]
-    assert history.envleak_lines(log)[0]["finding"].startswith("postgres://one:***@db/one LEAKED: ")
+    assert history.envleak_lines(log)[0].finding.startswith("postgres://one:***@db/one LEAKED: ")

@@ -1,72 +1,63 @@
 """What a run's page draws (loadtest.picture), from small hand-made run documents; and the page,
 its PNG and the index, written to tmp_path. No lab, no browser."""
 
-import json
+import dataclasses
 import re
 
 import pytest
 
 from loadtest import checker, picture, report_html, story
+from loadtest import document as documents
 from loadtest.lab import APP1_GROUP
+from loadtest.spec import RunSpec
 from tests.unit import answers
 
 
 def receipt(index, worker):
-    return {"request_id": f"f8415bcb98cd-{index}", "worker_app": worker, "worker_vhost": worker, "worker_user": worker}
+    return answers.receipt(f"f8415bcb98cd-{index}", worker)
 
 
-def run_document():
-    """A hand-made run of 10 requests, every outcome once at least, its timeline built by the
-    checker from the interpreters' answers.
+def run_document(spec=None):
+    """A hand-made run of 10 requests, every outcome once at least, checked by the checker from
+    the interpreters' answers.
 
     Child 8: app2 first; app1 then inherits app2's CELERY_CONFIG_MODULE and publishes to app2's
     vhost (poisoned). Child 7: app2, then app1 created before app2 wrote anything: nothing
     inherited. Child 8's answers come newest first on purpose: the picture sorts by creation."""
-    c7_app2, c7_app1 = answers.buggy(7, "app2", 1795559186.6991482), answers.buggy(7, "app1", 1795559186.701)
-    c7_app1["request_started_at"] = 1795559186.700
+    c7_app2 = answers.buggy(7, "app2", 1795559186.6991482)
+    c7_app1 = dataclasses.replace(answers.buggy(7, "app1", 1795559186.701), request_started_at=1795559186.700)
     c8_app1 = answers.buggy(8, "app1", 1795559187.6839616, inherited_from="app2")
     c8_app2 = answers.buggy(8, "app2", 1795559186.3289096)
+    result = answers.result
     results = [
-        answers.result("f8415bcb98cd-3", "app1", c8_app1),  # misrouted: consumed by app2's worker
-        answers.result("f8415bcb98cd-0", "app2", c8_app2),  # consumed by app2: own
-        answers.result("f8415bcb98cd-1", "app2", c7_app2),  # own
-        answers.result("f8415bcb98cd-2", "app1", c7_app1),  # own
-        answers.result("f8415bcb98cd-4", "app1", c8_app1),  # misrouted
-        answers.result("f8415bcb98cd-5", "app1", c8_app1),  # misrouted
-        answers.result("f8415bcb98cd-6", "app2", c8_app2, ok=False, error_kind="socket_error"),  # failed
-        answers.result("f8415bcb98cd-7", "app1", {}, ok=False, error_kind="timeout"),  # failed before any answer
-        answers.result("f8415bcb98cd-8", "app2", c7_app2),  # answered 200, never consumed: lost
-        answers.result("f8415bcb98cd-9", "app1", c7_app1, ok=False, error_kind="timeout"),  # timed out, yet consumed
+        result("f8415bcb98cd-3", "app1", c8_app1),  # misrouted: consumed by app2's worker
+        result("f8415bcb98cd-0", "app2", c8_app2),  # consumed by app2: own
+        result("f8415bcb98cd-1", "app2", c7_app2),  # own
+        result("f8415bcb98cd-2", "app1", c7_app1),  # own
+        result("f8415bcb98cd-4", "app1", c8_app1),  # misrouted
+        result("f8415bcb98cd-5", "app1", c8_app1),  # misrouted
+        result("f8415bcb98cd-6", "app2", c8_app2, ok=False, error_kind="socket_error"),  # failed
+        result("f8415bcb98cd-7", "app1", None, ok=False, error_kind="timeout"),  # failed before any answer
+        result("f8415bcb98cd-8", "app2", c7_app2),  # answered 200, never consumed: lost
+        result("f8415bcb98cd-9", "app1", c7_app1, ok=False, error_kind="timeout"),  # timed out, yet consumed
     ]
     receipts = [receipt(0, "app2"), receipt(1, "app2"), receipt(2, "app1"), receipt(9, "app1")]
     receipts += [receipt(i, "app2") for i in (3, 4, 5)] + [receipt(3, "app2")]  # 3 delivered twice
-    totals = {"sent": 10, "consumed_own": 4, "misrouted": 3, "failed": 2, "lost": 1, "errors": {}}
-    return {
-        "run_id": "f8415bcb98cd",
-        "code": "buggy",
-        "process_model": "embedded",
-        "scenario": "default",
-        "stack": "trixie",
-        "seed": 44302,
-        "requests": 10,
-        "started_at": "2026-11-24T22:26:26+00:00",
-        "versions": {"python": "3.13.5", "mod_wsgi": "5.0.2", "librabbitmq": "2.0.2.dev3"},
-        "verdict": {
-            "kind": "REPRODUCED",
-            "success": True,
-            "line": "REPRODUCED: 3 of 10 tasks misrouted, 2 requests failed, 1 lost",
-        },
-        "timeline": story.timeline(results),
-        "results": results,
-        "receipts": receipts,
-        "summary": {"totals": totals, "per_app": {}},
-        "broker": {
-            "agrees": False,
-            "publishes_by_vhost": {"app1": 2, "app2": 6},
-            "receipts_by_vhost": {"app1": 2, "app2": 5},
-        },
-        "failure_causes": checker.failure_causes(results),
-    }
+    traces = [answers.trace(r.request_id, r.worker_vhost) for r in receipts[:-1]]
+    traces.append(answers.trace("f8415bcb98cd-8", "app2"))  # the lost one: recorded, never received
+    versions = {"python": "3.13.5", "mod_wsgi": "5.0.2", "librabbitmq": "2.0.2.dev3"}
+    return answers.document(results, receipts, traces, spec=spec, versions=versions)
+
+
+def with_timeline(document, *results):
+    """The document with the timeline these answers give (the rest as it was)."""
+    timeline = story.timeline(answers.run_history(results))
+    return dataclasses.replace(document, checked=dataclasses.replace(document.checked, timeline=timeline))
+
+
+def with_verdict(document, kind):
+    verdict = checker.Verdict(kind, kind != "INCONCLUSIVE" and not kind.startswith("NOT"), "REPRODUCED")
+    return dataclasses.replace(document, checked=dataclasses.replace(document.checked, verdict=verdict))
 
 
 def drawn(document):
@@ -107,31 +98,26 @@ def test_exactly_the_interpreters_that_used_another_apps_value_are_poisoned_and_
 
 
 def test_a_split_between_configs_is_drawn_with_its_counts():
-    document = run_document()
     own = answers.answer(
         7, "app2", 1795559186.6991482, loader="celery.loaders.app", celery_app="app2", config_from_environment=False
     )
-    fallback = answers.answer(7, "app2", 1795559186.6991482)
-    fallback["broker"]["config_module"] = None
+    plain = answers.answer(7, "app2", 1795559186.6991482)
+    fallback = dataclasses.replace(plain, broker=dataclasses.replace(plain.broker, config_module=None))
     results = [answers.result(f"s-{i}", "app2", own) for i in range(3)] + [answers.result("s-x", "app2", fallback)]
-    document["timeline"] = story.timeline(results)
+    document = with_timeline(run_document(), *results)
     (interpreter,) = [i for child in picture.children(document) for i in child["interpreters"]]
     assert interpreter["variables"][0]["used"] == "app2.celeryconfig x3, none x1"
 
 
 def test_the_canvas_is_wide_enough_for_any_title():
-    document = run_document()
-    narrow = picture.picture(document)["width"]
-    document["scenario"] = "a-scenario-with-a-very-long-name-" * 4
-    wide = picture.picture(document)
+    narrow = picture.picture(run_document())["width"]
+    wide = picture.picture(run_document(RunSpec(scenario="a-scenario-with-a-very-long-name-" * 4)))
     assert wide["width"] > narrow and wide["width"] >= picture.text_width(wide["title"], 20, "bold")
 
 
 def test_daemon_processes_are_named_as_such_and_verdicts_have_one_spelling():
-    document = run_document()
-    document["process_model"] = "daemon"
-    document["verdict"] = {"kind": "NOT_ISOLATED", "success": False, "line": "NOT ISOLATED: 3 of 10 tasks misrouted"}
-    drawn_page = picture.picture(document)
+    daemon = run_document(RunSpec(command="daemon", process_model="daemon"))
+    drawn_page = picture.picture(with_verdict(daemon, "NOT_ISOLATED"))
     assert drawn_page["process_label"] == ("mod_wsgi daemon", "process")
     assert drawn_page["verdict"]["words"] == "NOT ISOLATED" and drawn_page["title"].startswith("NOT ISOLATED: ")
 
@@ -139,7 +125,7 @@ def test_daemon_processes_are_named_as_such_and_verdicts_have_one_spelling():
 def test_every_request_sent_is_in_exactly_one_flow_classified_as_the_checker_does():
     document = run_document()
     flows = picture.flows(document)
-    assert sum(flow["count"] for flow in flows) == len(document["results"]) == document["summary"]["totals"]["sent"]
+    assert sum(flow["count"] for flow in flows) == len(document.history.results) == document.totals.sent
     by_outcome = {}
     for flow in flows:
         by_outcome[flow["outcome"]] = by_outcome.get(flow["outcome"], 0) + flow["count"]
@@ -171,12 +157,12 @@ def test_accounting_adds_up_and_the_flows_agree_with_the_totals():
         {"vhost": "app1", "publishes": 2, "receipts": 2},
         {"vhost": "app2", "publishes": 6, "receipts": 5},
     ]
-    assert accounting["broker_agrees"] is False
+    assert accounting["broker_agrees"] is False  # the lost task: recorded by the broker, never received
 
 
 def test_accounting_says_when_the_totals_do_not_add_up():
     document = run_document()
-    document["summary"]["totals"]["lost"] = 0  # 4 + 3 + 2 + 0 != 10, and the flows count 1 lost
+    document.totals.lost = 0  # 4 + 3 + 2 + 0 != 10, and the flows count 1 lost
     accounting = picture.accounting(document)
     assert (accounting["adds_up"], accounting["flows_agree"]) == (False, False)
 
@@ -199,48 +185,50 @@ def test_the_page_is_self_contained_draws_every_interpreter_and_the_png_is_writt
     flows = dict(re.findall(r'<tr class="flow" data-flow="([^"]+)" data-count="(\d+)"', page))
     assert sum(map(int, flows.values())) == 10 and len(flows) == 7
     assert re.search(r'data-flow="accounting:sent" data-count="10"', page)
-    (tmp_path / "run.json").write_text(json.dumps(document))
+    (tmp_path / "run.json").write_text(documents.to_json(document))
     png = report_html.write_png(tmp_path / "run.json").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
 
 
 def test_values_are_escaped(tmp_path):
     document = run_document()
-    document["timeline"][0]["interpreters"][0]["application_group"] = "<script>alert(1)</script>"
+    document.checked.timeline[0].interpreters[0].application_group = "<script>alert(1)</script>"
     html_path = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>" not in page
 
 
 def test_the_index_lists_every_run_report_of_the_directory_newest_first(tmp_path):
-    newer, older = run_document(), run_document()
-    newer.update(run_id="newer", started_at="2026-11-25T10:00:00+00:00")
-    older.update(run_id="older", started_at="2026-11-24T10:00:00+00:00")
+    def stored(run_id, started_at):
+        document = run_document()
+        return dataclasses.replace(
+            document, run=dataclasses.replace(document.run, run_id=run_id, started_at=started_at)
+        )
+
+    newer, older = stored("newer", "2026-11-25T10:00:00+00:00"), stored("older", "2026-11-24T10:00:00+00:00")
     for name, document in (("a-newer.json", newer), ("b-older.json", older)):
-        (tmp_path / name).write_text(json.dumps(document))
+        (tmp_path / name).write_text(documents.to_json(document))
     report_html.write_run_page(newer, tmp_path / "a-newer.json")
     (tmp_path / "not-a-run.json").write_text('{"some": "data"}')
     (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "c-sub.json").write_text(json.dumps(newer | {"run_id": "in-a-subdirectory"}))
+    (tmp_path / "sub" / "c-sub.json").write_text(documents.to_json(stored("in-a-subdirectory", "2026-11-27")))
 
     page = report_html.write_index(tmp_path).read_text()
     assert re.findall(r'data-run-id="([^"]+)"', page) == ["newer", "older"]
     assert 'href="a-newer.html"' in page and "(no page: b-older.json)" in page
-    (tmp_path / "c-old-format.json").write_text(json.dumps(older | {"verdict": "REPRODUCED: a string"}))
+    (tmp_path / "c-old-format.json").write_text('{"verdict": "REPRODUCED: a string", "run_id": "old"}')
     assert re.findall(r'data-run-id="([^"]+)"', report_html.write_index(tmp_path).read_text()) == ["newer", "older"]
     # Cached rows are refreshed when a report changes.
-    (tmp_path / "b-older.json").write_text(json.dumps(older | {"started_at": "2026-11-26T10:00:00+00:00"}))
+    (tmp_path / "b-older.json").write_text(documents.to_json(stored("older", "2026-11-26T10:00:00+00:00")))
     page = report_html.write_index(tmp_path).read_text()
     assert re.findall(r'data-run-id="([^"]+)"', page) == ["older", "newer"]
 
 
 @pytest.mark.parametrize("kind", ["FIXED", "ISOLATED", "INCONCLUSIVE"])
 def test_a_run_with_no_poisoned_interpreter_draws_no_red_arrow_and_no_poisoned_label(tmp_path, kind):
-    document = run_document()
     results = [answers.result("a", "app2", answers.fixed(8, "app2", 10.0))]
     results.append(answers.result("b", "app1", answers.fixed(8, "app1", 10.5, inherited_from="app2")))
-    document["timeline"] = story.timeline(results)
-    document["verdict"] = {"kind": kind, "success": kind != "INCONCLUSIVE", "line": f"{kind}: hand-made"}
+    document = with_verdict(with_timeline(run_document(), *results), kind)
     html_path = report_html.write_run_page(document, tmp_path / "run.json")
     page = html_path.read_text()
     assert page.count('class="interpreter"') == 2
