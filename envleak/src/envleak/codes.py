@@ -43,35 +43,33 @@ CODES = {
     "EL201": (
         ERROR,
         "a value another interpreter of the process may leave",
-        "%(name)s %(how)s here, in %(process)s, where %(writers)s also write it in another interpreter: "
-        "an interpreter created after that write inherits it (%(rules)s). Fix: %(advice)s",
+        "%(name)s %(how)s, in %(process)s, and an app in another interpreter writes it (%(writers)s): "
+        "an interpreter created after that write inherits its value (%(rules)s). Fix: %(advice)s",
     ),
     "EL202": (
         ERROR,
         "one os.environ shared by every interpreter: the last writer wins",
-        "%(name)s is read here %(when)s, in %(process)s, and %(writers)s write it in another interpreter: "
-        "on %(rules)s every interpreter shares one os.environ, so the last writer wins, assignment included. "
-        "Fix: %(advice)s",
+        "%(name)s is read here %(when)s, in %(process)s, and an app in another interpreter writes it "
+        "(%(writers)s): with %(rules)s, the last writer wins, assignment included. Fix: %(advice)s",
     ),
     "EL203": (
         ERROR,
         "two apps in one interpreter",
-        "%(name)s %(how)s here, and %(writers)s, in the same interpreter (%(interpreter)s of %(process)s), "
-        "write it too: apps sharing an interpreter share its os.environ outright. Fix: %(advice)s",
+        "%(name)s %(how)s, and another app in the same interpreter (%(interpreter)s of %(process)s) writes "
+        "it (%(writers)s): apps in one interpreter share its os.environ outright. Fix: %(advice)s",
     ),
     "EL204": (
         ERROR,
         "one time zone per process",
-        "TZ %(how)s here and %(writers)s write it in %(process)s: the C library keeps one time zone per "
-        "process, for every interpreter and Apache itself. Fix: %(advice)s",
+        "TZ %(how)s here, and another app of %(process)s writes it (%(writers)s): the C library keeps one "
+        "time zone per process, for every interpreter and Apache itself. Fix: %(advice)s",
     ),
     "EL205": (
         ERROR,
         "a script writes a variable mod_wsgi routes by",
-        "%(name)s is written here, in %(process)s, and %(directive)s routes requests by %%{ENV:%(name)s}: "
-        "mod_wsgi falls back to getenv() of the Apache child, so a request whose Host sets no value "
-        "goes where this write says (%(where)s). No interpreter inherits anything: the middleware cannot "
-        "see it. Fix: %(advice)s",
+        "%(name)s is written here, in %(process)s, and %(directive)s routes requests by it: mod_wsgi "
+        "falls back to getenv() of the Apache child, so a request that Apache gives no value goes where this "
+        "write says (%(where)s). No interpreter inherits anything: the middleware cannot see it. Fix: %(advice)s",
     ),
     "EL210": (
         INFO,

@@ -28,17 +28,24 @@ WRITE_OPS = ("assign", "setdefault", "delete", "dotenv")
 
 
 class Event(object):
-    __slots__ = ("line", "col", "op", "name", "value", "deferred", "order", "override", "path")
+    __slots__ = ("line", "col", "op", "name", "value", "deferred", "order", "override", "path", "via")
 
-    def __init__(self, line, col, op, name, value=None, deferred=False, order=0, override=False, path=None):
+    def __init__(self, line, col, op, name, value=None, deferred=False, order=0, override=False, path=None, via=None):
         self.line, self.col, self.op, self.name, self.value = line, col, str(op), name, value
-        self.deferred, self.order, self.override, self.path = deferred, order, override, path
+        self.deferred, self.order, self.override, self.path, self.via = deferred, order, override, path, via
 
     def as_list(self):
         return [self.line, self.op, self.name]
 
     def as_dict(self):
-        return dict((key, getattr(self, key)) for key in self.__slots__ if key != "path")
+        return dict((key, getattr(self, key)) for key in self.__slots__ if key not in ("path",))
+
+    def copy(self, **changes):
+        event = Event(self.line, self.col, self.op, self.name, self.value, self.deferred, self.order, self.override,
+                      self.path, self.via)  # fmt: skip
+        for key, value in changes.items():
+            setattr(event, key, value)
+        return event
 
     def __repr__(self):
         return "Event(%d:%d %s %s%s)" % (self.line, self.col, self.op, self.name, " deferred" if self.deferred else "")
@@ -52,6 +59,8 @@ class Source(object):
         self.path, self.events, self.imports = path, [], []
         self.reader, self.refused, self.error, self.dotenv_files = None, None, None, []
         self.literal_returns = {}  # function name: [string literals it returns] (WSGIDispatchScript)
+        self.constants = {}  # module-level NAME = "literal" (mod_wsgi-express's entry_point)
+        self.called = set()  # the last part of every name called (config_from_object, ...)
 
 
 def read_bytes(path):
@@ -158,6 +167,11 @@ class AstReader(object):
         self.names()
         self.visit(self.tree, False)
         self.source.literal_returns = self.returns()
+        for node in getattr(self.tree, "body", []):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                value = _string(node.value)
+                if value is not None:
+                    self.source.constants[node.targets[0].id] = value
 
     def names(self):
         """The names os.environ and os.getenv go by here: `import os as o`, `from os import
@@ -305,6 +319,10 @@ class AstReader(object):
     def call(self, node, deferred):
         func = node.func
         name = dotted(func)
+        if isinstance(func, ast.Attribute):
+            self.source.called.add(func.attr)
+        elif isinstance(func, ast.Name):
+            self.source.called.add(func.id)
         first = node.args[0] if node.args else None
         literal = _string(node.args[1]) if len(node.args) > 1 else None
         if isinstance(func, ast.Attribute) and dotted(func.value) in self.environ:
@@ -753,6 +771,7 @@ class TokenReader(object):
         return found
 
     def call(self, chain, token, args, deferred, found, position):
+        self.source.called.add(chain.rpartition(".")[2])
         parts = self.arguments(args)
         first = literal(parts[0][0]) if parts and len(parts[0]) == 1 else None
         second = literal(parts[1][0]) if len(parts) > 1 and len(parts[1]) == 1 else None
