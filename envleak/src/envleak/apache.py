@@ -365,9 +365,12 @@ def read_config(paths, root=None, defines=()):
             config.read_envvars(folder)
         if start:
             config.read_file(start)
-        else:
-            for name in sorted(glob.glob(os.path.join(path, "*.conf"))):
-                config.read_file(name)
+        else:  # a folder of fragments (sites-enabled, conf.d): every *.conf file in it and below
+            for folder, subfolders, files in os.walk(path):
+                subfolders.sort()
+                for name in sorted(files):
+                    if name.endswith(".conf"):
+                        config.read_file(os.path.join(folder, name))
     return config
 
 
@@ -547,7 +550,16 @@ def effective(config, names, vhost, script, url, default=None):
 
 
 def options_of(args):
-    return dict(arg.split("=", 1) for arg in args if "=" in arg and not arg.startswith("="))
+    """name=value options of a mod_wsgi directive; a quoted value loses its quotes, as mod_wsgi's
+    own parser drops them (mod_wsgi-express writes process-group='localhost:8000')."""
+    found = {}
+    for arg in args:
+        if "=" in arg and not arg.startswith("="):
+            key, value = arg.split("=", 1)
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            found[key] = value
+    return found
 
 
 # --- Virtual hosts ------------------------------------------------------------------------

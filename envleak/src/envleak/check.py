@@ -553,11 +553,24 @@ def judge_process(process, dispatched, found):
                 profiles[id(app)] = Profile(app, name)
         for index, reader_app in occupants:
             reader = profiles[id(reader_app)]
-            writers = [(app, profiles[id(app)]) for i, app in occupants
-                       if i != index and app.script != reader_app.script and profiles[id(app)].writes]  # fmt: skip
-            if not writers:
+            own = reader.first(reader.keeps) or reader.first(reader.writes)
+            writer_events = []
+            for i, app in occupants:
+                profile = profiles[id(app)]
+                if i == index or not profile.writes:
+                    continue
+                if app.script == reader_app.script:
+                    # The same app in another interpreter: a conflict only where it writes values that
+                    # differ (a dispatcher importing each app's module in its own interpreter).
+                    if len(set(e.value for e in profile.writes if e.value is not None)) < 2:
+                        continue
+                    other = [e for e in profile.writes if own is None or e.value != own.value]
+                    if other:
+                        writer_events.append((app, other[0]))
+                    continue
+                writer_events.append((app, profile.writes[0]))
+            if not writer_events:
                 continue
-            writer_events = [(app, p.writes[0]) for app, p in writers]
             by = where_of(writer_events)
             if name == "TZ":
                 event = reader.first(reader.reads) or reader.first(reader.writes)
@@ -570,11 +583,12 @@ def judge_process(process, dispatched, found):
             keep = reader.first(reader.keeps)
             if keep is not None:
                 found("EL201", keep.path, keep.line, keep.col, name=name, how=how_kept(keep), writers=by,
-                      process=process.label, rules=rules.text(), advice=codes.advice(name, process.server) + ".")
+                      process=process.label, rules=rules.text(), inherits=inherits(rules),
+                      advice=codes.advice(name, process.server) + ".")
             elif reader.implicit is not None and not reader.writes:
                 found("EL201", reader_app.script, 1, 1, name=name, how="is read by %s, %s, in this app (it imports %s) and never set by it"
                       % (reader.implicit[1], reader.implicit[2], reader.implicit[0]), writers=by,
-                      process=process.label, rules=rules.text(),
+                      process=process.label, rules=rules.text(), inherits=inherits(rules),
                       advice=codes.advice(name, process.server) + ".")  # fmt: skip
             elif rules.shared and reader.writes and reader.lazy:
                 event = reader.first(reader.later) or reader.first(reader.writes)
@@ -603,6 +617,12 @@ def judge_process(process, dispatched, found):
                           writers=where_of([(o, p.writes[0]) for o, p in writers]),
                           interpreter=repr(interpreter), process=process.label,
                           advice=codes.advice(name, process.server, "shared") + ".")  # fmt: skip
+
+
+def inherits(rules):
+    if rules.shared:
+        return "every interpreter of the process sees that write, whenever it happens"
+    return "an interpreter created after that write inherits its value"
 
 
 def judge_routing(name, directive, what, values, processes, dispatched, found):

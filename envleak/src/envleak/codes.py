@@ -44,7 +44,7 @@ CODES = {
         ERROR,
         "a value another interpreter of the process may leave",
         "%(name)s %(how)s, in %(process)s, and an app in another interpreter writes it (%(writers)s): "
-        "an interpreter created after that write inherits its value (%(rules)s). Fix: %(advice)s",
+        "%(inherits)s (%(rules)s). Fix: %(advice)s",
     ),
     "EL202": (
         ERROR,
