@@ -748,6 +748,12 @@ class Resolver(object):
                 found.extend(self.handler(directive))
             elif name == "wsgidispatchscript" and args:
                 found.append(self.dispatcher(directive))
+        for dispatcher in [m for m in found if m is not None and getattr(m, "pending", False)]:
+            vhost = dispatcher.directive.vhost()
+            for mount in found:
+                if mount is not None and mount.role == "app" and (vhost is None or mount.host.section is vhost):
+                    dispatcher.placements.extend((EMBEDDED, i) for _, i in mount.placements)
+                    dispatcher.groups.update(mount.groups)
         for handler, directive in sorted(self.handler_scripts.items()):
             if handler not in self.used_handlers:
                 self.infos.append((directive.where(), "EL232", {"what": "WSGIHandlerScript %s: no SetHandler, "
@@ -804,8 +810,13 @@ class Resolver(object):
             dispatch = effective(self.config, ("wsgidispatchscript",), host.section, mount.script, url)
             if dispatch is not None and mount.role == "app":
                 extra_processes, extra_groups = self.dispatch_answers(dispatch)
-                processes = sorted(set(processes) | set(extra_processes))
-                interpreters = sorted(set(interpreters) | set(extra_groups))
+                # Answers that are all strings replace the decision; None (or a computed value) keeps it too.
+                always = [p for p in extra_processes if not p.startswith("daemon (")]
+                processes = (sorted(set(extra_processes)) if extra_processes and always == extra_processes
+                             else sorted(set(processes) | set(extra_processes)))  # fmt: skip
+                interpreters = (sorted(set(extra_groups)) if extra_groups and not any(g.startswith("(") for g in
+                                                                                      extra_groups)
+                                else sorted(set(interpreters) | set(extra_groups)))  # fmt: skip
                 mount.variable = mount.variable or any(i.startswith("(") for i in extra_groups + extra_processes)
             mount.groups.add(group_text)
             for process in processes:
@@ -850,6 +861,10 @@ class Resolver(object):
                 # No value for some requests: mod_wsgi asks getenv() of the Apache process, and
                 # without one the group is the text itself (seen in mod_wsgi's own log).
                 names.append(self.config.environment.get(name, text))
+            if not values:
+                # Nothing here sets it (.htaccess, another module, the server's environment may):
+                # a value per request, as far as envleak can tell.
+                names.append("(per request: %s)" % text)
             return sorted(set(names))
         if "%{" in text:
             return ["(per request: %s)" % text, "(per request: %s, another value)" % text]
@@ -908,12 +923,12 @@ class Resolver(object):
                 for url_sample in samples:
                     match = re.search(regex, url_sample) if _search(regex, url_sample) else None
                     if match:
-                        path = substitute(target, match)
-                        files.append(self.config.resolve(path))
+                        files.append(existing_file(self.config.resolve(substitute(target, match))))
                 files = sorted(set(files))
             for path in files or [self.config.resolve(pattern)]:
                 mount = Mount(kind, directive, url, self.server_of(path, pattern), existing_file(path), host)
-                found.append(self.place(mount, samples, options, lambda u, regex=regex: matched_prefix(regex, u)))
+                own = urls_for_file(regex, self.config.resolve(target), path, samples) or samples
+                found.append(self.place(mount, own, options, lambda u, regex=regex: matched_prefix(regex, u)))
             return found
         local = existing_file(self.config.resolve(target))
         mount = Mount(kind, directive, url, self.config.server_path(target).rstrip("/"), local, host)
@@ -954,6 +969,10 @@ class Resolver(object):
         mount = Mount("WSGIDispatchScript", directive, scope_url(directive), self.config.server_path(target),
                       self.config.resolve(target), host, role="dispatch")  # fmt: skip
         options = options_of(directive.args[1:])
+        if "application-group" not in options:
+            # It runs in the application group of the request it dispatches: filled in by mounts().
+            mount.pending = True
+            return mount
         options["process-group"] = "%{GLOBAL}"  # always in Apache's own children
         return self.place(mount, [scope_url(directive)], options, lambda u: u.rstrip("/"))
 
@@ -1117,6 +1136,39 @@ def substitute(target, match):
             return ""
 
     return re.sub(r"\$(\d)", group, target)
+
+
+def urls_for_file(regex, target, path, samples):
+    """The URLs of `samples`, rewritten so that WSGIScriptAliasMatch's substitution of `target`
+    gives `path`: each $N takes the part of the path it stands for."""
+    pieces = re.split(r"(\$\d)", target)
+    pattern = "".join("(?P<g%s>.+?)" % p[1] if re.match(r"^\$\d$", p) else re.escape(p) for p in pieces)
+    try:
+        parts = re.match("^" + pattern + "$", path)
+    except re.error:
+        return []
+    if parts is None:
+        return []
+    found = []
+    for url in samples:
+        try:
+            match = re.search(regex, url)
+        except re.error:
+            return []
+        if match is None:
+            continue
+        rebuilt = url
+        for index in sorted((int(k[1:]) for k in parts.groupdict()), reverse=True):
+            if index <= len(match.groups()) and match.group(index) is not None:
+                start, end = match.span(index)
+                rebuilt = rebuilt[:start] + parts.group("g%d" % index) + rebuilt[end:]
+        try:
+            again = re.search(regex, rebuilt)
+        except re.error:
+            continue
+        if again and substitute(target, again) == path and rebuilt not in found:
+            found.append(rebuilt)
+    return found
 
 
 def matched_prefix(regex, url):

@@ -342,9 +342,10 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
             rules = Rules(rules.python, "%s; reload-os-env (%s) copies the process environment into os.environ at "
                           "each request" % (rules.source, instance.where("reload-os-env")), shared=True)  # fmt: skip
         workers = instance.first("processes", "workers") or "1"
-        label = "uWSGI instance %s (each of its %s worker%s%s)" % (
-            instance.source, workers, "" if workers == "1" else "s",
-            ", apps loaded after fork: lazy-apps" if instance.flag("lazy-apps") or instance.flag("lazy") else "")
+        label = "uWSGI instance %s (%s worker%s, each holding every app%s)" % (
+            instance.source if instance.source != "the command line" else "of the command line", workers,
+            "" if workers == "1" else "s",
+            "; apps loaded after fork: lazy-apps" if instance.flag("lazy-apps") or instance.flag("lazy") else "")
         process = processes[instance.key] = Process(instance.key, label, "uwsgi", rules)
         search = [p for key in uwsgi.PATH_OPTIONS for value in instance.values(key) for p in value.split(":") if p]
         for where, text in instance.notes:
@@ -597,10 +598,10 @@ def judge_process(process, dispatched, found):
                     reader.implicit[1] if reader.implicit else "the C library"))
                 found("EL202", event.path, event.line, event.col, name=name, when=when, writers=by,
                       process=process.label, rules=rules.text(), advice=codes.advice(name, process.server) + ".")
-    # The same interpreter: two apps share one os.environ outright.
+    # The same interpreter: two apps the configuration names share one os.environ outright. (A
+    # script given on the command line is what the mounted one loads: not a second app beside it.)
     for interpreter, fixed, slot in slots:
-        groups = [fixed + [d] for d in dispatched] if slot and dispatched else [fixed]
-        for apps in groups:
+        for apps in [fixed]:
             if len(apps) < 2:
                 continue
             for name in sorted(names):
