@@ -357,6 +357,7 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
                 args = dict(args, what=args["what"] + "; the scripts given on the command line stand for them")
                 process.dispatch_slots.add("(dynamic apps)")
                 process.interpreters.setdefault("(dynamic apps)", [])
+                process.variable = True  # each dynamic app gets an interpreter of its own
             found(code, path, line, 1, **args)
         for app_def in instance.apps:
             if app_def.local is None:
