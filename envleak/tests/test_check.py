@@ -190,8 +190,10 @@ class FollowsTheConfiguration(Tree):
         self.write("conf/httpd.conf", 'ServerRoot "ROOT"\nInclude conf/site.conf\n')
         self.write("conf/site.conf", 'WSGIScriptAlias /a "srv/app1.wsgi/"\nWSGIScriptAlias /b srv/app2.wsgi\n')
         result = self.check("conf/httpd.conf")
-        self.assertEqual(sorted(m["local"] for m in result["mounts"]),
-                         [os.path.join(self.folder, "srv", "app1.wsgi"), os.path.join(self.folder, "srv", "app2.wsgi")])
+        self.assertEqual(
+            sorted(m["local"] for m in result["mounts"]),
+            [os.path.join(self.folder, "srv", "app1.wsgi"), os.path.join(self.folder, "srv", "app2.wsgi")],
+        )
         self.assertRisky(result)
         self.assertNotIn("EL220", codes_of(result))
 
@@ -199,7 +201,9 @@ class FollowsTheConfiguration(Tree):
         self.apps(folder="scripts")
         self.write("main.conf", "WSGIScriptAlias /wsgi-scripts/ ROOT/scripts/\n")
         result = self.check("main.conf")
-        self.assertEqual(sorted(m["url"] for m in result["mounts"]), ["/wsgi-scripts/app1.wsgi", "/wsgi-scripts/app2.wsgi"])
+        self.assertEqual(
+            sorted(m["url"] for m in result["mounts"]), ["/wsgi-scripts/app1.wsgi", "/wsgi-scripts/app2.wsgi"]
+        )
         self.assertRisky(result)
 
     def test_macro_and_use(self):
@@ -230,8 +234,10 @@ class MountDirectives(Tree):
         self.apps(folder="web")
         self.write("main.conf", "WSGIScriptAliasMatch ^/apps/([^/]+) ROOT/web/$1.wsgi\n")
         result = self.check("main.conf")
-        self.assertEqual(sorted(m["local"] for m in result["mounts"]),
-                         sorted(os.path.join(self.folder, "web", n) for n in ("app1.wsgi", "app2.wsgi")))
+        self.assertEqual(
+            sorted(m["local"] for m in result["mounts"]),
+            sorted(os.path.join(self.folder, "web", n) for n in ("app1.wsgi", "app2.wsgi")),
+        )
         self.assertRisky(result)
 
     def test_script_alias_match_to_one_script_with_path_info(self):
@@ -248,7 +254,9 @@ class MountDirectives(Tree):
         result = self.check("main.conf")
         self.assertEqual(result["mounts"], [])
         self.assertIn("EL232", codes_of(result))  # mod_wsgi answers 403: nothing runs
-        self.write("main.conf", "<Directory ROOT/htdocs/wsgi>\n  Options ExecCGI\n  SetHandler wsgi-script\n</Directory>\n")
+        self.write(
+            "main.conf", "<Directory ROOT/htdocs/wsgi>\n  Options ExecCGI\n  SetHandler wsgi-script\n</Directory>\n"
+        )
         self.assertRisky(self.check("main.conf"))
 
     def test_addhandler_wsgi_script_with_execcgi_from_a_parent_directory(self):
@@ -285,8 +293,12 @@ class MountDirectives(Tree):
 
     def test_handler_script_selected_by_sethandler_addhandler_or_rewrite_rule(self):
         self.apps()
-        for selection in ("<Location /res>\n  SetHandler wsgi-resource\n</Location>\n", "AddHandler wsgi-resource .res\n",
-                          "RewriteRule .* - [H=wsgi-resource]\n"):  # fmt: skip
+        selections = (
+            "<Location /res>\n  SetHandler wsgi-resource\n</Location>\n",
+            "AddHandler wsgi-resource .res\n",
+            "RewriteRule .* - [H=wsgi-resource]\n",
+        )
+        for selection in selections:
             self.write(
                 "main.conf",
                 "WSGIHandlerScript wsgi-resource ROOT/app1.wsgi application-group=one\n"
@@ -498,8 +510,10 @@ class Scopes(Tree):
             """,
         )
         result = self.check("main.conf")
-        self.assertEqual(result["processes"]["embedded"]["interpreters"],
-                         ["one.example.com:8080", "one.example.com:8080|/a", "www.one.example.com:8080"])
+        self.assertEqual(
+            result["processes"]["embedded"]["interpreters"],
+            ["one.example.com:8080", "one.example.com:8080|/a", "www.one.example.com:8080"],
+        )
 
     def test_script_alias_options_decide_the_process_and_the_group(self):
         self.apps()
@@ -609,7 +623,10 @@ class Rules(Tree):
             self.check(self.config(), python="3.4.x")
 
     def test_a_read_at_each_request_after_an_assignment(self):
-        body = 'import os\nos.environ["TRAC_ENV"] = "/srv/{app}"\ndef application(e, s):\n    return [os.environ["TRAC_ENV"]]\n'
+        body = (
+            'import os\nos.environ["TRAC_ENV"] = "/srv/{app}"\n'
+            'def application(e, s):\n    return [os.environ["TRAC_ENV"]]\n'
+        )
         self.apps(body)
         self.write("main.conf", "WSGIScriptAlias /a ROOT/app1.wsgi\nWSGIScriptAlias /b ROOT/app2.wsgi\n")
         self.assertNotRisky(self.check("main.conf"))
@@ -619,12 +636,16 @@ class Rules(Tree):
 class SharedInterpreter(Tree):
     def test_trac_env_in_the_main_interpreter(self):
         # Trac's documented mod_wsgi setup: each project's script assigns TRAC_ENV, read at each request.
-        body = ('import os\nos.environ["TRAC_ENV"] = "/srv/trac/{app}"\n'
-                "def application(environ, start_response):\n    return [os.environ['TRAC_ENV'].encode()]\n")  # fmt: skip
+        body = (
+            'import os\nos.environ["TRAC_ENV"] = "/srv/trac/{app}"\n'
+            "def application(environ, start_response):\n"
+            "    return [os.environ['TRAC_ENV'].encode()]\n"
+        )
         self.apps(body)
         self.write(
             "main.conf",
-            "WSGIApplicationGroup %{GLOBAL}\nWSGIScriptAlias /one ROOT/app1.wsgi\nWSGIScriptAlias /two ROOT/app2.wsgi\n",
+            "WSGIApplicationGroup %{GLOBAL}\nWSGIScriptAlias /one ROOT/app1.wsgi\n"
+            "WSGIScriptAlias /two ROOT/app2.wsgi\n",
         )
         result = self.check("main.conf")
         self.assertEqual(result["processes"]["embedded"]["interpreters"], [""])
@@ -717,7 +738,9 @@ class Scripts(Tree):
         self.assertIn("Settings.broker_url", " ".join(result["lines"]))
 
     def test_a_dotenv_loader_keeps_what_the_process_has_unless_it_overrides(self):
-        keeps = checking.environ_uses(self.write("a.py", "from dotenv import load_dotenv\nload_dotenv('/srv/a/.env')\n"))
+        keeps = checking.environ_uses(
+            self.write("a.py", "from dotenv import load_dotenv\nload_dotenv('/srv/a/.env')\n")
+        )
         self.assertEqual(keeps, [(2, "dotenv", checking.DOTENV_KEYS)])
         reads = checking.environ_uses(self.write("b.py", "import environ\nenviron.Env.read_env('/srv/app/.env')\n"))
         self.assertEqual(reads, [(2, "dotenv", checking.DOTENV_KEYS)])
@@ -855,8 +878,10 @@ class DistributionTrees(unittest.TestCase):
         result = checking.check([os.path.join(REDHAT, "etc", "httpd")], root=REDHAT)
         kinds = sorted(set(m["kind"] for m in result["mounts"]))
         self.assertEqual(kinds, ["AddHandler wsgi-script", "WSGIAuthUserScript"])
-        self.assertEqual(sorted(os.path.basename(m["local"]) for m in result["mounts"]),
-                         ["check_password.wsgi", "orders.wsgi", "reports.wsgi"])  # not README.txt
+        self.assertEqual(
+            sorted(os.path.basename(m["local"]) for m in result["mounts"]),
+            ["check_password.wsgi", "orders.wsgi", "reports.wsgi"],
+        )  # not README.txt
         self.assertEqual([(r["python"], r["shared_environ"]) for r in result["rules"]], [("3.8", True)])
         self.assertTrue(result["risky"], result["lines"])
         self.assertEqual(result["variables"], ["DATABASE_URL"])
@@ -906,7 +931,9 @@ class CommandLine(unittest.TestCase):
         self.assertTrue(lines[-1].startswith("envleak check: RISKY"), out)
         self.assertTrue(any(": EL201 " in line for line in lines), out)
         self.assertTrue(any(line.startswith("envleak check: rules of Python 3.9+") for line in lines), out)
-        code, out, _ = self.run_cli("check", "--ignore", "EL201", "--root", DEBIAN, os.path.join(DEBIAN, "etc", "apache2"))
+        code, out, _ = self.run_cli(
+            "check", "--ignore", "EL201", "--root", DEBIAN, os.path.join(DEBIAN, "etc", "apache2")
+        )
         self.assertEqual(code, 0, out)
         self.assertEqual(self.run_cli("check", os.path.join(DEBIAN, "etc", "apache2", "apache2.conf"))[0], 2)
 

@@ -61,7 +61,9 @@ class Verdicts(unittest.TestCase):
         self.assertIn("test_detector:test_inherited_kept", found["read_by"])
         self.assertEqual(found["code"], "EL101")
         line = envleak.describe(CELERY, found)
-        self.assertTrue(line.startswith("CELERY_CONFIG_MODULE=app2.celeryconfig EL101 LEAKED: another interpreter"), line)
+        self.assertTrue(
+            line.startswith("CELERY_CONFIG_MODULE=app2.celeryconfig EL101 LEAKED: another interpreter"), line
+        )
         self.assertIn("setdefault(app1.celeryconfig) kept it", line)
         self.assertNotIn("assign it", line)
         self.assertIn("config_from_object", line)
@@ -251,8 +253,9 @@ class InOneProcess(unittest.TestCase):
         lines = err.splitlines()
         self.assertEqual(len(lines), 1, err)
         self.assertTrue(lines[0].startswith("envleak: pid "), lines[0])
-        self.assertIn("interpreter 'None': DATABASE_URL=postgres://app2:***@db/app2 EL101 LEAKED: another interp",
-                      lines[0])
+        self.assertIn(
+            "interpreter 'None': DATABASE_URL=postgres://app2:***@db/app2 EL101 LEAKED: another interp", lines[0]
+        )
         self.assertNotIn("theirs", err + out)
         self.assertEqual(json.loads(out)["leaked"], ["DATABASE_URL"])
 
@@ -319,10 +322,12 @@ class InOneProcess(unittest.TestCase):
                 exec(source, mod.__dict__)
                 sys.modules[name] = mod
                 return mod
-            dotenv = module("dotenv.main", "import os\\ndef resolve_variables():\\n    env = {}\\n    env.update(os.environ)\\n")
+            dotenv = module("dotenv.main", "import os\\ndef resolve_variables():\\n    env = {}\\n"
+                            "    env.update(os.environ)\\n")
             loader = module("celery.loaders.default", "import os\\ndef read_configuration():\\n    "
                             "return os.environ.get('CELERY_CONFIG_MODULE')\\n")
-            conf = module("django.conf", "import os\\ndef _setup():\\n    return os.environ.get('DJANGO_SETTINGS_MODULE')\\n")
+            conf = module("django.conf", "import os\\ndef _setup():\\n    "
+                          "return os.environ.get('DJANGO_SETTINGS_MODULE')\\n")
             os.environ.setdefault("CELERY_CONFIG_MODULE", "app1.celeryconfig")
             dotenv.resolve_variables()
             def app(environ, start_response):
@@ -334,8 +339,9 @@ class InOneProcess(unittest.TestCase):
             application({}, None)
             """)  # fmt: skip
         _, err = run_python(code)
-        lines = dict((line.split("': ", 1)[1].split("=")[0], line) for line in err.splitlines()
-                     if line.startswith("envleak: "))  # (Python 2 warns about the modules made here)
+        lines = dict(
+            (line.split("': ", 1)[1].split("=")[0], line) for line in err.splitlines() if line.startswith("envleak: ")
+        )  # (Python 2 warns about the modules made here)
         self.assertIn("read by celery.loaders.default:read_configuration, Celery's default loader",
                       lines["CELERY_CONFIG_MODULE"])  # fmt: skip
         self.assertIn("read by django.conf:_setup, Django's settings", lines["DJANGO_SETTINGS_MODULE"])

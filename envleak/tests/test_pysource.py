@@ -126,12 +126,16 @@ class Readers(unittest.TestCase):
     def test_evaluation_order_within_a_statement(self):
         found = pysource.read(self.write('import os\nos.environ["A"] = os.environ.get("A", "") + os.environ["B"]\n'
                                          'os.environ.setdefault("C", os.environ.get("D"))\n'))  # fmt: skip
-        self.assertEqual([(e.op, e.name) for e in found.events],
-                         [("read", "A"), ("read", "B"), ("assign", "A"), ("read", "D"), ("setdefault", "C")])
+        self.assertEqual(
+            [(e.op, e.name) for e in found.events],
+            [("read", "A"), ("read", "B"), ("assign", "A"), ("read", "D"), ("setdefault", "C")],
+        )
         self.assertEqual([e.order for e in found.events], [0, 1, 2, 3, 4])
 
     def test_a_one_line_def_and_a_decorator(self):
-        found = pysource.read(self.write('import os\n@register(os.environ.get("NOW"))\ndef f(): return os.environ["LATER"]\n'))
+        found = pysource.read(
+            self.write('import os\n@register(os.environ.get("NOW"))\ndef f(): return os.environ["LATER"]\n')
+        )
         self.assertEqual(self.events(found), [("read", "NOW", False), ("read", "LATER", True)])
 
     def test_tokens_of_strings_comments_and_continuations(self):

@@ -75,7 +75,9 @@ class Schema(unittest.TestCase):
             self.schema = json.load(source)
 
     def outputs(self):
-        yield checking.check([os.path.join(FIXTURES, "debian", "etc", "apache2")], root=os.path.join(FIXTURES, "debian"))
+        yield checking.check(
+            [os.path.join(FIXTURES, "debian", "etc", "apache2")], root=os.path.join(FIXTURES, "debian")
+        )
         yield checking.check([os.path.join(FIXTURES, "debian", "etc", "apache2", "apache2.conf")])
         yield checking.check([os.path.join(FIXTURES, "redhat", "etc", "httpd")], root=os.path.join(FIXTURES, "redhat"))
         yield checking.check([os.path.join(FIXTURES, "uwsgi-debian", "etc", "uwsgi")],

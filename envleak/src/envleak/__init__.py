@@ -457,7 +457,10 @@ def describe(name, found, server=None):
 def log_line(name, found, group, pid=None, server=None):
     """One line of the middleware's log: `envleak: pid N interpreter 'G': NAME=<value> ELxxx LEAKED: ...`."""
     return "envleak: pid %d interpreter '%s': %s" % (
-        pid if pid is not None else os.getpid(), group, describe(name, found, server))
+        pid if pid is not None else os.getpid(),
+        group,
+        describe(name, found, server),
+    )
 
 
 # --- What the frameworks say they used ----------------------------------------------------
@@ -704,9 +707,14 @@ def report():
         "variables": masked,
         "leaked": leaked,
         "findings": [
-            {"code": found[name]["code"], "severity": codes.severity(found[name]["code"]), "variable": name,
-             "value": mask(name, found[name]["value"]), "read_by": found[name]["read_by"],
-             "message": describe(name, found[name], server_name())}
+            {
+                "code": found[name]["code"],
+                "severity": codes.severity(found[name]["code"]),
+                "variable": name,
+                "value": mask(name, found[name]["value"]),
+                "read_by": found[name]["read_by"],
+                "message": describe(name, found[name], server_name()),
+            }
             for name in leaked
         ],  # fmt: skip
     }

@@ -67,7 +67,14 @@ class Directive(object):
     __slots__ = ("file", "line", "name", "args", "section", "order")
 
     def __init__(self, where_file, line, name, args, section, order):
-        self.file, self.line, self.name, self.args, self.section, self.order = where_file, line, name, args, section, order
+        self.file, self.line, self.name, self.args, self.section, self.order = (
+            where_file,
+            line,
+            name,
+            args,
+            section,
+            order,
+        )
 
     def chain(self):
         return self.section.chain() if self.section is not None else []
@@ -181,6 +188,12 @@ class Config(object):
                 return self.defines[name]
             if name in self.environment:
                 return self.environment[name]
+            if name in os.environ:  # run on the server itself: Apache's environment may be this one
+                if name not in self.unresolved:
+                    self.unresolved.add(name)
+                    self.note(where, "${%s} taken from envleak's own environment (%s), as Apache takes it from its own"
+                              % (name, os.environ[name]))  # fmt: skip
+                return os.environ[name]
             if name not in self.unresolved:
                 self.unresolved.add(name)
                 self.note(where, "${%s} is the server's environment, not known here: left as it is" % name)
@@ -756,8 +769,16 @@ class Resolver(object):
                     dispatcher.groups.update(mount.groups)
         for handler, directive in sorted(self.handler_scripts.items()):
             if handler not in self.used_handlers:
-                self.infos.append((directive.where(), "EL232", {"what": "WSGIHandlerScript %s: no SetHandler, "
-                                   "AddHandler or RewriteRule [H=%s] selects it, so it never runs" % (handler, handler)}))
+                self.infos.append(
+                    (
+                        directive.where(),
+                        "EL232",
+                        {
+                            "what": "WSGIHandlerScript %s: no SetHandler, "
+                            "AddHandler or RewriteRule [H=%s] selects it, so it never runs" % (handler, handler)
+                        },
+                    )
+                )
         return [m for m in found if m is not None]
 
     # The URL space a mount serves, and the URLs of sections inside it (to split it as Apache would).
@@ -876,8 +897,10 @@ class Resolver(object):
         source = self.read_source(self.config.local(directive.args[0]))
         processes, groups = [], []
         if source is None:
-            return ["daemon (per request: WSGIDispatchScript)"], ["(per request: WSGIDispatchScript)",
-                                                                   "(per request: WSGIDispatchScript, another)"]
+            return ["daemon (per request: WSGIDispatchScript)"], [
+                "(per request: WSGIDispatchScript)",
+                "(per request: WSGIDispatchScript, another)",
+            ]
         returns = getattr(source, "literal_returns", {}) or {}
         for function, target in (("process_group", processes), ("application_group", groups)):
             if function in returns:
@@ -1057,8 +1080,12 @@ class Resolver(object):
             if options.vhost() not in (None, host.section):
                 continue
             for section in options.chain():
-                if section.tag == "directory" and _regex_arg(section) is None and section.args and \
-                        any(a.lstrip("+").lower() in ("execcgi", "all") for a in options.args):
+                if (
+                    section.tag == "directory"
+                    and _regex_arg(section) is None
+                    and section.args
+                    and any(a.lstrip("+").lower() in ("execcgi", "all") for a in options.args)
+                ):
                     folder = section.args[0]
                     if (folder, None) not in [(f, None) for f, _ in found]:
                         found.append((folder, self.url_of_folder(folder, host)))
@@ -1081,16 +1108,16 @@ class Resolver(object):
         for url, target in self.aliases(host):
             target = target.rstrip("/")
             if folder == target or folder.startswith(target + "/"):
-                return url.rstrip("/") + folder[len(target):]
+                return url.rstrip("/") + folder[len(target) :]
         root = self.document_root(host)
         if root and (folder == root.rstrip("/") or folder.startswith(root.rstrip("/") + "/")):
-            return folder[len(root.rstrip("/")):] or "/"
+            return folder[len(root.rstrip("/")) :] or "/"
         return None
 
     def folder_of_url(self, url, host):
         for prefix, target in self.aliases(host):
             if url == prefix or url.startswith(prefix.rstrip("/") + "/"):
-                return target.rstrip("/") + url[len(prefix.rstrip("/")):]
+                return target.rstrip("/") + url[len(prefix.rstrip("/")) :]
         root = self.document_root(host)
         return root.rstrip("/") + url if root else None
 

@@ -31,8 +31,11 @@ IMPLICIT = {
     "CELERY_BROKER_READ_URL": ("celery", "Celery's Settings.broker_read_url (celery.app.utils)", "at every use"),
     "CELERY_BROKER_WRITE_URL": ("celery", "Celery's Settings.broker_write_url (celery.app.utils)", "at every use"),
     "CELERY_RESULT_BACKEND": ("celery", "Celery's Settings.result_backend (celery.app.utils)", "at every use"),
-    "CELERY_CONFIG_MODULE": ("celery", "Celery's default loader (celery.loaders.default:read_configuration)",
-                             "lazily, at the first task"),
+    "CELERY_CONFIG_MODULE": (
+        "celery",
+        "Celery's default loader (celery.loaders.default:read_configuration)",
+        "lazily, at the first task",
+    ),
     "DJANGO_SETTINGS_MODULE": ("django", "Django's settings (django.conf:LazySettings._setup)", "once, at setup"),
 }
 # Of those, the ones read after the app's own start (lazily): on Python 2.7 to 3.8 a value the
@@ -343,9 +346,11 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
                           "each request" % (rules.source, instance.where("reload-os-env")), shared=True)  # fmt: skip
         workers = instance.first("processes", "workers") or "1"
         label = "uWSGI instance %s (%s worker%s, each holding every app%s)" % (
-            instance.source if instance.source != "the command line" else "of the command line", workers,
+            instance.source if instance.source != "the command line" else "of the command line",
+            workers,
             "" if workers == "1" else "s",
-            "; apps loaded after fork: lazy-apps" if instance.flag("lazy-apps") or instance.flag("lazy") else "")
+            "; apps loaded after fork: lazy-apps" if instance.flag("lazy-apps") or instance.flag("lazy") else "",
+        )
         process = processes[instance.key] = Process(instance.key, label, "uwsgi", rules)
         search = [p for key in uwsgi.PATH_OPTIONS for value in instance.values(key) for p in value.split(":") if p]
         for where, text in instance.notes:
@@ -362,8 +367,14 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
         for app_def in instance.apps:
             if app_def.local is None:
                 path, line = split_where(app_def.where)
-                found("EL220", path, line, 1, what="%s %s" % (app_def.kind, app_def.target),
-                      why="no such file or module on the python path here")
+                found(
+                    "EL220",
+                    path,
+                    line,
+                    1,
+                    what="%s %s" % (app_def.kind, app_def.target),
+                    why="no such file or module on the python path here",
+                )
                 continue
             app = reader.app(app_def.local, app_def.where, app_def.kind, search + [os.path.dirname(app_def.local)],
                              role="import" if app_def.role == "import" else "app")  # fmt: skip
@@ -393,7 +404,7 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
         process = processes["assumed"] = Process(
             "assumed", "one process, each script in a sub-interpreter of its own (assumed: mod_wsgi's default, "
             "embedded mode, application group %{RESOURCE})", None, rules)  # fmt: skip
-        for number, app in enumerate(dispatched):
+        for app in dispatched:
             process.interpreters["(the interpreter of %s)" % app.script] = []
             process.dispatch_slots.add("(the interpreter of %s)" % app.script)
         process.variable = True
@@ -401,7 +412,7 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
     # Unreadable scripts
     unread = []
     for process in processes.values():
-        for interpreter, apps in process.interpreters.items():
+        for apps in process.interpreters.values():
             for app in apps:
                 if app.error:
                     path, line = split_where(app.where)
@@ -439,7 +450,9 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
             rules_used.append(process.rules.as_dict())
     if errors:
         verdict = "RISKY: %s can pass from one app to another (%s)" % (
-            ", ".join(variables) or "a variable", ", ".join(sorted(set(f["code"] for f in errors))))
+            ", ".join(variables) or "a variable",
+            ", ".join(sorted(set(f["code"] for f in errors))),
+        )
         exit_status = 1
     elif open_:
         verdict = "cannot tell: %s" % "; ".join(sorted(set(f["message"].split(":")[0] for f in open_)))
@@ -462,10 +475,18 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
         "findings": shown,
         "lines": [f.text() for f in shown],
         "processes": dict(
-            (key, {"label": p.label, "server": p.server, "interpreters": sorted(p.interpreters),
-                   "variable": p.variable, "mounts": sorted(set(p.mounts)),
-                   "rules": p.rules.as_dict() if p.rules else None,
-                   "apps": dict((i, sorted(set(a.script for a in apps))) for i, apps in p.interpreters.items())})
+            (
+                key,
+                {
+                    "label": p.label,
+                    "server": p.server,
+                    "interpreters": sorted(p.interpreters),
+                    "variable": p.variable,
+                    "mounts": sorted(set(p.mounts)),
+                    "rules": p.rules.as_dict() if p.rules else None,
+                    "apps": dict((i, sorted(set(a.script for a in apps))) for i, apps in p.interpreters.items()),
+                },
+            )
             for key, p in processes.items()
         ),  # fmt: skip
         "mounts": mounts_out,
@@ -538,7 +559,7 @@ def judge_process(process, dispatched, found):
         names.update(IMPLICIT)
     # Different interpreters of the process.
     occupants = []  # (interpreter index, app)
-    for index, (interpreter, fixed, slot) in enumerate(slots):
+    for index, (_, fixed, slot) in enumerate(slots):
         for app in fixed:
             occupants.append((index, app))
         if slot:
@@ -584,24 +605,51 @@ def judge_process(process, dispatched, found):
                 continue
             keep = reader.first(reader.keeps)
             if keep is not None:
-                found("EL201", keep.path, keep.line, keep.col, name=name, how=how_kept(keep), writers=by,
-                      process=process.label, rules=rules.text(), inherits=inherits(rules),
-                      advice=codes.advice(name, process.server) + ".")
+                found(
+                    "EL201",
+                    keep.path,
+                    keep.line,
+                    keep.col,
+                    name=name,
+                    how=how_kept(keep),
+                    writers=by,
+                    process=process.label,
+                    rules=rules.text(),
+                    inherits=inherits(rules),
+                    advice=codes.advice(name, process.server) + ".",
+                )
             elif reader.implicit is not None and not reader.writes:
-                found("EL201", reader_app.script, 1, 1, name=name, how="is read by %s, %s, in this app (it imports %s) and never set by it"
-                      % (reader.implicit[1], reader.implicit[2], reader.implicit[0]), writers=by,
+                how = "is read by %s, %s, in this app (it imports %s) and never set by it" % (
+                    reader.implicit[1], reader.implicit[2], reader.implicit[0])  # fmt: skip
+                found("EL201", reader_app.script, 1, 1, name=name, how=how, writers=by,
                       process=process.label, rules=rules.text(), inherits=inherits(rules),
                       advice=codes.advice(name, process.server) + ".")  # fmt: skip
             elif rules.shared and reader.writes and reader.lazy:
                 event = reader.first(reader.later) or reader.first(reader.writes)
-                when = ("at each request" if reader.later else "%s, by %s" % (
-                    reader.implicit[2] if reader.implicit else "at every local time",
-                    reader.implicit[1] if reader.implicit else "the C library"))
-                found("EL202", event.path, event.line, event.col, name=name, when=when, writers=by,
-                      process=process.label, rules=rules.text(), advice=codes.advice(name, process.server) + ".")
+                when = (
+                    "at each request"
+                    if reader.later
+                    else "%s, by %s"
+                    % (
+                        reader.implicit[2] if reader.implicit else "at every local time",
+                        reader.implicit[1] if reader.implicit else "the C library",
+                    )
+                )
+                found(
+                    "EL202",
+                    event.path,
+                    event.line,
+                    event.col,
+                    name=name,
+                    when=when,
+                    writers=by,
+                    process=process.label,
+                    rules=rules.text(),
+                    advice=codes.advice(name, process.server) + ".",
+                )
     # The same interpreter: two apps the configuration names share one os.environ outright. (A
     # script given on the command line is what the mounted one loads: not a second app beside it.)
-    for interpreter, fixed, slot in slots:
+    for interpreter, fixed, _ in slots:
         for apps in [fixed]:
             if len(apps) < 2:
                 continue

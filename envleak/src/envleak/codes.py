@@ -79,8 +79,7 @@ CODES = {
     "EL220": (
         WARNING,
         "a script that cannot be read",
-        "%(what)s cannot be read here (%(why)s): the verdict is open (--root DIR reads a copy of the "
-        "server's files)",
+        "%(what)s cannot be read here (%(why)s): the verdict is open (--root DIR reads a copy of the server's files)",
     ),
     "EL221": (
         WARNING,
@@ -95,8 +94,7 @@ CODES = {
     "EL231": (
         INFO,
         "read with the tolerant reader",
-        "this Python's parser refused it (%(why)s): read token by token instead, as Python %(python)s "
-        "would run it",
+        "this Python's parser refused it (%(why)s): read token by token instead, as Python %(python)s would run it",
     ),
     "EL232": (
         INFO,
@@ -113,7 +111,8 @@ CODES = {
 # What to do, per variable: never "assign it" (on Python 2.7 to 3.8 the last writer still wins,
 # and Celery reads CELERY_BROKER_URL from the environment at every use, whatever was assigned).
 ONE_PROCESS_PER_APP = {
-    "mod_wsgi": "one daemon process group per app (WSGIDaemonProcess, WSGIProcessGroup, WSGIApplicationGroup %{GLOBAL})",
+    "mod_wsgi": "one daemon process group per app (WSGIDaemonProcess, WSGIProcessGroup, "
+    "WSGIApplicationGroup %{GLOBAL})",
     "uwsgi": "one uWSGI instance per app (an emperor with one vassal per app)",
     None: "one process per app (mod_wsgi: a daemon process group each, in %{GLOBAL}; uWSGI: an instance each)",
 }

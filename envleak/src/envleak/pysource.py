@@ -63,6 +63,10 @@ class Source(object):
         self.called = set()  # the last part of every name called (config_from_object, ...)
 
 
+# PEP 263's coding line, as a bytes pattern (a raw bytes literal is spelled differently in 2.7).
+CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)".encode("ascii"), re.M)
+
+
 def read_bytes(path):
     with open(path, "rb") as source:
         return source.read()
@@ -71,7 +75,7 @@ def read_bytes(path):
 def read_text(path, raw=None):
     """The file's text: its declared coding (PEP 263), else UTF-8, else Latin-1."""
     raw = read_bytes(path) if raw is None else raw
-    coding = re.search(br"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", b"\n".join(raw.splitlines()[:2]), re.M)
+    coding = CODING.search(b"\n".join(raw.splitlines()[:2]))
     for encoding in ([coding.group(1).decode("ascii")] if coding else []) + ["utf-8", "latin-1"]:
         try:
             return raw.decode(encoding)
@@ -521,7 +525,7 @@ def fstring_fields(token):
         i += 1
     found = []
     for field in fields:
-        expression = re.split(r"(?<![=!<>])(?:![rsa])?:(?![=])|![rsa]$", field, 1)[0] if field else field
+        expression = re.split(r"(?<![=!<>])(?:![rsa])?:(?![=])|![rsa]$", field, maxsplit=1)[0] if field else field
         try:
             tokens = [t for t in tokenize(expression) if t[0] != "nl"]
         except LexError:
@@ -708,7 +712,9 @@ class TokenReader(object):
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            while lambda_depths and (token[4] < lambda_depths[-1] or (token[1] == "," and token[4] == lambda_depths[-1])):
+            while lambda_depths and (
+                token[4] < lambda_depths[-1] or (token[1] == "," and token[4] == lambda_depths[-1])
+            ):
                 lambda_depths.pop()
             later = deferred or bool(lambda_depths)
             if token[1] == "lambda":

@@ -21,10 +21,12 @@ APP_OPTIONS = ("wsgi-file", "file", "module", "wsgi", "mount", "route", "route-h
                "ini-paste-logged", "eval", "pecan", "import", "pyimport", "py-import", "python-import",
                "shared-import", "shared-pyimport", "shared-py-import", "shared-python-import")  # fmt: skip
 # Options that take no value on a command line (uwsgi_opt_true and friends).
-FLAGS = set("""single-interpreter lazy-apps lazy master vhost vhost-host manage-script-name enable-threads
+FLAGS = set(
+    """single-interpreter lazy-apps lazy master vhost vhost-host manage-script-name enable-threads
 reload-os-env need-app die-on-term strict no-site thunder-lock vacuum no-orphans auto-procname
 no-default-app catch-exceptions disable-logging memory-report py-tracebacker harakiri-verbose
-http-keepalive offload-threads-auto cheaper-busyness-verbose""".split())
+http-keepalive offload-threads-auto cheaper-busyness-verbose""".split()
+)
 SHORT = {"i": "single-interpreter", "p": "processes", "w": "module", "H": "home", "M": "master", "s": "socket",
          "T": "enable-threads", "L": "disable-logging", "b": "buffer-size", "t": "harakiri", "d": "daemonize",
          "x": "xmlconfig", "j": "json", "y": "yaml", "J": "test", "O": "optimize", "C": "chmod-socket"}  # fmt: skip
