@@ -166,11 +166,12 @@ def interpreter_lines(text):
 
 
 # The detector's lines in Apache's log (envleak, the package in envleak/, writes them on stderr, which mod_wsgi
-# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...";
-# with ENVLEAK_WATCH=* any variable's name.
+# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig EL101 LEAKED: ...";
+# with ENVLEAK_WATCH=* any variable's name. envleak 0.2 wrote no code ("...celeryconfig LEAKED: ...").
 ENVLEAK_LINE = re.compile(
     r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<finding>.*)$"
 )
+ENVLEAK_CODE = re.compile(r" (?P<code>EL\d{3}) LEAKED: ")
 # A Python traceback in Apache's log (mod_wsgi writes each of its lines at error level), and
 # where the lab's files are inside the image: a traceback names the file as the repository has it.
 WSGI_ERROR = re.compile(r"^\[[^]]*\] \[wsgi:error\] \[pid (?P<pid>\d+):tid \d+\] (?P<text>.*)$")
@@ -209,17 +210,25 @@ REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")
 
 
 def envleak_lines(text):
-    """The detector's findings in Apache's log, as {pid, group, variable, finding}."""
+    """The detector's findings in Apache's log, as {pid, group, variable, finding, code}: `code` is
+    envleak's finding code (EL101 ...; None on a line without one), `finding` the rest of the line
+    after NAME= without the code (the masked value, then "LEAKED: ...")."""
     found = []
     for line in text.splitlines():
         match = ENVLEAK_LINE.search(line.strip())
         if match:
+            finding, code = match["finding"], None
+            coded = ENVLEAK_CODE.search(finding)
+            if coded:
+                code = coded["code"]
+                finding = finding[: coded.start()] + " LEAKED: " + finding[coded.end() :]
             found.append(
                 {
                     "pid": int(match["pid"]),
                     "group": match["group"],
                     "variable": match["name"],
-                    "finding": match["finding"],
+                    "finding": finding,
+                    "code": code,
                 }
             )
     return found
