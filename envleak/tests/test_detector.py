@@ -161,13 +161,28 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(recorder.dropped["writes"], 10)
         self.assertEqual(len(recorder.reads[CELERY]), envleak.MAX_VALUES)
 
+    def test_past_the_values_it_keeps_its_own_writes_are_no_leak(self):
+        recorder, environ = interpreter(startup={})
+        for number in range(envleak.MAX_WRITES + 20):
+            environ[CELERY] = "value%d" % number
+        environ[CELERY]  # its own last value, beyond what it kept
+        self.assertTrue(recorder.written[CELERY]["overflow"])
+        self.assertNotEqual(recorder.finding(CELERY)["verdict"], "leaked")
+
+    def test_only_the_variables_that_changed_are_judged_again(self):
+        recorder, environ = interpreter(startup={})
+        environ[CELERY] = "one"
+        changes = recorder.changes
+        environ[CELERY] = "one"  # the same value again: nothing new to judge
+        self.assertEqual((recorder.changes, recorder.dirty), (changes, set([CELERY])))
+
     def test_the_names_are_bounded_too(self):
         recorder, environ = interpreter(startup={}, watch=(), watch_all=True)
         for number in range(envleak.MAX_NAMES + 5):
             environ["NAME_%d" % number] = "x"
             environ["NAME_%d" % number]
         self.assertEqual(len(recorder.reads), envleak.MAX_NAMES)
-        self.assertEqual(recorder.dropped["names"], 5)
+        self.assertEqual(recorder.dropped["names"], 10)  # 5 writes and 5 reads of names past the bound
 
 
 class Masking(unittest.TestCase):

@@ -244,7 +244,9 @@ class Recorder(object):
         self.reads = {}  # name: [{"value", "by", "label", "rank", "at", "walks"}]: each distinct value read
         self.used = {}  # name: [{"value", "by", "label", "rank"}]: what a framework says it used
         self.loaded = {}  # {"at", "values"}: what the WSGI script left, when wrap() ran
+        self.written = {}  # name: {"values": [...], "overflow": bool}: the distinct values written here
         self.changes = 0  # counts every new record: findings are judged again only after one
+        self.dirty = set()  # the variables with a new record since the last judgement
         self.lock = threading.Lock()
 
     def watching(self, name):
@@ -269,6 +271,7 @@ class Recorder(object):
                 if entry.get("rank", 0) > known.get("rank", 0):
                     known.update(by=entry["by"], label=entry.get("label"), rank=entry["rank"])
                     self.changes += 1
+                    self.dirty.add(name)
                     return True
                 return False
         if len(values) >= MAX_VALUES:
@@ -276,16 +279,33 @@ class Recorder(object):
             return False
         values.append(entry)
         self.changes += 1
+        self.dirty.add(name)
         return True
 
     def wrote(self, name, value):
+        """A write: the story's first MAX_WRITES in `writes`; per variable, the distinct values in
+        `written` (at most MAX_WRITES: past that it overflows, and no read of it is judged). Only a
+        value new to this interpreter is a change to judge: rewriting a known one costs a lookup."""
         if self.watching(name):
             with self.lock:
                 if len(self.writes) < MAX_WRITES:
                     self.writes.append({"name": name, "value": value, "at": time.time()})
                 else:
                     self.dropped["writes"] += 1
+                entry = self.written.get(name)
+                if entry is None:
+                    if len(self.written) >= MAX_NAMES:
+                        self.dropped["names"] += 1
+                        return
+                    entry = self.written[name] = {"values": [], "overflow": False}
+                if value in entry["values"] or entry["overflow"]:
+                    return
+                if len(entry["values"]) >= MAX_WRITES:
+                    entry["overflow"] = True
+                else:
+                    entry["values"].append(value)
                 self.changes += 1
+                self.dirty.add(name)
 
     def asked_for(self, name, how, value, kept):
         if self.watching(name):
@@ -294,6 +314,7 @@ class Recorder(object):
                 if entries is not None and len(entries) < MAX_VALUES:
                     entries.append({"how": how, "value": value, "kept": kept})
                     self.changes += 1
+                    self.dirty.add(name)
 
     def read(self, name, value):
         if value is None or not self.watching(name):
@@ -307,6 +328,13 @@ class Recorder(object):
                         return
                     entry["walks"] += 1
                     break
+            else:
+                if len(known) >= MAX_VALUES:  # full: counted, without looking for its reader
+                    self.dropped["values"] += 1
+                    return
+        elif known is None and len(self.reads) >= MAX_NAMES:
+            self.dropped["names"] += 1
+            return
         by, label, rank = reader(3)
         with self.lock:
             self._add(self.reads, name, {"value": value, "by": by, "label": label, "rank": rank,
@@ -325,7 +353,7 @@ class Recorder(object):
         found = set(self.watched)
         for table in (self.reads, self.used, self.asked):
             found.update(table)
-        found.update(write["name"] for write in self.writes)
+        found.update(self.written)
         return sorted(name for name in found if self.watching(name))
 
     def finding(self, name, c_value=None):
@@ -334,10 +362,14 @@ class Recorder(object):
         used = [dict(entry) for entry in self.reads.get(name, [])] + [dict(e) for e in self.used.get(name, [])]
         if c_value is not None:
             used.append({"value": c_value, "by": C_LIBRARY, "label": None, "rank": RANK_CONFIGURING})
-        written = [write["value"] for write in self.writes if write["name"] == name]
+        entry = self.written.get(name) or {"values": [], "overflow": False}
+        written = list(entry["values"])
         if self.started.get("late") and inherited is not None:
             written.insert(0, inherited)  # what it had at wrap() may be its own: never a leak
             inherited = None
+        if entry["overflow"]:
+            # More distinct values than envleak keeps: a value read may be one of its own it forgot.
+            used = [u for u in used if u["by"] == C_LIBRARY]
         return judge(
             name,
             inherited=inherited,
@@ -525,7 +557,7 @@ def c_getenv(name):
 def process_tz(recorder):
     """The process's TZ, when this interpreter set or read TZ (else None): the C library reads
     it for every local time, in every interpreter and in Apache itself."""
-    if recorder.watching("TZ") and (recorder.reads.get("TZ") or any(w["name"] == "TZ" for w in recorder.writes)):
+    if recorder.watching("TZ") and (recorder.reads.get("TZ") or "TZ" in recorder.written):
         return c_getenv("TZ")
     return None
 
@@ -664,13 +696,14 @@ def interpreter_name():
     return None
 
 
-def findings(record=None):
-    """Per variable on record: what happened to it here, and the verdict (judge())."""
+def findings(record=None, names=None):
+    """Per variable on record (or of `names`): what happened to it here, and the verdict (judge())."""
     record = record or _state["recorder"]
     if record is None:
         return {}
     tz = process_tz(record)
-    return dict((name, record.finding(name, c_value=tz if name == "TZ" else None)) for name in record.names())
+    names = record.names() if names is None else sorted(n for n in names if record.watching(n))
+    return dict((name, record.finding(name, c_value=tz if name == "TZ" else None)) for name in names)
 
 
 def report():
@@ -734,9 +767,16 @@ def judge_record():
         return []  # nothing new since the last request: the common case, no lock
     news = []
     with _judging:  # one thread at a time decides what is new, so each line is written once
+        changed_tz = _judged["tz"] != tz
         _judged.update(changes=record.changes, tz=tz)
+        with record.lock:
+            names = set(record.dirty)
+            record.dirty.clear()
+        names.update(key[0] for key in _held)
+        if changed_tz:
+            names.add("TZ")
         group, server = interpreter_name(), server_name()
-        for name, finding in sorted(findings(record).items()):
+        for name, finding in sorted(findings(record, names).items()):
             key = (name, finding.get("value"), finding["how"])
             if finding["verdict"] != "leaked" or key in _logged:
                 continue
