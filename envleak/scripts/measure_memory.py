@@ -12,6 +12,7 @@ and the cost is measured against the same app in a process where envleak never s
 Standard library only; Python 2.7 and 3.6+.
 """
 
+import io
 import json
 import os
 import subprocess
@@ -116,8 +117,10 @@ def describe(result, what):
            result["dropped"]["writes"], result["names"], result["values_read"], result["stderr_lines"],
            "" if result["stderr_lines"] == 1 else "s", result["bare_us"], result["wrapped_us"],
            result["wrapped_us"] - result["bare_us"])
-    )  # fmt: skip
+    ).replace("MICRO", MICRO)  # fmt: skip
 
+
+MICRO = b"\xc2\xb5s".decode("utf-8")  # microseconds, spelled as the docs spell them
 
 if __name__ == "__main__":
     args = sys.argv[1:]
@@ -132,15 +135,15 @@ if __name__ == "__main__":
             (True, "ENVLEAK_WATCH=*, one of 1000 more variables written per request"),
         ):
             lines.append(describe(measure(python, REQUESTS, new_names), what))
-            sys.stderr.write(lines[-1] + "\n")
+            sys.stderr.write(lines[-1].replace(MICRO, "us") + "\n")
     if out:
         commit = subprocess.Popen(["git", "rev-parse", "--short", "HEAD"], stdout=subprocess.PIPE,
                                   cwd=HERE).communicate()[0].decode().strip()  # fmt: skip
-        with open(out, "w") as target:
-            target.write("# python envleak/scripts/measure_memory.py --requests %d, %s, commit %s, %d cores\n"
+        with io.open(out, "w", encoding="utf-8") as target:
+            target.write(u"# python envleak/scripts/measure_memory.py --requests %d, %s, commit %s, %d cores\n"
                          % (REQUESTS, time.strftime("%Y-%m-%d"), commit, os.cpu_count() if hasattr(os, "cpu_count")
                             else 0))  # fmt: skip
-            target.write("# each request assigns CELERY_CONFIG_MODULE one of 1000 values and reads it back, and reads "
+            target.write(u"# each request assigns CELERY_CONFIG_MODULE one of 1000 values and reads it back, and reads "
                          "DATABASE_URL, inherited from another interpreter (one EL101 line); 'dropped' counts the "
                          "process's writes past the first 64, the timing's requests included\n")  # fmt: skip
             for line in lines:

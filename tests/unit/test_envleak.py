@@ -201,3 +201,18 @@ def test_the_wheel_installs_into_a_fresh_virtualenv_and_gives_a_working_envleak(
     started = subprocess.run([venv / "bin" / "python", "-c", "import envleak; print(envleak.STARTED['by'])"],
                              capture_output=True, text=True)  # fmt: skip
     assert started.stdout == "start()\n", started.stderr
+
+
+def test_the_pre_commit_hook_definitions():
+    """envleak/.pre-commit-hooks.yaml: the keys pre-commit requires of each hook, an entry that is
+    envleak's own command, and no file names passed (the check reads the whole configuration)."""
+    from ruamel.yaml import YAML
+
+    hooks = YAML(typ="safe").load((pythons.ROOT / "envleak" / ".pre-commit-hooks.yaml").read_text())
+    assert [hook["id"] for hook in hooks] == ["envleak-check", "envleak-check-json"]
+    for hook in hooks:
+        assert {"id", "name", "entry", "language"} <= set(hook)
+        assert hook["entry"].startswith("envleak check") and hook["language"] == "python"
+        assert hook["pass_filenames"] is False
+    project = (pythons.ROOT / "envleak" / "pyproject.toml").read_text()
+    assert 'envleak = "envleak.cli:main"' in project  # what `language: python` installs and runs
