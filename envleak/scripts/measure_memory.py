@@ -110,8 +110,8 @@ def describe(result, what):
         "%s, Python %s: RSS %d KiB after 1,000 requests, %d KiB after %s (%+d KiB; the same app without envleak: "
         "%+d KiB); %.1f s for the run; record: %d "
         "writes kept, %d dropped; %d variables on record, %d distinct values read; %d LEAKED line%s. Cost per "
-        "request (fastest of 5 x 20,000, 3 processes each): %.1f us without envleak (not started), %.1f us with it "
-        "(%+.1f us)"
+        "request (fastest of 5 x 20,000, 3 processes each): %.1f MICRO without envleak (not started), %.1f MICRO with "
+        "it (%+.1f MICRO)"
         % (what, result["python"], result["start_kib"], result["end_kib"], "{:,}".format(REQUESTS),
            result["end_kib"] - result["start_kib"], result["bare_growth_kib"], result["seconds"], result["writes_kept"],
            result["dropped"]["writes"], result["names"], result["values_read"], result["stderr_lines"],
