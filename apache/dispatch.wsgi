@@ -5,10 +5,10 @@ application group (SetEnvIf + WSGIApplicationGroup in lab.conf) and the group pi
 project: 'app2' serves app2; app1 gets the group mod_wsgi names literally
 '%{ENV:WSGI_APP_GROUP}', because the variable is unset for its Host.
 
-Before this file runs, envleak (the package built from envleak/, imported by envleak.pth as
-mod_wsgi created the interpreter) has recorded what the interpreter inherited and watches its
-reads and writes; the entry is wrapped in envleak's detector, whose report is GET /envleak/
-from inside the container (loopback only).
+Before this file runs, envleak (the package built from envleak/, started by the line
+`import envleak; envleak.start()` of envleak.pth as mod_wsgi created the interpreter) has
+recorded what the interpreter inherited and watches its reads and writes; the entry is wrapped
+in envleak's detector, whose report is GET /envleak/ from inside the container (loopback only).
 """
 
 import time

@@ -180,13 +180,13 @@ def interpreter_lines(text):
 
 
 # The detector's lines in Apache's log (envleak, the package in envleak/, writes them on stderr, which mod_wsgi
-# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: ...";
-# with ENVLEAK_WATCH=* any variable's name.
+# logs): "envleak: pid 57 interpreter 'app2': CELERY_CONFIG_MODULE=app1.celeryconfig EL101 LEAKED: ...";
+# with ENVLEAK_WATCH=* any variable's name. envleak 0.2 wrote no code ("...celeryconfig LEAKED: ...").
 ENVLEAK_LINE = re.compile(
     r"envleak: pid (?P<pid>\d+) interpreter '(?P<group>[^']*)': (?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<finding>.*)$"
 )
-# envleak 0.3's code for a finding, after the value: "... EL101 LEAKED: ..." (envleak 0.2: none).
-FINDING_CODE = re.compile(r"\b(EL\d{3})\b")
+# envleak 0.3's code for a finding, after the value: "... EL101 LEAKED: ..." (0.2: none).
+ENVLEAK_CODE = re.compile(r" (?P<code>EL\d{3}) LEAKED: ")
 # A Python traceback in Apache's log (mod_wsgi writes each of its lines at error level), and
 # where the lab's files are inside the image: a traceback names the file as the repository has it.
 WSGI_ERROR = re.compile(r"^\[[^]]*\] \[wsgi:error\] \[pid (?P<pid>\d+):tid \d+\] (?P<text>.*)$")
@@ -226,20 +226,20 @@ REFUSED_LINE = re.compile(r"login refused: user '(?P<user>[^']*)'")
 
 
 def envleak_lines(text):
-    """The detector's findings in Apache's log (records.Finding), with envleak's code when it gives one."""
+    """The detector's findings in Apache's log (records.Finding): `code` is envleak's finding
+    code (EL101 ...; None on a line without one), `finding` the rest of the line after NAME=
+    without the code (the masked value, then "LEAKED: ...")."""
     found = []
     for line in text.splitlines():
         match = ENVLEAK_LINE.search(line.strip())
         if match:
-            code = FINDING_CODE.search(match["finding"])
+            finding, code = match["finding"], None
+            coded = ENVLEAK_CODE.search(finding)
+            if coded:
+                code = coded["code"]
+                finding = finding[: coded.start()] + " LEAKED: " + finding[coded.end() :]
             found.append(
-                Finding(
-                    pid=int(match["pid"]),
-                    group=match["group"],
-                    variable=match["name"],
-                    finding=match["finding"],
-                    code=code[1] if code else None,
-                )
+                Finding(pid=int(match["pid"]), group=match["group"], variable=match["name"], finding=finding, code=code)
             )
     return found
 

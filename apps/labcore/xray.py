@@ -2,8 +2,8 @@
 
 Three views of each watched variable (envleak.WATCHED: CELERY_CONFIG_MODULE and
 DJANGO_SETTINGS_MODULE) tell the story:
-- inherited: this interpreter's os.environ when mod_wsgi created it (envleak's record, taken
-  by envleak.pth before any code of the lab ran), i.e. what it copied from the process (or,
+- inherited: this interpreter's os.environ when mod_wsgi created it (envleak's record, begun
+  by envleak.pth's envleak.start() before any code of the lab ran), i.e. what it copied from the process (or,
   on Python 2.7 to 3.8, the one os.environ every interpreter shares);
 - os_environ: this interpreter's own os.environ dict now;
 - c_environ: the C library's getenv() now, the one environment of the whole Apache child.

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 import unittest
 
 import envleak
@@ -58,9 +59,14 @@ class Verdicts(unittest.TestCase):
         self.assertEqual((found["verdict"], found["how"]), ("leaked", "inherited"))
         self.assertEqual(found["kept_by"]["value"], "app1.celeryconfig")
         self.assertIn("test_detector:test_inherited_kept", found["read_by"])
+        self.assertEqual(found["code"], "EL101")
         line = envleak.describe(CELERY, found)
-        self.assertTrue(line.startswith("CELERY_CONFIG_MODULE=app2.celeryconfig LEAKED: "), line)
+        self.assertTrue(
+            line.startswith("CELERY_CONFIG_MODULE=app2.celeryconfig EL101 LEAKED: another interpreter"), line
+        )
         self.assertIn("setdefault(app1.celeryconfig) kept it", line)
+        self.assertNotIn("assign it", line)
+        self.assertIn("config_from_object", line)
 
     def test_a_variable_no_framework_reads_is_judged_from_the_read_alone(self):
         recorder, environ = interpreter({"APP_MODE": "app2"}, startup={}, watch=("APP_MODE",))
@@ -95,7 +101,7 @@ class Verdicts(unittest.TestCase):
         environ[CELERY]
         found = recorder.finding(CELERY)
         self.assertEqual(found["verdict"], "leaked")
-        self.assertIn("Apache started with site.celeryconfig", envleak.describe(CELERY, found))
+        self.assertIn("the server started with site.celeryconfig", envleak.describe(CELERY, found))
 
     def test_unknown_start_up_environment_says_so(self):
         recorder, environ = interpreter({CELERY: "x.celeryconfig"}, startup=None)
@@ -109,7 +115,7 @@ class Verdicts(unittest.TestCase):
         environ.setdefault(CELERY, "app1.celeryconfig")
         environ[CELERY]
         found = recorder.finding(CELERY)
-        self.assertEqual((found["verdict"], found["how"]), ("leaked", "appeared"))
+        self.assertEqual((found["verdict"], found["how"], found["code"]), ("leaked", "appeared", "EL102"))
 
     def test_shared_os_environ_a_value_changed_after_it_set_its_own(self):
         recorder, environ = interpreter(startup={})
@@ -117,14 +123,14 @@ class Verdicts(unittest.TestCase):
         environ.data[CELERY] = "app2.celeryconfig"
         environ[CELERY]
         found = recorder.finding(CELERY)
-        self.assertEqual((found["verdict"], found["how"]), ("leaked", "changed"))
+        self.assertEqual((found["verdict"], found["how"], found["code"]), ("leaked", "changed", "EL103"))
         self.assertIn("after this one set app1.celeryconfig", envleak.describe(CELERY, found))
 
     def test_time_zone_of_the_process(self):
         recorder, environ = interpreter(startup={})
         environ["TZ"] = "Europe/Paris"
         found = recorder.finding("TZ", c_value="America/Chicago")
-        self.assertEqual((found["verdict"], found["how"]), ("leaked", "process"))
+        self.assertEqual((found["verdict"], found["how"], found["code"]), ("leaked", "process", "EL104"))
         self.assertIn("the C library keeps one per process", envleak.describe("TZ", found))
 
     def test_watch_every_variable(self):
@@ -155,6 +161,29 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(recorder.dropped["writes"], 10)
         self.assertEqual(len(recorder.reads[CELERY]), envleak.MAX_VALUES)
 
+    def test_past_the_values_it_keeps_its_own_writes_are_no_leak(self):
+        recorder, environ = interpreter(startup={})
+        for number in range(envleak.MAX_WRITES + 20):
+            environ[CELERY] = "value%d" % number
+        environ[CELERY]  # its own last value, beyond what it kept
+        self.assertTrue(recorder.written[CELERY]["overflow"])
+        self.assertNotEqual(recorder.finding(CELERY)["verdict"], "leaked")
+
+    def test_only_the_variables_that_changed_are_judged_again(self):
+        recorder, environ = interpreter(startup={})
+        environ[CELERY] = "one"
+        changes = recorder.changes
+        environ[CELERY] = "one"  # the same value again: nothing new to judge
+        self.assertEqual((recorder.changes, recorder.dirty), (changes, set([CELERY])))
+
+    def test_the_names_are_bounded_too(self):
+        recorder, environ = interpreter(startup={}, watch=(), watch_all=True)
+        for number in range(envleak.MAX_NAMES + 5):
+            environ["NAME_%d" % number] = "x"
+            environ["NAME_%d" % number]
+        self.assertEqual(len(recorder.reads), envleak.MAX_NAMES)
+        self.assertEqual(recorder.dropped["names"], 10)  # 5 writes and 5 reads of names past the bound
+
 
 class Masking(unittest.TestCase):
     def test_passwords_in_urls(self):
@@ -175,7 +204,7 @@ class Masking(unittest.TestCase):
 
 def run_python(code, env=None):
     """Python code in a new process, with envleak importable; (stdout, stderr). Without the
-    site module (-S): an envleak.pth of this Python would import envleak before the code runs."""
+    site module (-S): an envleak.pth of this Python would start envleak before the code runs."""
     full_env = dict((k, v) for k, v in os.environ.items() if k not in envleak.DEFAULT_WATCH and k != "ENVLEAK_WATCH")
     full_env.update(env or {}, PYTHONPATH=PACKAGE_DIR)
     process = subprocess.Popen(
@@ -189,6 +218,7 @@ def run_python(code, env=None):
 
 APP = """
 import json, os, envleak
+envleak.start()
 os.environ.setdefault("DATABASE_URL", "postgres://app1:own@db/app1")
 def app(environ, start_response):
     start_response("200 OK", [])
@@ -209,7 +239,7 @@ class InOneProcess(unittest.TestCase):
         if not os.path.exists("/proc/self/environ"):
             self.skipTest("no /proc here")
         out, _ = run_python(
-            "import os, envleak; os.environ['ENVLEAK_PROBE'] = 'later'; "
+            "import os, envleak; envleak.start(); os.environ['ENVLEAK_PROBE'] = 'later'; "
             "print(envleak.startup_environment()['ENVLEAK_PROBE'])",
             {"ENVLEAK_PROBE": "at start"},
         )
@@ -238,7 +268,9 @@ class InOneProcess(unittest.TestCase):
         lines = err.splitlines()
         self.assertEqual(len(lines), 1, err)
         self.assertTrue(lines[0].startswith("envleak: pid "), lines[0])
-        self.assertIn("DATABASE_URL=postgres://app2:***@db/app2 LEAKED: ", lines[0])
+        self.assertIn(
+            "interpreter 'None': DATABASE_URL=postgres://app2:***@db/app2 EL101 LEAKED: another interp", lines[0]
+        )
         self.assertNotIn("theirs", err + out)
         self.assertEqual(json.loads(out)["leaked"], ["DATABASE_URL"])
 
@@ -253,11 +285,111 @@ class InOneProcess(unittest.TestCase):
     def test_writes_are_seen_on_this_python(self):
         # 3.6 and 3.7 have no audit hooks, and os.environ calls its own putenv reference.
         out, _ = run_python(
-            "import os, envleak; os.environ.pop('CELERY_CONFIG_MODULE', None); "
+            "import os, envleak; envleak.start(); os.environ.pop('CELERY_CONFIG_MODULE', None); "
             "os.environ.setdefault('CELERY_CONFIG_MODULE', 'app1.celeryconfig'); "
             "print([w['value'] for w in envleak.WRITES if w['name'] == 'CELERY_CONFIG_MODULE'])"
         )
         self.assertEqual(out.strip().replace("u'", "'"), "['app1.celeryconfig']")
+
+    def test_importing_any_module_changes_nothing(self):
+        out, _ = run_python(
+            "import os, sys\nbefore = (type(os.environ), dict(os.environ))\n"
+            "import envleak, envleak.check, envleak.cli, envleak.codes, envleak.apache, envleak.uwsgi, "
+            "envleak.pysource\n"
+            "print('%s %s %s %s' % (type(os.environ) is before[0], os.environ.__class__.__name__, envleak.ACTIVE, "
+            "envleak.STARTED['at']))"
+        )
+        self.assertEqual(out.split(), ["True", "_Environ", "False", "None"])
+
+    def test_start_records_from_then_on_once(self):
+        out, _ = run_python(
+            "import os, envleak\nos.environ['CELERY_CONFIG_MODULE'] = 'before.start'\n"
+            "first = envleak.start(); cls = type(os.environ)\nsecond = envleak.start()\n"
+            "os.environ['CELERY_CONFIG_MODULE'] = 'after.start'\n"
+            "print('%s %s %s %s %s' % (first, second, type(os.environ) is cls, "
+            "envleak.STARTED['inherited']['CELERY_CONFIG_MODULE'], [w['value'] for w in envleak.WRITES]))"
+        )
+        self.assertEqual(out.replace("u'", "'").split(" ", 4), ["True", "True", "True", "before.start",
+                                                                "['after.start']\n"])  # fmt: skip
+
+    def test_wrap_starts_it_late_and_says_so(self):
+        code = (
+            "import os, envleak\nos.environ.setdefault('DATABASE_URL', 'postgres://own@db/own')\n"
+            "def app(environ, start_response):\n    return [os.environ['DATABASE_URL'].encode()]\n"
+            "application = envleak.wrap(app)\nprint(b''.join(application({}, None)).decode())\n"
+            "print(envleak.report()['started_late'])"
+        )
+        out, err = run_python(code)
+        self.assertEqual(out.split(), ["postgres://own@db/own", "True"])
+        (line,) = err.splitlines()  # its own value is no leak: only EL100 says it started late
+        self.assertIn(": EL100 recording started at wrap()", line)
+
+    def test_read_by_names_the_configuring_call_not_a_copy(self):
+        # Modules named as the real ones: a .env loader's interpolation copies os.environ first,
+        # then Celery's default loader reads the module name, then Django's LazySettings._setup.
+        code = textwrap.dedent("""
+            import os, sys, types, envleak
+            os.environ["CELERY_CONFIG_MODULE"] = "app2.celeryconfig"  # another interpreter's, before this one
+            os.environ["DJANGO_SETTINGS_MODULE"] = "app2.settings"
+            envleak.start()
+            def module(name, source):
+                mod = types.ModuleType(name)
+                exec(source, mod.__dict__)
+                sys.modules[name] = mod
+                return mod
+            dotenv = module("dotenv.main", "import os\\ndef resolve_variables():\\n    env = {}\\n"
+                            "    env.update(os.environ)\\n")
+            loader = module("celery.loaders.default", "import os\\ndef read_configuration():\\n    "
+                            "return os.environ.get('CELERY_CONFIG_MODULE')\\n")
+            conf = module("django.conf", "import os\\ndef _setup():\\n    "
+                          "return os.environ.get('DJANGO_SETTINGS_MODULE')\\n")
+            os.environ.setdefault("CELERY_CONFIG_MODULE", "app1.celeryconfig")
+            dotenv.resolve_variables()
+            def app(environ, start_response):
+                loader.read_configuration()
+                return []
+            application = envleak.wrap(app)
+            application({}, None)
+            conf._setup()
+            application({}, None)
+            """)  # fmt: skip
+        _, err = run_python(code)
+        lines = dict(
+            (line.split("': ", 1)[1].split("=")[0], line) for line in err.splitlines() if line.startswith("envleak: ")
+        )  # (Python 2 warns about the modules made here)
+        self.assertIn("read by celery.loaders.default:read_configuration, Celery's default loader",
+                      lines["CELERY_CONFIG_MODULE"])  # fmt: skip
+        self.assertIn("read by django.conf:_setup, Django's settings", lines["DJANGO_SETTINGS_MODULE"])
+        self.assertNotIn("dotenv", "".join(lines.values()))
+
+    def test_a_copy_alone_waits_then_is_logged(self):
+        code = textwrap.dedent("""
+            import os, sys, types, envleak
+            os.environ["DATABASE_URL"] = "postgres://app2@db/app2"
+            envleak.start()
+            dotenv = types.ModuleType("dotenv.main")  # a .env loader's interpolation: a copy, no more
+            exec("import os\\ndef resolve_variables():\\n    return dict(os.environ)\\n", dotenv.__dict__)
+            def app(environ, start_response):
+                dotenv.resolve_variables()
+                return []
+            application = envleak.wrap(app)
+            for number in range(envleak.HOLD + 2):
+                application({}, None)
+                if number == 0:
+                    print(len(envleak._logged))
+            print(len(envleak._logged))
+            """)
+        out, err = run_python(code)
+        self.assertEqual(out.split(), ["0", "1"])
+        self.assertIn("DATABASE_URL=postgres://app2@db/app2 EL101 LEAKED", err)
+
+
+class ReaderTable(unittest.TestCase):
+    def test_the_table_matches_modules_and_functions(self):
+        self.assertEqual(envleak._configuring("celery.app.utils", "broker_url")[1], "Celery's Settings.broker_url")
+        self.assertEqual(envleak._configuring("kombu.connection", "anything")[1], "kombu's Connection")
+        self.assertIsNone(envleak._configuring("celery.app.utilsx", "broker_url"))
+        self.assertIsNone(envleak._configuring("ctypes.util", "_findSoname_ldconfig"))
 
 
 if __name__ == "__main__":

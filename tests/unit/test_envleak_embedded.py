@@ -18,8 +18,8 @@ COPYING = [minor for minor in PYTHONS if minor not in ("2.7", "3.6", "3.7", "3.8
 PROBED = ([m for m in SHARING if m == "2.7"] + [m for m in SHARING if m != "2.7"][:1] + COPYING[-1:]) or [None]
 SOURCE = pythons.ROOT / "apps" / "subinterpreters.c"
 
-# Each interpreter imports envleak first (as envleak.pth does at creation), then its app.
-CREATE = "import envleak"
+# Each interpreter starts envleak first (as the envleak.pth line does at creation), then its app.
+CREATE = "import envleak; envleak.start()"
 APP = """
 import json, os, envleak
 os.environ.setdefault("CELERY_CONFIG_MODULE", "{app}.celeryconfig")
@@ -101,7 +101,8 @@ def test_created_after_the_other_wrote_it_inherits_it_and_is_flagged(programs, m
     assert answers["app2"]["served"] == "app1.celeryconfig"  # the leak itself
     assert (answers["app2"]["leaked"], answers["app2"]["how"]) == (["CELERY_CONFIG_MODULE"], "inherited")
     (line,) = leaked_lines(stderr)
-    assert "CELERY_CONFIG_MODULE=app1.celeryconfig LEAKED: another interpreter of this process set it" in line
+    assert "CELERY_CONFIG_MODULE=app1.celeryconfig EL101 LEAKED: another interpreter of this process set it" in line
+    assert "assign it" not in line
 
 
 @pytest.mark.parametrize("minor", [m for m in PROBED if m in SHARING] or [None], ids=lambda m: f"python{m}")
@@ -113,6 +114,7 @@ def test_sharing_python_created_before_the_other_wrote_it_still_sees_it(programs
     assert answers["app2"]["served"] == "app1.celeryconfig"
     assert (answers["app2"]["leaked"], answers["app2"]["how"]) == (["CELERY_CONFIG_MODULE"], "appeared")
     assert answers["app1"]["leaked"] == [] and len(leaked_lines(stderr)) == 1
+    assert " EL102 LEAKED: another interpreter wrote it after this one was created" in leaked_lines(stderr)[0]
 
 
 @pytest.mark.parametrize("minor", COPYING[-1:] or [None], ids=lambda m: f"python{m}")

@@ -99,3 +99,21 @@ def test_envleak_lines_are_read_from_apaches_log():
         (56, "", "my_var2"),
     ]
     assert history.envleak_lines(log)[0].finding.startswith("postgres://one:***@db/one LEAKED: ")
+    assert [f.code for f in history.envleak_lines(log)] == [None, None]  # envleak 0.2's lines: no code
+
+
+def test_envleak_lines_give_the_finding_code_and_keep_the_finding_as_before():
+    log = (
+        "[2026-12-02 08:01:15.123456] [wsgi:error] [pid 55:tid 140] envleak: pid 55 interpreter 'two': "
+        "DATABASE_URL=postgres://one:***@db/one EL101 LEAKED: another interpreter of this process set it\n"
+        "[2026-12-02 08:01:15.2] [wsgi:error] [pid 56:tid 141] envleak: pid 56 interpreter 'app2': "
+        "CELERY_CONFIG_MODULE=app1.celeryconfig EL103 LEAKED: another interpreter wrote it after this one set x\n"
+        "[2026-12-02 08:01:15.3] [wsgi:error] [pid 56:tid 141] envleak: pid 56 interpreter 'app2': EL100 recording "
+        "started at wrap()\n"
+    )
+    found = history.envleak_lines(log)
+    assert [(f["pid"], f["variable"], f.code) for f in found] == [
+        (55, "DATABASE_URL", "EL101"),
+        (56, "CELERY_CONFIG_MODULE", "EL103"),
+    ]
+    assert found[0].finding == "postgres://one:***@db/one LEAKED: another interpreter of this process set it"

@@ -1,322 +1,196 @@
-"""envleak check: is an Apache configuration with its WSGI scripts the risky combination, without
-running it? Several interpreters in one process (embedded mode, or a daemon process group,
-holding more than one application group), and scripts among them that write an environment
-variable another one keeps with setdefault() or reads without setting it first.
+"""envleak check: does a server configuration (Apache with mod_wsgi, or uWSGI) with its WSGI
+scripts let one app's environment variable reach another, without running it?
 
-It reads the configuration as Apache would: Include and IncludeOptional (globs, directories,
-relative to ServerRoot), Define and ${NAME}, <IfDefine>, <IfModule> (from the LoadModule
-lines, when there are any), quoting and line continuations, <VirtualHost> blocks and
-WSGIScriptAlias's own process-group= and application-group= options; and each WSGI script
-with Python's own parser (ast).
+It places every script the configuration runs in its process and interpreter
+(envleak.apache, envleak.uwsgi), reads each script and the modules it imports
+(envleak.pysource: reads and writes of os.environ in evaluation order, .env loaders), and
+reports findings (envleak.codes, EL2xx), each a record: path, line, col, code, severity,
+message and its arguments. The sharing rules are Python's: up to 3.8 every interpreter of a
+process shares one os.environ (the last writer wins, assignment included); from 3.9 each
+copies the process environment when it is created. Standard library only; Python 2.7, 3.6+.
 """
 
-import ast
-import fnmatch
-import glob
 import os
-import re
 
-# Modules compiled into Debian's apache2 (`apache2 -l`): <IfModule> of these is always true.
-BUILTIN_MODULES = ("core.c", "mod_so.c", "mod_watchdog.c", "http_core.c", "mod_log_config.c", "mod_logio.c",
-                   "mod_version.c", "mod_unixd.c")  # fmt: skip
-EMBEDDED = "embedded"  # the process key of every app that runs inside Apache's own children
+from envleak import apache, codes, pysource, uwsgi
+from envleak.apache import EMBEDDED, CheckError  # noqa: F401 - CheckError: part of this module's API
 
+__all__ = ["check", "CheckError", "environ_uses", "is_python", "DOTENV_KEYS", "DOTENV_OWN_KEYS"]
 
-class CheckError(Exception):
-    """A path that cannot be read as asked: one line for the user, exit 2."""
+DOTENV_KEYS = pysource.DOTENV_KEYS
+DOTENV_OWN_KEYS = pysource.DOTENV_OWN_KEYS
+is_python = pysource.is_python
+SCHEMA = "envleak-check/1"
+SHARED_PYTHONS = ("2.7", "3.0", "3.1", "3.2", "3.3", "3.4", "3.5", "3.6", "3.7", "3.8")
+MAX_IMPORTS = 64
 
-
-# --- Reading Apache's configuration -------------------------------------------------------
-def words(text):
-    """Apache's argument splitting: whitespace, "double" or 'single' quotes (a backslash
-    escapes a quote inside them); backslashes elsewhere are kept, as in regexes."""
-    found, i = [], 0
-    while i < len(text):
-        if text[i].isspace():
-            i += 1
-            continue
-        if text[i] in "\"'":
-            quote, i, word = text[i], i + 1, ""
-            while i < len(text) and text[i] != quote:
-                if text[i] == "\\" and i + 1 < len(text) and text[i + 1] == quote:
-                    i += 1
-                word += text[i]
-                i += 1
-            found.append(word)
-            i += 1
-        else:
-            start = i
-            while i < len(text) and not text[i].isspace():
-                i += 1
-            found.append(text[start:i])
-    return found
+# Variables a framework reads by itself, from the process environment: (package the app must
+# import, who reads it, when). A write by one app reaches another that never names it.
+IMPLICIT = {
+    "CELERY_BROKER_URL": ("celery", "Celery's Settings.broker_url (celery.app.utils)", "at every use"),
+    "CELERY_BROKER_READ_URL": ("celery", "Celery's Settings.broker_read_url (celery.app.utils)", "at every use"),
+    "CELERY_BROKER_WRITE_URL": ("celery", "Celery's Settings.broker_write_url (celery.app.utils)", "at every use"),
+    "CELERY_RESULT_BACKEND": ("celery", "Celery's Settings.result_backend (celery.app.utils)", "at every use"),
+    "CELERY_CONFIG_MODULE": (
+        "celery",
+        "Celery's default loader (celery.loaders.default:read_configuration)",
+        "lazily, at the first task",
+    ),
+    "DJANGO_SETTINGS_MODULE": ("django", "Django's settings (django.conf:LazySettings._setup)", "once, at setup"),
+}
+# Of those, the ones read after the app's own start (lazily): on Python 2.7 to 3.8 a value the
+# app assigned can be another app's by then.
+LAZY = ("CELERY_BROKER_URL", "CELERY_BROKER_READ_URL", "CELERY_BROKER_WRITE_URL", "CELERY_RESULT_BACKEND",
+        "CELERY_CONFIG_MODULE", "TZ")  # fmt: skip
 
 
-def logical_lines(path):
-    """(line number, text) of a configuration file: comments dropped, continuations joined."""
-    with open(path) as source:
-        lines = source.read().splitlines()
-    pending, first = "", None
-    for number, line in enumerate(lines, 1):
-        if not pending and line.strip().startswith("#"):
-            continue
-        if line.endswith("\\"):
-            pending, first = pending + line[:-1] + " ", first or number
-            continue
-        text, at = (pending + line).strip(), first or number
-        pending, first = "", None
-        if text:
-            yield at, text
+def environ_uses(path):
+    """(line, how, variable) of each use of the environment in a Python file, in evaluation
+    order: how is 'setdefault', 'assign', 'read', 'delete' or 'dotenv' (a .env loader, its
+    variable DOTENV_KEYS, or DOTENV_OWN_KEYS with override)."""
+    return [(e.line, e.op, e.name) for e in pysource.read(path).events]
 
 
-class Config(object):
-    """The directives that matter here, in order, with the block (VirtualHost, Directory,
-    Location) each one sits in. `root`: where absolute paths are read (a copy of a server's
-    files: /etc/apache2 is read as ROOT/etc/apache2)."""
+# --- The sharing rules ----------------------------------------------------------------------
+class Rules(object):
+    """Which Python's sharing rules apply: `shared` (one os.environ for every interpreter, 2.7 to
+    3.8) or not (a copy at creation, 3.9+); `python` and `source` say why."""
 
-    def __init__(self, root=None, defines=()):
-        self.root = root
-        self.defines = dict((name, "") for name in defines)
-        self.modules = set()
-        self.directives = []  # (file, line, name, args, scope)
-        self.notes = []  # what could not be followed, one sentence each
-        self.server_root = None
+    def __init__(self, python, source, shared=None):
+        self.python, self.source = python, source
+        self.shared = (python in SHARED_PYTHONS) if shared is None else shared
+
+    def text(self):
+        if self.shared:
+            return "Python %s: one os.environ shared by every interpreter" % self.python
+        return "Python %s: each interpreter copies os.environ when it is created" % self.python
+
+    def as_dict(self):
+        return {"python": self.python, "shared_environ": self.shared, "source": self.source, "text": self.text()}
+
+
+def parse_python(text):
+    """--python: 2.7, 3.6, 3.7, 3.8 (shared) or 3.9+, 3.9 ... 3.14 (copied); ValueError else."""
+    text = (text or "").strip()
+    if text in ("2", "2.7") or text in SHARED_PYTHONS:
+        return "2.7" if text == "2" else text
+    if text in ("3.9+", "3"):
+        return "3.9+"
+    parts = text.split(".")
+    if len(parts) == 2 and parts[0] == "3" and parts[1].isdigit() and int(parts[1]) >= 9:
+        return text
+    raise ValueError("--python takes 2.7, 3.6, 3.7, 3.8 or 3.9+ (or 3.9 ... 3.14), not %r" % text)
+
+
+def rules_from(option, hints, default_source):
+    if option:
+        return Rules(option, "--python %s" % option)
+    if hints:
+        versions = sorted(set(version for version, _ in hints))
+        shared = [h for h in hints if h[0] in SHARED_PYTHONS]
+        version, where = (shared or hints)[0]
+        note = " (also named: %s)" % ", ".join(v for v in versions if v != version) if len(versions) > 1 else ""
+        return Rules(version, "%s%s" % (where, note))
+    return Rules("3.9+", default_source)
+
+
+# --- Apps: a script and what it imports ----------------------------------------------------
+class App(object):
+    """One app as it runs: `script` (the file the server loads), its `files` (with the modules it
+    imports from the search path), their events in order, and where the server names it."""
+
+    def __init__(self, script, where, kind, role="app", dispatched=False):
+        self.script, self.where, self.kind, self.role, self.dispatched = script, where, kind, role, dispatched
+        self.files, self.events, self.imports, self.called, self.error = [], [], set(), set(), None
+
+    @property
+    def name(self):
+        return self.script
+
+
+class Reader(object):
+    """Reads each file once; follows imports; expands .env loaders whose file is readable."""
+
+    def __init__(self, root=None):
+        self.root, self.sources, self.infos = root, {}, []
+
+    def source(self, path):
+        if path not in self.sources:
+            try:
+                source = pysource.read(path)
+            except (IOError, OSError) as error:
+                source = pysource.Source(path)
+                source.error = "not found here" if not os.path.exists(path) else str(error)
+            self.sources[path] = source
+        return self.sources[path]
+
+    def optional_source(self, path):
+        return self.source(path) if os.path.isfile(path) else None
 
     def local(self, path):
-        """Where a path of the configuration is on this machine."""
         if self.root and os.path.isabs(path) and not os.path.exists(path):
             return os.path.join(self.root, path.lstrip("/"))
         return path
 
-    def resolve(self, path):
-        path = self.local(path) if os.path.isabs(path) else os.path.join(self.server_root, path)
-        return os.path.normpath(path)
-
-    def expand(self, text):
-        """${NAME} of a Define; any other is left as it is (the server's environment, such as
-        Debian's envvars, is not this machine's)."""
-        return re.sub(r"\$\{([^}]+)\}", lambda m: self.defines.get(m.group(1), m.group(0)), text)
-
-    def module_loaded(self, name):
-        if not self.modules:  # a fragment without LoadModule lines: every module may be there
-            return True
-        if name.endswith(".c"):
-            return name in self.modules or name in BUILTIN_MODULES
-        return name in self.modules
-
-    def read_file(self, path, scope=(), depth=0):
-        if depth > 32:
-            raise CheckError("Include nested more than 32 deep at %s" % path)
-        skipping, scope = [], list(scope)
-        for number, text in logical_lines(path):
-            if text.startswith("</"):
-                tag = text[2:].rstrip(">").strip().lower()
-                if tag in ("ifdefine", "ifmodule"):
-                    if skipping:
-                        skipping.pop()
-                elif not any(skipping) and scope:
-                    scope.pop()
+    def app(self, script, where, kind, search, role="app", dispatched=False):
+        app = App(script, where, kind, role, dispatched)
+        queue = [script]
+        while queue and len(app.files) < MAX_IMPORTS:
+            path = queue.pop(0)
+            if path in app.files:
                 continue
-            if text.startswith("<"):
-                tag_words = words(self.expand(text[1:].rstrip(">")))
-                tag, args = tag_words[0].lower(), tag_words[1:]
-                if tag in ("ifdefine", "ifmodule"):
-                    skipping.append(any(skipping) or not self.condition(tag, args[0] if args else ""))
-                elif not any(skipping):
-                    scope.append((tag, args, "%s:%d" % (path, number)))
+            app.files.append(path)
+            source = self.source(path)
+            if source.error and path == script:
+                app.error = source.error
+            entry = source.constants.get("entry_point")  # mod_wsgi-express's handler.wsgi names the app
+            if entry and os.path.isfile(self.local(entry)) and self.local(entry) not in app.files:
+                queue.append(self.local(entry))
+            for name in source.imports:
+                found = module_file(name, search + [os.path.dirname(path)])
+                if found and found not in app.files and found not in queue:
+                    queue.append(found)
+            app.imports.update(source.imports)
+            app.called.update(source.called)
+            app.events.extend(self.expand_dotenv(source, path))
+        return app
+
+    def expand_dotenv(self, source, path):
+        """A .env loader whose file is here stands for the keys it defines: without override each
+        is kept as setdefault() keeps it; with override each is assigned, and a key only the other
+        app's file defines still passes (DOTENV_OWN_KEYS)."""
+        events = []
+        for event in source.events:
+            if event.op != "dotenv":
+                events.append(event)
                 continue
-            if any(skipping):
+            keys = None
+            dotenv = event.value
+            candidates = []
+            if dotenv:
+                candidates = [self.local(dotenv) if os.path.isabs(dotenv) else os.path.join(os.path.dirname(path),
+                                                                                            dotenv)]  # fmt: skip
+            else:  # find_dotenv(): the calling file's folder, then its parents
+                folder = os.path.dirname(os.path.abspath(path))
+                while folder and folder != os.path.dirname(folder):
+                    candidates.append(os.path.join(folder, ".env"))
+                    folder = os.path.dirname(folder)
+            for candidate in candidates:
+                keys = pysource.dotenv_keys(candidate)
+                if keys is not None:
+                    break
+            if keys is None:
+                events.append(event.copy(op="setdefault", via="a .env loader"))
                 continue
-            parts = words(self.expand(text))
-            name, args = parts[0].lower(), parts[1:]
-            if name == "define" and args:
-                self.defines[args[0]] = args[1] if len(args) > 1 else ""
-            elif name == "undefine" and args:
-                self.defines.pop(args[0], None)
-            elif name == "serverroot" and args:
-                candidate = self.local(args[0])
-                if os.path.isdir(candidate):
-                    self.server_root = candidate
-                else:
-                    self.notes.append("%s:%d: ServerRoot %s is not here: paths are read from %s (--root DIR reads "
-                                      "a copy)" % (path, number, args[0], self.server_root))  # fmt: skip
-            elif name == "loadmodule" and len(args) > 1:
-                self.modules.add(args[0])
-                self.modules.add(os.path.basename(args[1]).replace(".so", ".c"))
-            elif name in ("include", "includeoptional") and args:
-                self.include(args[0], name == "includeoptional", scope, depth, "%s:%d" % (path, number))
-            else:
-                self.directives.append((path, number, name, args, tuple(scope)))
-
-    def condition(self, tag, arg):
-        negated, arg = arg.startswith("!"), arg.lstrip("!")
-        holds = arg in self.defines if tag == "ifdefine" else self.module_loaded(arg)
-        return holds != negated
-
-    def include(self, pattern, optional, scope, depth, where):
-        path = self.resolve(pattern)
-        matches = sorted(glob.glob(path)) if glob.has_magic(path) else ([path] if os.path.exists(path) else [])
-        if not matches and not optional and not glob.has_magic(path):
-            self.notes.append("%s: Include %s: not found here (--root DIR reads a copy)" % (where, pattern))
-        for match in matches:
-            if os.path.isdir(match):
-                for folder, _, files in sorted(os.walk(match)):
-                    for name in sorted(files):
-                        self.read_file(os.path.join(folder, name), scope, depth + 1)
-            else:
-                self.read_file(match, scope, depth + 1)
-
-
-def main_file(path):
-    """The file to start from: a file as given; in a directory, apache2.conf or httpd.conf
-    (or conf/httpd.conf); else None (every *.conf file of the directory is read instead)."""
-    if not os.path.isdir(path):
-        return path
-    for name in ("apache2.conf", "httpd.conf", os.path.join("conf", "httpd.conf")):
-        if os.path.isfile(os.path.join(path, name)):
-            return os.path.join(path, name)
-    return None
-
-
-def read_config(paths, root=None, defines=()):
-    config = Config(root, defines)
-    for path in paths:
-        start = main_file(path)
-        folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
-        if start and os.path.basename(os.path.dirname(os.path.abspath(start))) == "conf":
-            folder = os.path.dirname(os.path.dirname(os.path.abspath(start)))  # httpd's ServerRoot
-        config.server_root = config.server_root or folder
-        if start:
-            config.read_file(start)
-        else:
-            for name in sorted(glob.glob(os.path.join(path, "*.conf"))):
-                config.read_file(name)
-    return config
-
-
-# --- Which interpreter each script runs in ------------------------------------------------
-def script_alias_options(args):
-    options = dict(arg.split("=", 1) for arg in args[2:] if "=" in arg)
-    return options.get("process-group"), options.get("application-group")
-
-
-def block_applies(block, script, url):
-    tag, args, _ = block
-    if not args:
-        return True
-    if tag in ("directory", "directorymatch"):
-        target = args[0].rstrip("/")
-        if tag == "directorymatch" or args[0] == "~":
-            return bool(re.search(args[-1], os.path.dirname(script)))
-        return fnmatch.fnmatch(os.path.dirname(script), target) or os.path.dirname(script).startswith(target + "/")
-    if tag in ("files", "filesmatch"):
-        if tag == "filesmatch" or args[0] == "~":
-            return bool(re.search(args[-1], os.path.basename(script)))
-        return fnmatch.fnmatch(os.path.basename(script), args[0])
-    if tag in ("location", "locationmatch"):
-        if tag == "locationmatch" or args[0] == "~":
-            return bool(re.search(args[-1], url))
-        return url == args[0] or url.startswith(args[0].rstrip("/") + "/") or args[0] == "/"
-    return True  # VirtualHost, and blocks this check does not tell apart
-
-
-def mounts(config):
-    """Each WSGIScriptAlias, with its virtual host, the process it runs in and its application
-    group: the alias's own options first, then the innermost directive that applies (the last of equals)."""
-    found = []
-    for path, number, name, args, scope in config.directives:
-        if name not in ("wsgiscriptalias", "wsgiscriptaliasmatch") or len(args) < 2:
-            continue
-        url, script = args[0], args[1]
-        vhost = next((block for block in scope if block[0] == "virtualhost"), None)
-        server_name = None
-        groups = {"wsgiprocessgroup": [], "wsgiapplicationgroup": []}
-        for order, (_, _, d_name, d_args, d_scope) in enumerate(config.directives):
-            if d_name == "servername" and vhost in d_scope[:1] and d_args and server_name is None:
-                server_name = d_args[0]
-            if d_name not in groups or not d_args:
-                continue
-            same_host = all(block in scope or block[0] != "virtualhost" for block in d_scope)
-            if same_host and all(block_applies(block, script, url) for block in d_scope if block[0] != "virtualhost"):
-                groups[d_name].append((len(d_scope), order, d_args[0]))
-        process, application = script_alias_options(args)
-        # The innermost block's directive wins; within one, the last.
-        if process is None and groups["wsgiprocessgroup"]:
-            process = max(groups["wsgiprocessgroup"])[2]
-        if application is None and groups["wsgiapplicationgroup"]:
-            application = max(groups["wsgiapplicationgroup"])[2]
-        host = server_name or (vhost[1][0] if vhost and vhost[1] else "(main server)")
-        found.append({
-            "file": path, "line": number, "url": url, "script": script, "virtual_host": host,
-            "process": process_key(process), "application_group": application or "%{RESOURCE}",
-            "interpreters": interpreters(application, host, url),
-        })  # fmt: skip
-    return found
-
-
-def process_key(process_group):
-    """'embedded', or 'daemon NAME' (a variable names whichever daemon group it picks)."""
-    if not process_group or process_group.upper() == "%{GLOBAL}":
-        return EMBEDDED
-    return "daemon " + process_group
-
-
-def interpreters(group, host, url):
-    """The interpreters a mount's requests may run in: one name, or None for several (a
-    variable application group: %{ENV:...} or any %{...} mod_wsgi expands per request)."""
-    if group is None or group.upper() == "%{RESOURCE}":
-        return [host + "|" + url.rstrip("/")]
-    if group.upper() == "%{GLOBAL}":
-        return [""]
-    if group.upper() == "%{SERVER}":
-        return [host]
-    if "%{" in group:
-        return None
-    return [group]
-
-
-# --- What a WSGI script does with os.environ ----------------------------------------------
-try:
-    TEXT = (str, unicode)  # noqa: F821 - Python 2.7
-except NameError:
-    TEXT = (str,)
-
-
-def _string(node):
-    """The text of a string literal node (ast.Constant from 3.8, ast.Str before), else None."""
-    kind = type(node).__name__
-    value = getattr(node, "value", None) if kind == "Constant" else getattr(node, "s", None) if kind == "Str" else None
-    return value if isinstance(value, TEXT) else None
-
-
-def _dotted(node):
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return inner + "." + node.attr if inner else None
-    return None
-
-
-def parse(path):
-    with open(path, "rb") as source:
-        return ast.parse(source.read(), path)
-
-
-def imported_modules(tree):
-    """The modules a Python file imports by name (absolute imports only)."""
-    found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            found.append(node.module)
-            found.extend(node.module + "." + alias.name for alias in node.names)
-    return found
+            for key in keys:
+                events.append(event.copy(op="assign" if event.override else "setdefault", name=key,
+                                         via="a .env loader (%s)" % (dotenv or ".env")))  # fmt: skip
+            if event.override:
+                events.append(event.copy(op="setdefault", name=DOTENV_OWN_KEYS, via="a .env loader with override"))
+        return events
 
 
 def module_file(name, search):
-    """The file of module `name` in the folders `search`, or None."""
     parts = name.split(".")
     for folder in search:
         base = os.path.join(folder, *parts)
@@ -326,272 +200,500 @@ def module_file(name, search):
     return None
 
 
-def with_imports(script, search, limit=64):
-    """The script and the files of the modules it imports from `search` (the python-path
-    mod_wsgi is given, and the script's own folder), and theirs: what runs in its interpreter."""
-    files, queue = [], [script]
-    while queue and len(files) < limit:
-        path = queue.pop(0)
-        if path in files:
-            continue
-        files.append(path)
-        try:
-            tree = parse(path)
-        except (SyntaxError, ValueError, IOError, OSError):
-            continue
-        for name in imported_modules(tree):
-            found = module_file(name, search)
-            if found and found not in files:
-                queue.append(found)
-    return files
+# --- What one app does with one variable ---------------------------------------------------
+class Profile(object):
+    """One app's use of one variable: its writes, what it keeps or reads without having set it
+    (in evaluation order; a read at a request counts when the app never assigns it), its reads
+    after start (at requests, or by a framework lazily), and who reads it implicitly."""
+
+    def __init__(self, app, name):
+        self.app, self.name = app, name
+        events = [e for e in app.events if e.name == name]
+        self.writes = [e for e in events if e.op in ("assign", "setdefault", "delete")]
+        assigns = [e for e in events if e.op in ("assign", "delete")]
+        self.assigned_at_load = any(not e.deferred for e in assigns)
+        self.keeps, self.later, self.reads = [], [], [e for e in events if e.op in ("read", "setdefault")]
+        assigned = False
+        for event in events:
+            if event.op == "setdefault":
+                self.keeps.append(event)
+            elif event.op == "read":
+                if (not event.deferred and not assigned) or (event.deferred and not assigns):
+                    self.keeps.append(event)
+                if event.deferred:
+                    self.later.append(event)
+            elif event.op in ("assign", "delete") and not event.deferred:
+                assigned = True
+        self.implicit = None
+        rule = IMPLICIT.get(name)
+        if rule and any(i == rule[0] or i.startswith(rule[0] + ".") for i in app.imports):
+            if not (name == "CELERY_CONFIG_MODULE" and "config_from_object" in app.called):
+                self.implicit = rule
+        if name == "CELERY_CONFIG_MODULE" and self.writes and "config_from_object" not in app.called:
+            self.implicit = IMPLICIT[name]  # an app that sets it relies on Celery's default loader
+        self.lazy = bool(self.later) or (name in LAZY and (self.implicit is not None or name == "TZ"))
+
+    def first(self, events):
+        return events[0] if events else None
 
 
-# The .env loaders, by function name, and the keyword that makes each override what is there.
-DOTENV_LOADERS = {"load_dotenv": "override", "read_env": "overwrite"}
-DOTENV_KEYS = "every key of a .env file"
-DOTENV_OWN_KEYS = "a key only one .env file defines"
+def how_kept(event):
+    if event.op == "setdefault":
+        if event.via:
+            return "is kept here by %s without override, as setdefault() keeps a value" % event.via
+        return "is kept here by setdefault(), whatever the process already holds"
+    if event.deferred:
+        return "is read here at each request, and this app never sets it"
+    return "is read here before this app sets it"
 
 
-def environ_uses(path):
-    """(line, how, variable) of each use of the environment in a Python file, in order: how is
-    'setdefault', 'assign' (os.environ[X] = ..., update(), putenv()), 'read' (os.environ[X],
-    .get(), os.getenv()) or 'delete'. Imports of environ and getenv under any name count."""
-    tree = parse(path)
-    environ, getenv = set(), set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name == "os":
-                    environ.add((alias.asname or "os") + ".environ")
-                    getenv.add((alias.asname or "os") + ".getenv")
-                    getenv.add((alias.asname or "os") + ".putenv")
-        elif isinstance(node, ast.ImportFrom) and node.module in ("os", "posix"):
-            for alias in node.names:
-                if alias.name == "environ":
-                    environ.add(alias.asname or "environ")
-                elif alias.name in ("getenv", "putenv"):
-                    getenv.add(alias.asname or alias.name)
-    for node in ast.walk(tree):  # env = os.environ
-        if isinstance(node, ast.Assign) and _dotted(node.value) in environ:
-            environ.update(_dotted(target) for target in node.targets if _dotted(target))
-    found = []
-    # environ.Env.ENVIRON = {...}: django-environ's read_env() then writes that mapping instead.
-    redirected = any(
-        isinstance(node, ast.Assign) and any((_dotted(target) or "").endswith(".ENVIRON") for target in node.targets)
-        for node in ast.walk(tree)
-    )
+# --- The check ------------------------------------------------------------------------------
+class Finding(dict):
+    """A finding: path, line, col, code, severity, title, message, args."""
 
-    def add(node, how, key):
-        name = _string(key) if key is not None else None
-        if name:
-            found.append((node.lineno, getattr(node, "col_offset", 0), how, name))
+    def __init__(self, code, path, line, col, args):
+        dict.__init__(self, code=code, path=path, line=line or 1, col=col or 1, severity=codes.severity(code),
+                      title=codes.title(code), message=codes.message(code, args),
+                      args=dict((k, v) for k, v in args.items() if isinstance(v, (str, int, bool, list, type(None)))
+                                or type(v).__name__ == "unicode"))  # fmt: skip
 
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Subscript) and _dotted(node.value) in environ:
-            key = node.slice.value if isinstance(node.slice, getattr(ast, "Index", ())) else node.slice
-            how = {ast.Store: "assign", ast.Del: "delete"}.get(type(node.ctx), "read")
-            add(node, how, key)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            owner, method = _dotted(node.func.value), node.func.attr
-            if owner in environ and method in ("setdefault", "get", "pop") and node.args:
-                add(node, {"get": "read", "pop": "delete"}.get(method, method), node.args[0])
-            elif owner in environ and method == "update":
-                pairs = (
-                    [(k, node) for k in node.args[0].keys] if node.args and isinstance(node.args[0], ast.Dict) else []
+    def text(self):
+        return "%s:%d:%d: %s %s" % (self["path"], self["line"], self["col"], self["code"], self["message"])
+
+
+class Process(object):
+    """One process (Apache's children, a daemon process group, a uWSGI instance) and its
+    interpreters: {interpreter: [App]}, and the interpreters the dispatched scripts may fill."""
+
+    def __init__(self, key, label, server, rules):
+        self.key, self.label, self.server, self.rules = key, label, server, rules
+        self.interpreters, self.dispatch_slots, self.mounts, self.variable = {}, set(), [], False
+        self.first_where = None  # (path, line) of the first mount: where the shape is reported
+
+    def add(self, interpreter, app):
+        apps = self.interpreters.setdefault(interpreter, [])
+        if not any(a.script == app.script and a.role == app.role for a in apps):
+            apps.append(app)
+
+
+def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(), ignore=()):
+    """The check, as data (see check.schema.json). `paths`: Apache configurations (files or
+    directories), uWSGI .ini files or directories of them, and WSGI scripts (scripts a mounted
+    dispatcher loads, one per interpreter). `uwsgi_args`: a uWSGI command line. `python`: the
+    rules to apply (--python), else what the configuration says, else 3.9+."""
+    python = parse_python(python) if python else None
+    apache_paths, uwsgi_paths, extra = [], [], []
+    for path in paths:
+        if not os.path.exists(path):
+            raise CheckError("no such file or directory: %s" % path)
+        if uwsgi.is_uwsgi_ini(path) or (uwsgi.is_uwsgi_tree(path) and not apache.is_apache_tree(path)):
+            uwsgi_paths.append(path)
+        elif not os.path.isdir(path) and is_python(path):
+            extra.append(path)
+        else:
+            apache_paths.append(path)
+    reader = Reader(root)
+    findings, processes, mounts_out = [], {}, []
+
+    def found(code, path, line, col, **args):
+        findings.append(Finding(code, path, line, col, args))
+
+    # Apache
+    config = apache.read_config(apache_paths, root, defines) if apache_paths else None
+    apache_rules = None
+    routing = {}
+    if config is not None:
+        for where, text in config.notes:
+            path, line = split_where(where)
+            found("EL230", path, line, 1, what=text)
+        apache_rules = rules_from(python, apache.python_hints(config), "assumed: nothing in the configuration names "
+                                  "the Python (WSGIPythonHome, python-home=)")  # fmt: skip
+        resolver = apache.Resolver(config, reader.optional_source)
+        mounts = resolver.mounts()
+        search = python_path(config)
+        for where, code, args in resolver.infos:
+            path, line = split_where(where)
+            found(code, path, line, 1, **args)
+        for mount in mounts:
+            app = reader.app(mount.local, mount.where, mount.kind, search, role=mount.role)
+            mounts_out.append(dict(mount.as_dict(), files=app.files))
+            for process_key, interpreter in sorted(set(mount.placements)):
+                process = processes.get(process_key)
+                if process is None:
+                    label = ("Apache's own child processes (embedded mode)" if process_key == EMBEDDED
+                             else "mod_wsgi daemon process group %s" % process_key.split(" ", 1)[1])  # fmt: skip
+                    process = processes[process_key] = Process(process_key, label, "mod_wsgi", apache_rules)
+                process.add(interpreter, app)
+                if mount.role == "app":
+                    process.dispatch_slots.add(interpreter)
+                process.mounts.append(mount.host.label + mount.url if mount.url.startswith("/") else mount.url)
+                process.first_where = process.first_where or (mount.directive.file, mount.directive.line)
+                process.variable = process.variable or mount.variable
+        for text, directive, what in resolver.routing:
+            name = text[6:-1]
+            values, always = apache.request_variables(config, directive.vhost(), name)
+            if not always:
+                routing.setdefault(name, (directive, what, values))
+
+    # uWSGI
+    for instance in uwsgi.read(uwsgi_paths, uwsgi_args, root) if (uwsgi_paths or uwsgi_args) else []:
+        hint = instance.python()
+        reload_env = instance.flag("reload-os-env")
+        rules = rules_from(python, [hint] if hint else [], "assumed: nothing in the configuration names the Python "
+                           "(home, virtualenv, a pythonXY plugin)")  # fmt: skip
+        if reload_env:
+            rules = Rules(rules.python, "%s; reload-os-env (%s) copies the process environment into os.environ at "
+                          "each request" % (rules.source, instance.where("reload-os-env")), shared=True)  # fmt: skip
+        workers = instance.first("processes", "workers") or "1"
+        label = "uWSGI instance %s (%s worker%s, each holding every app%s)" % (
+            instance.source if instance.source != "the command line" else "of the command line",
+            workers,
+            "" if workers == "1" else "s",
+            "; apps loaded after fork: lazy-apps" if instance.flag("lazy-apps") or instance.flag("lazy") else "",
+        )
+        process = processes[instance.key] = Process(instance.key, label, "uwsgi", rules)
+        search = [p for key in uwsgi.PATH_OPTIONS for value in instance.values(key) for p in value.split(":") if p]
+        for where, text in instance.notes:
+            found("EL230", where, 1, 1, what=text)
+        for where, code, args in instance.infos:
+            path, line = split_where(where)
+            if code == "EL221" and extra:
+                code = "EL230"
+                args = dict(args, what=args["what"] + "; the scripts given on the command line stand for them")
+                process.dispatch_slots.add("(dynamic apps)")
+                process.interpreters.setdefault("(dynamic apps)", [])
+                process.variable = True  # each dynamic app gets an interpreter of its own
+            found(code, path, line, 1, **args)
+        for app_def in instance.apps:
+            if app_def.local is None:
+                path, line = split_where(app_def.where)
+                found(
+                    "EL220",
+                    path,
+                    line,
+                    1,
+                    what="%s %s" % (app_def.kind, app_def.target),
+                    why="no such file or module on the python path here",
                 )
-                for key, _ in pairs:
-                    add(node, "assign", key)
-                for keyword in node.keywords:
-                    if keyword.arg:
-                        found.append((node.lineno, node.col_offset, "assign", keyword.arg))
-            elif _dotted(node.func) in getenv and node.args:
-                add(node, "assign" if node.func.attr == "putenv" else "read", node.args[0])
-        elif isinstance(node, ast.Call) and _dotted(node.func) in getenv and node.args:
-            add(node, "assign" if node.func.id == "putenv" else "read", node.args[0])
-        loader = (_dotted(node.func) or "").split(".")[-1] if isinstance(node, ast.Call) else None
-        if loader == "read_env" and redirected:
-            continue  # django-environ told to read and write a mapping of its own, not os.environ
-        if loader in DOTENV_LOADERS:
-            # A .env loader writes every key of its file; without its override switch it keeps a
-            # key the process already has (python-dotenv's load_dotenv(), django-environ's
-            # Env.read_env()), as setdefault() does.
-            switch = DOTENV_LOADERS[_dotted(node.func).split(".")[-1]]
-            override = any(
-                keyword.arg == switch
-                and (getattr(keyword.value, "value", None) is True or _dotted(keyword.value) == "True")
-                for keyword in node.keywords  # (Python 2.7 parses True as a name)
+                continue
+            app = reader.app(app_def.local, app_def.where, app_def.kind, search + [os.path.dirname(app_def.local)],
+                             role="import" if app_def.role == "import" else "app")  # fmt: skip
+            process.add(app_def.interpreter, app)
+            process.mounts.append("%s %s" % (app_def.kind, app_def.mountpoint or app_def.target))
+            process.first_where = process.first_where or split_where(app_def.where)
+            mounts_out.append({"kind": "uwsgi " + app_def.kind, "file": split_where(app_def.where)[0],
+                               "line": split_where(app_def.where)[1], "url": app_def.mountpoint,
+                               "script": app_def.target, "local": app_def.local, "virtual_host": "",
+                               "role": app_def.role, "placements": [[instance.key, app_def.interpreter]],
+                               "process": [instance.key], "application_group": [app_def.interpreter],
+                               "variable": False, "files": app.files})  # fmt: skip
+        if instance.flag("single-interpreter"):
+            process.label += ", single-interpreter"
+
+    # Scripts given on the command line: the apps a mounted dispatcher loads, one per interpreter.
+    mounted = set(f for p in processes.values() for apps in p.interpreters.values() for a in apps for f in a.files)
+    dispatched = []
+    for path in extra:
+        if path in mounted:
+            continue
+        dispatched.append(reader.app(path, path, "given", [os.path.dirname(path),
+                                                           os.path.dirname(os.path.dirname(path))],
+                                     dispatched=True))  # fmt: skip
+    if dispatched and not processes:
+        rules = rules_from(python, [], "assumed: no configuration given")
+        process = processes["assumed"] = Process(
+            "assumed", "one process, each script in a sub-interpreter of its own (assumed: mod_wsgi's default, "
+            "embedded mode, application group %{RESOURCE})", None, rules)  # fmt: skip
+        for app in dispatched:
+            process.interpreters["(the interpreter of %s)" % app.script] = []
+            process.dispatch_slots.add("(the interpreter of %s)" % app.script)
+        process.variable = True
+
+    # Unreadable scripts
+    unread = []
+    for process in processes.values():
+        for apps in process.interpreters.values():
+            for app in apps:
+                if app.error:
+                    path, line = split_where(app.where)
+                    if dispatched:
+                        found("EL230", path, line, 1, what="%s: %s cannot be read here (%s); the scripts given on the "
+                              "command line stand for it" % (app.kind, app.script, app.error))  # fmt: skip
+                    else:
+                        found("EL220", path, line, 1, what="%s %s" % (app.kind, app.script), why=app.error)
+                        unread.append(app.script)
+    for path, source in sorted(reader.sources.items()):
+        if source.reader == "tokens" and not source.error:
+            found("EL231", path, 1, 1, why=source.refused, python="2 or 3")
+        elif source.error and path in extra:
+            found("EL220", path, 1, 1, what=path, why=source.error)
+            unread.append(path)
+
+    # The rules, process by process
+    for key in sorted(processes):
+        judge_process(processes[key], dispatched, found)
+    for name, (directive, what, values) in sorted(routing.items()):
+        judge_routing(name, directive, what, values, processes, dispatched, found)
+    if not processes:
+        found("EL233", paths[0] if paths else "(nothing)", 1, 1, what="no mount (WSGIScriptAlias, SetHandler "
+              "wsgi-script, WSGIHandlerScript, ...), no uWSGI app and no WSGI script in what was given")  # fmt: skip
+
+    shown = [f for f in findings if codes.selected(f["code"], select, ignore)]
+    shown = dedupe(shown)
+    shown.sort(key=lambda f: (f["code"] != "EL210", f["path"], f["line"], f["col"], f["code"]))
+    errors = [f for f in shown if f["severity"] == codes.ERROR]
+    open_ = [f for f in shown if f["code"] in ("EL220", "EL221")]
+    variables = sorted(set(f["args"].get("name") for f in errors if f["args"].get("name")))
+    rules_used = []
+    for process in processes.values():
+        if process.rules and process.rules.as_dict() not in rules_used:
+            rules_used.append(process.rules.as_dict())
+    if errors:
+        verdict = "RISKY: %s can pass from one app to another (%s)" % (
+            ", ".join(variables) or "a variable",
+            ", ".join(sorted(set(f["code"] for f in errors))),
+        )
+        exit_status = 1
+    elif open_:
+        verdict = "cannot tell: %s" % "; ".join(sorted(set(f["message"].split(":")[0] for f in open_)))
+        exit_status = 2
+    elif not processes:
+        verdict = "nothing to check: no mount and no WSGI script"
+        exit_status = 0
+    else:
+        verdict = ("not risky: no variable one app writes reaches another app's interpreter, by the configuration "
+                   "and the scripts read here")  # fmt: skip
+        exit_status = 0
+    return {
+        "schema": SCHEMA,
+        "envleak": _version(),
+        "risky": bool(errors),
+        "unknown": exit_status == 2,
+        "exit": exit_status,
+        "verdict": verdict,
+        "rules": rules_used,
+        "findings": shown,
+        "lines": [f.text() for f in shown],
+        "processes": dict(
+            (
+                key,
+                {
+                    "label": p.label,
+                    "server": p.server,
+                    "interpreters": sorted(p.interpreters),
+                    "variable": p.variable,
+                    "mounts": sorted(set(p.mounts)),
+                    "rules": p.rules.as_dict() if p.rules else None,
+                    "apps": dict((i, sorted(set(a.script for a in apps))) for i, apps in p.interpreters.items()),
+                },
             )
-            # With override, a key only its own file defines is still written, for the others.
-            found.append((node.lineno, node.col_offset, "setdefault", DOTENV_OWN_KEYS if override else DOTENV_KEYS))
-    return [(line, how, name) for line, _, how, name in sorted(found)]
+            for key, p in processes.items()
+        ),  # fmt: skip
+        "mounts": mounts_out,
+        "scripts": dict(
+            (path, {"uses": [e.as_list() for e in source.events], "error": source.error, "reader": source.reader})
+            for path, source in reader.sources.items()
+        ),
+        "variables": variables,
+    }
 
 
-def is_python(path):
-    """A WSGI script may have any suffix, or none. Named .py or .wsgi it is one, .conf or .load
-    it is not; otherwise it is one when Python's parser takes it and it holds more than bare
-    expressions (a line of directives such as `WSGIApplicationGroup %{GLOBAL}` parses as one)."""
-    suffix = os.path.splitext(path)[1].lower()
-    if suffix in (".py", ".wsgi", ".conf", ".load"):
-        return suffix in (".py", ".wsgi")
-    try:
-        body = parse(path).body
-    except (SyntaxError, ValueError, TypeError, UnicodeDecodeError):
-        return False
-    return any(not isinstance(statement, ast.Expr) for statement in body)
+def _version():
+    from envleak import __version__
+
+    return __version__
 
 
-def script_risks(uses):
-    """Per variable: does the script write it, and does it keep or read a value it did not set
-    itself first (setdefault(), or a read before any assignment)?"""
-    result = {}
-    for line, how, name in uses:
-        entry = result.setdefault(name, {"writes": [], "keeps": [], "assigned": False})
-        if how in ("assign", "setdefault"):
-            entry["writes"].append((line, how))
-        if how == "setdefault" or (how == "read" and not entry["assigned"]):
-            entry["keeps"].append((line, how))
-        if how == "assign":
-            entry["assigned"] = True
-    return result
+def split_where(where):
+    path, _, line = (where or "").rpartition(":")
+    if path and line.isdigit():
+        return path, int(line)
+    return where, 1
 
 
-# --- The verdict --------------------------------------------------------------------------
+def dedupe(findings):
+    seen, kept = set(), []
+    for finding in findings:
+        key = (finding["code"], finding["path"], finding["line"], finding["col"], finding["message"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(finding)
+    return kept
+
+
 def python_path(config):
     """The folders mod_wsgi puts on sys.path: WSGIPythonPath, and python-path= of each
     WSGIDaemonProcess (this check does not tell the daemon groups apart here)."""
     folders = []
-    for _, _, name, args, _ in config.directives:
-        if name == "wsgipythonpath" and args:
-            folders.extend(args[0].split(":"))
-        elif name == "wsgidaemonprocess":
-            for arg in args[1:]:
+    for directive in config.named("wsgipythonpath", "wsgidaemonprocess"):
+        if directive.name == "wsgipythonpath" and directive.args:
+            folders.extend(directive.args[0].split(":"))
+        elif directive.name == "wsgidaemonprocess":
+            for arg in directive.args[1:]:
                 if arg.startswith("python-path="):
                     folders.extend(arg.split("=", 1)[1].split(":"))
     return [config.local(folder) for folder in folders if folder]
 
 
-USE_TEXT = {
-    "setdefault": "os.environ.setdefault(%r, ...): keeps a value another interpreter left in the process",
-    "setdefault .env": "a .env loader without override keeps %s that another interpreter left in the process",
-    "override .env": "a .env loader with override still writes %s into the process, for the others to read",
-    "assign": "writes %r into the process environment, for every interpreter created later",
-    "read": "reads %r",
-    "delete": "removes %r from the process environment",
-}
+def where_of(apps):
+    return ", ".join(sorted(set("%s:%d" % (e.path, e.line) for app, e in apps)))
 
 
-def check(paths, root=None, defines=()):
-    """The configuration check, as data: {"risky", "verdict", "lines", "processes", "mounts",
-    "scripts", "variables"}. `paths`: Apache configuration (files or directories) and WSGI
-    scripts. A mounted script counts with the modules it imports from the python-path; a script
-    given here is taken to run in every application group (the mounted one may import it)."""
-    config_paths, extra_scripts = [], []
-    for path in paths:
-        if not os.path.exists(path):
-            raise CheckError("no such file or directory: %s" % path)
-        (extra_scripts if not os.path.isdir(path) and is_python(path) else config_paths).append(path)
-    config = read_config(config_paths, root, defines) if config_paths else Config(root, defines)
-    found_mounts = mounts(config)
-    search = python_path(config)
-    lines = list(config.notes)
-    scripts = {}  # file: {"uses": [...]} or {"error": ...}
+def judge_process(process, dispatched, found):
+    """The rules on one process: every pair of apps in different interpreters (EL201, EL202,
+    EL204), and in the same one (EL203)."""
+    slots = []  # (interpreter, [apps]) with the dispatched scripts as alternatives
+    for interpreter in sorted(process.interpreters):
+        fixed = [a for a in process.interpreters[interpreter] if not a.error]
+        slots.append((interpreter, fixed, interpreter in process.dispatch_slots))
+    several = len(slots) > 1 or process.variable
+    shape = "several interpreters in one process" if several else "one interpreter in this process"
+    path, line = process.first_where or ("(%s)" % process.key, 1)
+    found("EL210", path, line, 1, process=process.label, mounts=", ".join(sorted(set(process.mounts))) or "(no mount)",
+          interpreters=", ".join(repr(i) for i, _, _ in slots) or "(none)", shape=shape)  # fmt: skip
+    rules = process.rules or Rules("3.9+", "assumed")
+    names = set()
+    every = [a for _, fixed, _ in slots for a in fixed] + list(dispatched)
+    for app in every:
+        names.update(e.name for e in app.events)
+        names.update(IMPLICIT)
+    # Different interpreters of the process.
+    occupants = []  # (interpreter index, app)
+    for index, (_, fixed, slot) in enumerate(slots):
+        for app in fixed:
+            occupants.append((index, app))
+        if slot:
+            for app in dispatched:
+                occupants.append((index, app))
+    if process.variable and len(slots) == 1:
+        # One mount whose interpreter is chosen per request: each dispatched script may get its own.
+        for app in dispatched:
+            occupants.append((len(slots), app))
+    for name in sorted(names):
+        profiles = {}
+        for _, app in occupants:
+            if id(app) not in profiles:
+                profiles[id(app)] = Profile(app, name)
+        for index, reader_app in occupants:
+            reader = profiles[id(reader_app)]
+            own = reader.first(reader.keeps) or reader.first(reader.writes)
+            writer_events = []
+            for i, app in occupants:
+                profile = profiles[id(app)]
+                if i == index or not profile.writes:
+                    continue
+                if app.script == reader_app.script:
+                    # The same app in another interpreter: a conflict only where it writes values that
+                    # differ (a dispatcher importing each app's module in its own interpreter).
+                    if len(set(e.value for e in profile.writes if e.value is not None)) < 2:
+                        continue
+                    other = [e for e in profile.writes if own is None or e.value != own.value]
+                    if other:
+                        writer_events.append((app, other[0]))
+                    continue
+                writer_events.append((app, profile.writes[0]))
+            if not writer_events:
+                continue
+            by = where_of(writer_events)
+            if name == "TZ":
+                event = reader.first(reader.reads) or reader.first(reader.writes)
+                values = set(e.value for _, e in writer_events) | set(e.value for e in reader.writes)
+                if event is not None and not (len(values) == 1 and None not in values):
+                    found("EL204", event.path, event.line, event.col, name=name, how=("is read" if event.op == "read"
+                          else "is written"), writers=by, process=process.label,
+                          advice=codes.advice(name, process.server) + ".")  # fmt: skip
+                continue
+            keep = reader.first(reader.keeps)
+            if keep is not None:
+                found(
+                    "EL201",
+                    keep.path,
+                    keep.line,
+                    keep.col,
+                    name=name,
+                    how=how_kept(keep),
+                    writers=by,
+                    process=process.label,
+                    rules=rules.text(),
+                    inherits=inherits(rules),
+                    advice=codes.advice(name, process.server) + ".",
+                )
+            elif reader.implicit is not None and not reader.writes:
+                how = "is read by %s, %s, in this app (it imports %s) and never set by it" % (
+                    reader.implicit[1], reader.implicit[2], reader.implicit[0])  # fmt: skip
+                found("EL201", reader_app.script, 1, 1, name=name, how=how, writers=by,
+                      process=process.label, rules=rules.text(), inherits=inherits(rules),
+                      advice=codes.advice(name, process.server) + ".")  # fmt: skip
+            elif rules.shared and reader.writes and reader.lazy:
+                event = reader.first(reader.later) or reader.first(reader.writes)
+                when = (
+                    "at each request"
+                    if reader.later
+                    else "%s, by %s"
+                    % (
+                        reader.implicit[2] if reader.implicit else "at every local time",
+                        reader.implicit[1] if reader.implicit else "the C library",
+                    )
+                )
+                found(
+                    "EL202",
+                    event.path,
+                    event.line,
+                    event.col,
+                    name=name,
+                    when=when,
+                    writers=by,
+                    process=process.label,
+                    rules=rules.text(),
+                    advice=codes.advice(name, process.server) + ".",
+                )
+    # The same interpreter: two apps the configuration names share one os.environ outright. (A
+    # script given on the command line is what the mounted one loads: not a second app beside it.)
+    for interpreter, fixed, _ in slots:
+        for apps in [fixed]:
+            if len(apps) < 2:
+                continue
+            for name in sorted(names):
+                profiles = [(app, Profile(app, name)) for app in apps]
+                for app, profile in profiles:
+                    writers = [(other, p) for other, p in profiles if other.script != app.script and p.writes]
+                    uses = profile.reads + profile.writes
+                    if not writers or not uses:
+                        continue
+                    event = sorted(uses, key=lambda e: e.order)[0]
+                    found("EL203", event.path, event.line, event.col, name=name,
+                          how={"read": "is read here", "setdefault": "is kept here by setdefault()"}.get(event.op,
+                                                                                               "is written here"),
+                          writers=where_of([(o, p.writes[0]) for o, p in writers]),
+                          interpreter=repr(interpreter), process=process.label,
+                          advice=codes.advice(name, process.server, "shared") + ".")  # fmt: skip
 
-    def analyse(path):
-        if path not in scripts:
-            try:
-                scripts[path] = {"uses": environ_uses(path)}
-            except (IOError, OSError):
-                scripts[path] = {"error": "not found here (--root DIR reads a copy)"}
-            except SyntaxError as error:
-                scripts[path] = {"error": "this Python cannot parse it (%s, line %s)" % (error.msg, error.lineno)}
-        return scripts[path]
 
-    for mount in found_mounts:
-        local = config.local(mount["script"])
-        mount["files"] = with_imports(local, search + [os.path.dirname(local)]) if os.path.isfile(local) else [local]
-        for path in mount["files"]:
-            analyse(path)
-    for script in extra_scripts:
-        analyse(script)
-    for path, entry in sorted(scripts.items()):
-        if "error" in entry:
-            lines.append("%s: %s" % (path, entry["error"]))
-        for line, how, name in entry.get("uses", []):
-            text = {DOTENV_KEYS: USE_TEXT["setdefault .env"], DOTENV_OWN_KEYS: USE_TEXT["override .env"]}.get(
-                name, USE_TEXT[how]
-            )
-            lines.append("%s:%d: %s" % (path, line, text % name))
+def inherits(rules):
+    if rules.shared:
+        return "every interpreter of the process sees that write, whenever it happens"
+    return "an interpreter created after that write inherits its value"
 
-    processes = {}
-    for mount in found_mounts:
-        process = processes.setdefault(mount["process"], {"interpreters": set(), "variable": False, "mounts": []})
-        if mount["interpreters"] is None:
-            process["variable"] = True
-        else:
-            process["interpreters"].update(mount["interpreters"])
-        process["mounts"].append(mount)
-    if extra_scripts and not processes:
-        lines.append("no WSGIScriptAlias in what was given: the scripts alone cannot say how many interpreters "
-                     "share a process")  # fmt: skip
 
-    risky_names = set()
-    for key, process in sorted(processes.items()):
-        several = process["variable"] or len(process["interpreters"]) > 1
-        where = "Apache's own child processes (embedded mode)" if key == EMBEDDED else key
-        lines.append("%s: %s; application groups %s: %s" % (
-            where, ", ".join("%s%s (%s:%d)" % (m["virtual_host"], m["url"], m["file"], m["line"])
-                             for m in process["mounts"]),
-            ", ".join(sorted(set(m["application_group"] for m in process["mounts"]))),
-            "several interpreters in one process" if several else "one interpreter per process"))  # fmt: skip
-        if not several:
+def judge_routing(name, directive, what, values, processes, dispatched, found):
+    """EL205: a script in Apache's own children writes a variable a WSGIApplicationGroup or
+    WSGIProcessGroup expands with %{ENV:...}, for requests SetEnvIf gives no value."""
+    embedded = processes.get(EMBEDDED)
+    apps = []
+    if embedded is not None:
+        for interpreter, fixed in embedded.interpreters.items():
+            apps.extend(fixed)
+            if interpreter in embedded.dispatch_slots:
+                apps.extend(dispatched)
+    seen = set()
+    for app in apps:
+        if app.script in seen:
             continue
-        risks = {}
-        for path in sorted(set(f for m in process["mounts"] for f in m["files"]) | set(extra_scripts)):
-            for name, entry in script_risks(scripts.get(path, {}).get("uses", [])).items():
-                merged = risks.setdefault(name, {"writers": [], "keepers": []})
-                if entry["writes"]:
-                    merged["writers"].append(path)
-                if entry["keeps"]:
-                    merged["keepers"].append(path)
-        for name, merged in sorted(risks.items()):
-            if merged["writers"] and merged["keepers"]:
-                risky_names.add(name)
-                lines.append("%s: %s written by %s; kept or read without setting it first by %s" % (
-                    where, name, ", ".join(merged["writers"]), ", ".join(merged["keepers"])))  # fmt: skip
-    risky = bool(risky_names)
-    # A mounted script that cannot be read leaves the verdict open, unless scripts were given.
-    unread = [] if extra_scripts else sorted(p for m in found_mounts for p in m["files"][:1] if "error" in scripts[p])
-    if risky:
-        verdict = "RISKY: several interpreters share a process, and %s can pass from one to another" % (
-            ", ".join(sorted(risky_names)))  # fmt: skip
-    elif unread:
-        verdict = "cannot tell: %s cannot be read here (--root DIR reads a copy of the server's files)" % (
-            ", ".join(unread))  # fmt: skip
-    elif not found_mounts and not extra_scripts:
-        verdict = "nothing to check: no WSGIScriptAlias and no WSGI script"
-    else:
-        verdict = "not the risky combination (several interpreters in one process, and a variable one writes " \
-                  "that another keeps or reads)"  # fmt: skip
-    return {
-        "risky": risky,
-        "unknown": not risky and bool(unread),
-        "verdict": verdict,
-        "lines": lines,
-        "processes": dict(
-            (
-                key,
-                {
-                    "interpreters": sorted(p["interpreters"]),
-                    "variable": p["variable"],
-                    "mounts": [m["virtual_host"] + m["url"] for m in p["mounts"]],
-                },
-            )
-            for key, p in processes.items()
-        ),  # fmt: skip
-        "mounts": found_mounts,
-        "scripts": dict(
-            (path, {"uses": [list(use) for use in entry.get("uses", [])], "error": entry.get("error")})
-            for path, entry in scripts.items()
-        ),
-        "variables": sorted(risky_names),
-    }
+        seen.add(app.script)
+        profile = Profile(app, name)
+        for event in profile.writes[:1]:
+            given = ", ".join(values) if values else "none"
+            found("EL205", event.path, event.line, event.col, name=name, process=embedded.label,
+                  directive="%s %%{ENV:%s} (%s)" % (what, name, directive.where()),
+                  where="the value SetEnvIf gives some Hosts: %s; every other request takes this write's" % given,
+                  advice=codes.advice(name, "mod_wsgi", "routing") + ".")  # fmt: skip
