@@ -112,7 +112,7 @@ def test_envleak_lines_give_the_finding_code_and_keep_the_finding_as_before():
         "started at wrap()\n"
     )
     found = history.envleak_lines(log)
-    assert [(f["pid"], f["variable"], f.code) for f in found] == [
+    assert [(f.pid, f.variable, f.code) for f in found] == [
         (55, "DATABASE_URL", "EL101"),
         (56, "CELERY_CONFIG_MODULE", "EL103"),
     ]
