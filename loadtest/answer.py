@@ -7,12 +7,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from loadtest import codec, phrasebook
 from loadtest.lab import latest_report
+
 
 
 def fields(document, names):
     """The values of `names`, from the verdict first, then the totals; KeyError for neither."""
-    known = {**document["checked"]["summary"]["totals"], **document["checked"]["verdict"]}
+    checked = codec.to_data(document.checked)
+    line = phrasebook.verdict_line(document.verdict, document.checked.summary)
+    known = {**checked["summary"]["totals"], **checked["verdict"], "line": line}
     return [known[name] for name in names]
 
 

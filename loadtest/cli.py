@@ -132,10 +132,10 @@ def interpreters():
     """mod_wsgi's own "Create interpreter" lines of the last run, as Apache logged them."""
     from loadtest import history
 
-    data = latest_report(ROOT / "reports")
-    if data is None:
+    last = latest_report(ROOT / "reports")
+    if last is None:
         raise UsageError("no run in reports/ yet; run make reproduce first")
-    last = documents.from_data(data)
+
     for line in history.interpreter_lines(Lab().logs(last.spec, "apache", last.run.load_began_at - 1)):
         print(line.line)
     return 0

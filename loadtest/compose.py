@@ -31,14 +31,21 @@ class Lab:
         self.project = project
         self.settings = dict(settings_ or {})
         self.files = tuple(files)  # extra Compose files (the suite's poisoned environment)
-        self.known = settings(env={**os.environ, **self.settings})
         self.run_dir = Path(self.settings.get("LAB_RUN_DIR") or ROOT / "var" / "run")
         self.receipts_dir = Path(self.settings.get("LAB_RECEIPTS_DIR") or ROOT / "var" / "receipts")
         self.workspace_dir = Path(self.settings.get("LAB_WORKSPACE_DIR") or ROOT / "workshop" / "workspace")
-        self.url = f"http://127.0.0.1:{self.known.get('LAB_HTTP_PORT') or DEFAULTS['http_port']}"
-        self.mgmt_url = f"http://127.0.0.1:{self.known.get('LAB_MGMT_PORT') or DEFAULTS['mgmt_port']}"
+        known = self.known
+        self.url = f"http://127.0.0.1:{known.get('LAB_HTTP_PORT') or DEFAULTS['http_port']}"
+        self.mgmt_url = f"http://127.0.0.1:{known.get('LAB_MGMT_PORT') or DEFAULTS['mgmt_port']}"
         self.started = None  # the (compose environment, files) the containers were last checked against
         self.spec = None  # the spec the lab was last brought up for
+
+    @property
+    def known(self):
+        """.env under this project's own settings, as it is now (provisioning writes .env after a
+        fresh clone's Lab is made)."""
+        return settings(env={**os.environ, **self.settings})
+
 
     @property
     def mgmt_auth(self):

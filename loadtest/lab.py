@@ -126,11 +126,13 @@ def url_of(port_name, env=os.environ):
 
 
 def latest_report(report_dir="reports"):
-    """The last run's report document in `report_dir`, or None when the last run gave none."""
-    try:
-        return json.loads((Path(report_dir) / LATEST_REPORT).read_text())
-    except FileNotFoundError:
-        return None
+    """The last run's report document (loadtest.document.Document) in `report_dir`, or None
+    when the last run gave none."""
+    from loadtest import document  # the document's types import this module
+
+    path = Path(report_dir) / LATEST_REPORT
+    return document.load(path) if path.exists() else None
+
 
 
 class UsageError(Exception):

@@ -140,7 +140,8 @@ def main(argv=None):
         if latest is None:
             print("png: no run in reports/ yet; run make reproduce first", file=sys.stderr)
             return 2
-        path = Path(latest["report_path"])
+        path = Path(latest.report_path)
+
         path = path if path.is_absolute() else ROOT / path
     if not path.is_file():
         print(f"png: no such report: {path}", file=sys.stderr)

@@ -88,10 +88,11 @@ PY
 )"
 # How long after the last answer each witness was complete, over the last runs' reports.
 say "$(.venv/bin/python - "$PAIRS" <<'PY'
-import json, statistics, sys
+import statistics, sys
 from pathlib import Path
-runs = [json.loads(p.read_text()) for p in sorted(Path("reports").glob("*-buggy-*.json"))[-int(sys.argv[1]):]]
-lags = {w: [r["witnesses_complete_after"][w] for r in runs if r.get("witnesses_complete_after", {}).get(w) is not None] for w in ("broker", "receipts")}
+from loadtest import document
+runs = [document.load(p) for p in sorted(Path("reports").glob("*-buggy-*.json"))[-int(sys.argv[1]):]]
+lags = {w: [r.history.witnesses_complete_after[w] for r in runs if r.history.witnesses_complete_after.get(w) is not None] for w in ("broker", "receipts")}
 print("witnesses complete after the last answer (median of those runs): the broker's firehose "
       f"{statistics.median(lags['broker']):.3f} s, the workers' receipts {statistics.median(lags['receipts']):.3f} s")
 PY
@@ -110,9 +111,11 @@ def published():
 time.sleep(6)  # the counters catch up with earlier runs (they are sampled every 5 s)
 before = published()
 subprocess.run(["make", "--no-print-directory", "reproduce"], capture_output=True)
-run = json.loads(sorted(Path("reports").glob("*-buggy-*.json"))[-1].read_text())
-last = max(r["answered_at"] for r in run["results"])
-while published() - before < run["summary"]["totals"]["sent"] and time.time() < last + 60:
+from loadtest import document
+run = document.load(sorted(Path("reports").glob("*-buggy-*.json"))[-1])
+last = max(r.answered_at for r in run.history.results)
+while published() - before < run.totals.sent and time.time() < last + 60:
+
     time.sleep(0.05)
 print(f"the management API's publish counters (the old witness) showed the same run {time.time() - last:.1f} s after the last answer")
 PY

@@ -48,27 +48,27 @@ def make(env, *args):
     assert completed.returncode == 0, output[-4000:]
     document = latest_report(ROOT / "reports")
     assert document is not None, output[-4000:]
-    assert document["versions"].get("machine") == "aarch64", document["versions"]
-    assert document["versions"].get("librabbitmq") == "2.0.0", document["versions"]
+    assert document.history.versions.get("machine") == "aarch64", document.history.versions
+    assert document.history.versions.get("librabbitmq") == "2.0.0", document.history.versions
     return document
 
 
 def test_reproduce_on_arm64_reproduces(arm64_lab):
     document = make(arm64_lab, "reproduce")
-    assert (document["stack"], document["platform"]) == ("trixie", "linux/arm64")
-    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    assert (document.spec.stack, document.spec.platform) == ("trixie", "linux/arm64")
+    assert document.verdict.kind == "REPRODUCED", document.verdict
 
 
 def test_fixed_on_arm64_is_fixed(arm64_lab):
     document = make(arm64_lab, "fixed")
-    assert document["verdict"]["kind"] == "FIXED", document["verdict"]
-    assert document["summary"]["totals"]["misrouted"] == 0
+    assert document.verdict.kind == "FIXED", document.verdict
+    assert document.totals.misrouted == 0
 
 
 def test_bad_credentials_on_arm64_show_librabbitmqs_login_error(arm64_lab):
     document = make(arm64_lab, "reproduce", "SCENARIO=bad-credentials", "FIRST=app2", "PROCESSES=1")
-    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    assert document.verdict.kind == "REPRODUCED", document.verdict
     # librabbitmq's own words for a refused login, and RabbitMQ's log naming the user.
-    errors = [cause["error"] for cause in document["failure_causes"]]
+    errors = [cause.error for cause in document.checked.failure_causes]
     assert any("Couldn't log in: server connection error 403" in error for error in errors), errors
-    assert document["refused_logins"].get("app2", 0) > 0, document["refused_logins"]
+    assert document.history.refused_logins.get("app2", 0) > 0, document.history.refused_logins

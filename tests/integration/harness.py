@@ -117,7 +117,7 @@ class TestLab(Lab):
         self.up(run_spec)
         document = core.run(run_spec, self, report_dir=REPORTS, label=label, quiet=True)
         # Every run the suite makes: the time axis agrees with what each interpreter inherited.
-        assert document["inheritance_conflicts"] == [], document["inheritance_conflicts"]
+        assert document.checked.inheritance_conflicts == (), document.checked.inheritance_conflicts
         return document
 
 
@@ -136,12 +136,12 @@ class Runs:
             with lab.with_files(*files) if files else contextlib.nullcontext(lab):
                 document = lab.run(run_spec, label=label or run_spec.command)
                 if xray:
-                    self.xrays[document["run_id"]] = lab.xray()
+                    self.xrays[document.run.run_id] = lab.xray()
             self.documents[key] = document
         return self.documents[key]
 
     def xray_after(self, document):
-        return self.xrays[document["run_id"]]
+        return self.xrays[document.run.run_id]
 
     def exercise(self, exercise_id):
         """An exercise's run, as its command says (the suite's load), with its by-hand answer

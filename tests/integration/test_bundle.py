@@ -186,7 +186,7 @@ class BundleProof(threading.Thread):
                 env={**os.environ, **engine}, capture_output=True, text=True,
             ).stdout  # fmt: skip
             answer = latest_report(venue / "reports")
-            self.record["verdict"] = answer and answer["verdict"]["kind"]
+            self.record["verdict"] = answer and answer.verdict.kind
         finally:
             make("down", cwd=venue, env=engine)
         self.record["calls"] = calls.read_text() if calls.exists() else ""

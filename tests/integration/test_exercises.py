@@ -13,25 +13,25 @@ from loadtest import xray
 from tests.integration.harness import EXERCISES, exercise_spec
 
 
-def interpreters(document):
-    return [entry for child in document["timeline"] for entry in child["interpreters"]]
-
-
 def poisoned_apps(document):
-    return {entry["host_app"] for entry in interpreters(document) if entry["poisoned"]}
+    return {entry.host_app for entry in document.interpreters if entry.poisoned}
 
 
 def failures_of(document, app):
-    return [cause for cause in document["failure_causes"] if cause["app"] == app]
+    return [cause for cause in document.checked.failure_causes if cause.app == app]
+
+
+def per_app(document, app):
+    return document.checked.summary.per_app[app]
+
+
+def matches(record, expected):
+    return all(getattr(record, key) == value for key, value in expected.items())
 
 
 def all_failed_with(document, expected, runs):
-    causes, sent = failures_of(document, expected["app"]), document["summary"]["per_app"][expected["app"]]["sent"]
-    return (
-        sent > 0
-        and sum(cause["count"] for cause in causes) == sent
-        and all(cause[key] == value for cause in causes for key, value in expected.items())
-    )
+    causes, sent = failures_of(document, expected["app"]), per_app(document, expected["app"]).sent
+    return sent > 0 and sum(cause.count for cause in causes) == sent and all(matches(c, expected) for c in causes)
 
 
 def all_failed_with_own_config(document, app, runs):
@@ -39,83 +39,82 @@ def all_failed_with_own_config(document, app, runs):
 
 
 def some_failed_with(document, expected, runs):
-    return any(all(cause[key] == value for key, value in expected.items()) for cause in document["failure_causes"])
+    return any(matches(cause, expected) for cause in document.checked.failure_causes)
+
+
+def has_reason(document, expected, runs):
+    """The referee gave this reason (its code and the fields given): what the Why line says."""
+    return any(matches(reason, expected) for reason in document.checked.reasons)
 
 
 def threads_fell_back(document, app, runs):
-    """The Why line counts the threads of `app`'s interpreter that used Celery's default app,
-    and the count is the one the answers show."""
-    entries = [e for e in interpreters(document) if e["host_app"] == app and e["threads"].get("default")]
-    return bool(entries) and all(
-        any(f"{e['threads']['default']} of its {sum(e['threads'].values())} threads seen" in s for s in
-            document["explanation"])
-        for e in entries
-    )  # fmt: skip
+    """The referee's reason counts the threads of `app`'s interpreter that used Celery's default
+    app, and the counts are the ones the answers show."""
+    entries = {e.pid: e for e in document.interpreters if e.host_app == app and e.threads.get("default")}
+    reasons = [r for r in document.checked.reasons if r.code == "threads_fell_back" and r.app == app]
+    return bool(entries) and {r.pid: (r.threads, r.of) for r in reasons} == {
+        pid: (e.threads["default"], sum(e.threads.values())) for pid, e in entries.items()
+    }
 
 
 def detector_agrees(document, wanted, runs):
     """The detector (envleak, in every interpreter) flagged exactly the interpreters the referee
     found poisoned: the same (pid, group)."""
-    flagged = {(finding["pid"], finding["group"]) for finding in document["detector"]}
-    poisoned = {(e["pid"], e["application_group"]) for e in interpreters(document) if e["poisoned"]}
-    return wanted == (flagged == poisoned and (bool(poisoned) or document["code"] != "buggy"))
+    flagged = {(finding.pid, finding.group) for finding in document.history.detector}
+    poisoned = {(e.pid, e.application_group) for e in document.interpreters if e.poisoned}
+    return wanted == (flagged == poisoned and (bool(poisoned) or document.spec.code != "buggy"))
 
 
 def more_processes_than(document, other_id, runs):
-    cost, other = (xray.process_cost(doc["apache_processes"]) for doc in (document, runs.exercise(other_id)))
+    cost, other = (xray.process_cost(doc.history.apache_processes) for doc in (document, runs.exercise(other_id)))
     return cost["processes"] > other["processes"]
 
 
 def served_with_other_settings(document, app, runs):
-    answers = [r["response"] for r in document["results"] if r["app"] == app and r.get("response")]
-    return bool(answers) and all(a.get("served_by") not in (None, app) for a in answers)
+    answers = [r.answer for r in document.history.results if r.app == app and r.answer]
+    return bool(answers) and all(a.served_by not in (None, app) for a in answers)
+
+
+def all_of(document, app, field, runs):
+    counts = per_app(document, app)
+    return getattr(counts, field) == counts.sent > 0
+
+
+def every_row_in_its_own_database(document, wanted, runs):
+    totals = document.totals
+    return wanted == (totals.rows_own == totals.signed_own == totals.sent > 0 and totals.rows_named_other == 0)
 
 
 # What each `check` key of workshop/exercises.yml asserts, from the run's document.
 CHECKS = {
-    "verdict": lambda doc, kind, runs: doc["verdict"]["kind"] == kind,
+    "verdict": lambda doc, kind, runs: doc.verdict.kind == kind,
     "some_interpreter_poisoned": lambda doc, wanted, runs: bool(poisoned_apps(doc)) == wanted,
     "poisoned": lambda doc, apps, runs: poisoned_apps(doc) == set(apps),
-    "all_misrouted": lambda doc, app, runs: (
-        doc["summary"]["per_app"][app]["misrouted"] == doc["summary"]["per_app"][app]["sent"] > 0
-    ),
-    "none_misrouted": lambda doc, app, runs: (
-        doc["summary"]["per_app"][app]["consumed_own"] == doc["summary"]["per_app"][app]["sent"] > 0
-    ),
+    "all_misrouted": lambda doc, app, runs: all_of(doc, app, "misrouted", runs),
+    "none_misrouted": lambda doc, app, runs: all_of(doc, app, "consumed_own", runs),
     "all_failed_with": all_failed_with,
     "all_failed_with_own_config": all_failed_with_own_config,
     "some_failed_with": some_failed_with,
-    "broker_refused_users": lambda doc, users, runs: sorted(doc["refused_logins"]) == sorted(users),
-    "explanation_says": lambda doc, words, runs: any(words in sentence for sentence in doc["explanation"]),
+    "broker_refused_users": lambda doc, users, runs: sorted(doc.history.refused_logins) == sorted(users),
+    "reason": has_reason,
     "threads_fell_back": threads_fell_back,
     "one_app_per_process": lambda doc, wanted, runs: (
-        wanted == all(len({e["host_app"] for e in child["interpreters"]}) == 1 for child in doc["timeline"])
+        wanted == all(len({e.host_app for e in child.interpreters}) == 1 for child in doc.checked.timeline)
     ),
     "more_processes_than": more_processes_than,
     "all_served_with_other_settings": served_with_other_settings,
-    "lost": lambda doc, count, runs: doc["summary"]["totals"]["lost"] == count,
-    "failed_during_the_fault": lambda doc, wanted, runs: (doc["summary"]["totals"]["failed_in_fault"] > 0) == wanted,
+    "lost": lambda doc, count, runs: doc.totals.lost == count,
+    "failed_during_the_fault": lambda doc, wanted, runs: (doc.totals.failed_in_fault > 0) == wanted,
     "detector_agrees": detector_agrees,
-    "rows_in_the_other_database": lambda doc, app, runs: (
-        doc["summary"]["per_app"][app]["rows_other"] == doc["summary"]["per_app"][app]["sent"] > 0
-    ),
-    "signed_with_the_other_key": lambda doc, app, runs: (
-        doc["summary"]["per_app"][app]["signed_other"] == doc["summary"]["per_app"][app]["sent"] > 0
-    ),
-    "every_row_in_its_own_database": lambda doc, wanted, runs: (
-        wanted
-        == (
-            doc["summary"]["totals"]["rows_own"] == doc["summary"]["totals"]["sent"] > 0
-            and doc["summary"]["totals"]["signed_own"] == doc["summary"]["totals"]["sent"]
-            and doc["summary"]["totals"]["rows_named_other"] == 0
-        )
-    ),
+    "rows_in_the_other_database": lambda doc, app, runs: all_of(doc, app, "rows_other", runs),
+    "signed_with_the_other_key": lambda doc, app, runs: all_of(doc, app, "signed_other", runs),
+    "every_row_in_its_own_database": every_row_in_its_own_database,
     "refusals_per_failed_request": lambda doc, attempts, runs: (
-        sum(doc["refused_logins"].values()) == attempts * doc["summary"]["totals"]["failed"] > 0
+        sum(doc.history.refused_logins.values()) == attempts * doc.totals.failed > 0
     ),
-    "wrong_clock": lambda doc, app, runs: doc["summary"]["per_app"][app]["wrong_clock"] > 0,
+    "wrong_clock": lambda doc, app, runs: per_app(doc, app).wrong_clock > 0,
     "versions": lambda doc, prefixes, runs: all(
-        doc["versions"][name].startswith(f"{prefix}.") for name, prefix in prefixes.items()
+        doc.history.versions[name].startswith(f"{prefix}.") for name, prefix in prefixes.items()
     ),
 }
 
@@ -134,6 +133,6 @@ def test_exercise_shows_what_the_guide_expects(exercise_id, run_spec, runs):
     checks = exercise["check"].items()
     failed = [name for name, expected in checks if not CHECKS[name](document, expected, runs)]
     assert not failed, (
-        f"{exercise['command']}: {failed} not as workshop/exercises.yml expects; {document['verdict']['line']}; "
-        f"why: {document['explanation']}"
+        f"{exercise['command']}: {failed} not as workshop/exercises.yml expects; {document.verdict}; "
+        f"reasons: {document.checked.reasons}"
     )

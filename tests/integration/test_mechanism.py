@@ -25,7 +25,7 @@ def test_app1_runs_in_a_group_literally_named_after_the_unexpanded_variable(bugg
 
 def test_buggy_interpreters_inherit_a_module_they_did_not_set(buggy_load):
     document, rows = buggy_load
-    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    assert document.verdict.kind == "REPRODUCED", document.verdict
     for row in rows:
         # Celery's lazily configured default app went where this interpreter's os.environ points...
         assert (row["broker"]["celery_app"], row["broker"]["loader"]) == ("default", "celery.loaders.default")
@@ -39,12 +39,7 @@ def test_buggy_interpreters_inherit_a_module_they_did_not_set(buggy_load):
     }
     assert inherited, rows
     # Every interpreter that misrouted during the load is one of them.
-    misrouting = {
-        (entry["pid"], entry["application_group"])
-        for child in document["timeline"]
-        for entry in child["interpreters"]
-        if entry["foreign_config"]
-    }
+    misrouting = {(entry.pid, entry.application_group) for entry in document.interpreters if entry.foreign_config}
     seen = {(row["pid"], row["application_group"]) for row in rows}
     assert misrouting & seen <= inherited
 
@@ -52,14 +47,14 @@ def test_buggy_interpreters_inherit_a_module_they_did_not_set(buggy_load):
 def test_buggy_setdefault_keeps_a_value_the_process_already_had(runs, main_spec):
     # Deterministic form of the leak: the whole Apache process starts with app2's module.
     document = runs.get(dataclasses.replace(main_spec, code="buggy"), files=[POISONED], label="poisoned")
-    per_app = document["summary"]["per_app"]
-    assert per_app["app1"]["misrouted"] == per_app["app1"]["sent"] > 0
-    assert per_app["app2"]["consumed_own"] == per_app["app2"]["sent"]
+    per_app = document.checked.summary.per_app
+    assert per_app["app1"].misrouted == per_app["app1"].sent > 0
+    assert per_app["app2"].consumed_own == per_app["app2"].sent
 
 
 def test_fixed_celery_app_ignores_the_environment(runs, main_spec):
     document = runs.get(dataclasses.replace(main_spec, code="fixed"), files=[POISONED], label="poisoned", xray=True)
-    assert document["verdict"]["kind"] == "FIXED", document["verdict"]
+    assert document.verdict.kind == "FIXED", document.verdict
     for row in runs.xray_after(document):
         assert row["c_environ"]["CELERY_CONFIG_MODULE"] == "app2.celeryconfig"  # the poison is there
         app = app_for_group(row["application_group"])
@@ -67,4 +62,4 @@ def test_fixed_celery_app_ignores_the_environment(runs, main_spec):
         assert row["broker"]["loader"] == "celery.loaders.app"
         assert row["broker"]["config_module"] == f"{app}.celeryconfig"
         assert (row["broker"]["user"], row["broker"]["vhost"]) == (app, app)
-    assert checker.accounted(document["summary"]["totals"])
+    assert checker.accounted(document.totals)

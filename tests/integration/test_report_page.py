@@ -8,6 +8,8 @@ report_path). Without it, on stored reports:
     REPORT_PAGE_JSON="reports/a.json reports/b.json" .venv/bin/python -m pytest tests/integration/test_report_page.py
 """
 
+import copy
+import dataclasses
 import glob
 import html
 import json
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import xray
+from loadtest import phrasebook, xray
+from loadtest.document import load
 from loadtest.lab import ROOT
 from loadtest.report_html import render, write_run_page
 
@@ -155,49 +158,50 @@ def check_page(document, json_path):
     # Every interpreter of the timeline, with its pid and group; poisoned exactly when it used
     # another app's config or settings.
     expected = Counter(
-        (str(child["pid"]), entry["application_group"], "true" if entry["poisoned"] else "false")
-        for child in document["timeline"]
-        for entry in child["interpreters"]
+        (str(child.pid), entry.application_group, "true" if entry.poisoned else "false")
+        for child in document.checked.timeline
+        for entry in child.interpreters
     )
     shown = Counter((i.get("data-pid"), i.get("data-group"), i.get("data-poisoned")) for i in drawn.interpreters)
     assert expected and shown == expected
-    assert drawn.verdict == document["verdict"]["kind"]
-    # The "Why:" sentences and what the Apache container cost, as the JSON has them.
-    assert drawn.explanation == document.get("explanation", [])
-    if document.get("apache_processes"):
-        cost = xray.process_cost(document["apache_processes"])
+    assert drawn.verdict == document.verdict.kind
+    # The "Why:" sentences (the phrasebook's, one per reason of the JSON) and what the Apache
+    # container cost, as the JSON has them.
+    assert drawn.explanation == [phrasebook.reason(reason) for reason in document.checked.reasons]
+    if document.history.apache_processes:
+        cost = xray.process_cost(document.history.apache_processes)
         assert drawn.cost == {"processes": cost["processes"], "rss_mib": cost["rss_mib"]}
 
     # Every drawn count, by its key, against the JSON.
     counts = {flow: count for flow, count, _ in drawn.counts}
     assert len(counts) == len(drawn.counts), "two drawn counts share a data-flow key"
-    totals = document["summary"]["totals"]
+    totals = document.totals
     for name in ("sent", "consumed_own", "misrouted", "failed", "lost"):
-        assert counts[f"total:{name}"] == counts[f"accounting:{name}"] == totals[name], name
+        assert counts[f"total:{name}"] == counts[f"accounting:{name}"] == getattr(totals, name), name
     by_outcome = Counter()
     for _, count, attrs in drawn.counts:
         if attrs["data-flow"].startswith("flow:"):
             by_outcome[attrs["data-outcome"]] += count
-    assert sum(by_outcome.values()) == totals["sent"] == len(document["results"])
+    assert sum(by_outcome.values()) == totals.sent == len(document.history.results)
     assert [by_outcome[o] for o in ("own", "misrouted", "failed", "lost")] == [
-        totals[name] for name in ("consumed_own", "misrouted", "failed", "lost")
+        getattr(totals, name) for name in ("consumed_own", "misrouted", "failed", "lost")
     ]
-    for child in document["timeline"]:
-        for entry in child["interpreters"]:
-            key = f"interpreter:{child['pid']}|{entry['application_group']}"
-            assert counts[f"{key}:published"] == sum(entry["published_to"].values()), key
-            assert counts[f"{key}:failed"] == sum(entry["errors"].values()), key
+    for child in document.checked.timeline:
+        for entry in child.interpreters:
+            key = f"interpreter:{child.pid}|{entry.application_group}"
+            assert counts[f"{key}:published"] == sum(entry.published_to.values()), key
+            assert counts[f"{key}:failed"] == sum(entry.errors.values()), key
     failures = sorted(count for flow, count in counts.items() if flow.startswith("failure:"))
-    assert failures == sorted(cause["count"] for cause in document["failure_causes"])
-    for vhost, publishes in document["broker"]["publishes_by_vhost"].items():
+    assert failures == sorted(cause.count for cause in document.checked.failure_causes)
+    for vhost, publishes in document.checked.broker.publishes_by_vhost.items():
         assert counts[f"broker:publishes:{vhost}"] == publishes
-    for vhost, receipts in document["broker"]["receipts_by_vhost"].items():
+    for vhost, receipts in document.checked.broker.receipts_by_vhost.items():
         assert counts[f"broker:receipts:{vhost}"] == receipts
     return drawn
 
 
 def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
-    drawn = check_page(buggy_run, Path(buggy_run["report_path"]))
+    drawn = check_page(buggy_run, Path(buggy_run.report_path))
     assert drawn.verdict == "REPRODUCED"
     assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
 
@@ -205,14 +209,16 @@ def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
 def test_the_page_of_a_run_with_failures_and_a_long_title(runs, tmp_path):
     # The wrong fix: some app2 requests fail with no config (an orange box, not a green one);
     # the page is drawn again with a scenario name longer than any the lab has.
-    document = json.loads(json.dumps(runs.exercise("wrong-fix-order")))
-    drawn = check_page(document, Path(document["report_path"]))
+    document = runs.exercise("wrong-fix-order")
+    drawn = check_page(document, Path(document.report_path))
     assert any(i["data-state"] == "failures" for i in drawn.interpreters)
-    document["scenario"] = "a-scenario-name-far-longer-than-any-the-lab-has-" * 3
-    check_page(document, tmp_path / "long-title.json")
+    # No knob takes such a name (the spec refuses it): a copy of the spec is given it directly.
+    spec = copy.copy(document.spec)
+    object.__setattr__(spec, "scenario", "a-scenario-name-far-longer-than-any-the-lab-has-" * 3)
+    check_page(dataclasses.replace(document, run=dataclasses.replace(document.run, spec=spec)), tmp_path / "long-title.json")
 
 
 @pytest.mark.skipif(not STORED, reason="REPORT_PAGE_JSON names no stored run report")
 @pytest.mark.parametrize("json_path", STORED, ids=[p.name for p in STORED])
 def test_the_page_of_a_stored_run_draws_what_its_json_holds(json_path):
-    check_page(json.loads(json_path.read_text()), json_path)
+    check_page(load(json_path), json_path)

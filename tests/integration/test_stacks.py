@@ -36,12 +36,12 @@ def container_says(lab, service, *command):
 
 
 def assert_versions_are_the_containers(lab, document):
-    versions, stack = document["versions"], document["stack"]
+    versions, stack = document.history.versions, document.spec.stack
     assert versions["python"].startswith(PYTHON[stack])
     assert versions["python"] == container_says(
         lab, "apache", "python", "-c", "import platform; print(platform.python_version())"
     )
-    assert versions["mod_wsgi"].startswith("6." if document["mod_wsgi"] == "6" else MOD_WSGI[stack])
+    assert versions["mod_wsgi"].startswith("6." if document.spec.mod_wsgi == "6" else MOD_WSGI[stack])
     assert f"Apache/{versions['apache']} " in lab.shell("apache", "apache2", "-v")[1]
     assert versions["rabbitmq"] == container_says(lab, "rabbitmq", "rabbitmqctl", "version")
     librabbitmq = "librabbitmq" if stack == "bullseye" else "librabbitmq-fork"
@@ -56,8 +56,8 @@ def test_versions_are_measured_in_the_running_containers(lab, buggy_run):
 def test_every_other_stack_leaks(lab, lab_of, runs, other_stack):
     document = runs.get(suite_spec(command="reproduce", stack=other_stack))
     other = lab_of(other_stack)
-    assert document["stack"] == other_stack
-    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
+    assert document.spec.stack == other_stack
+    assert document.run.run_id not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
     assert_versions_are_the_containers(other, document)
     assert_buggy_trial(document)
 
@@ -67,9 +67,9 @@ def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, lab_o
     other = lab_of(other_stack)
     # Labs side by side (other project name, ports, receipts) do not touch each other: neither
     # the main lab's workers nor its broker (its firehose's records) saw this run.
-    assert document["run_id"] not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
-    assert sum(document["broker"]["publishes_by_vhost"].values()) == document["summary"]["totals"]["sent"]
-    assert document["stack"] == other_stack
+    assert document.run.run_id not in "".join(path.read_text() for path in lab.receipts_dir.glob("*.jsonl"))
+    assert sum(document.checked.broker.publishes_by_vhost.values()) == document.totals.sent
+    assert document.spec.stack == other_stack
     assert_versions_are_the_containers(other, document)
     assert_fixed_trial(document)
 
@@ -78,9 +78,9 @@ def test_on_every_other_stack_the_fix_holds_and_the_labs_do_not_touch(lab, lab_o
 def test_mod_wsgi_6_with_a_gil_per_interpreter_leaks_too(runs):
     # What `make reproduce` with the matrix's mod_wsgi 6 knobs runs: WSGIPerInterpreterGIL On.
     document = runs.get(suite_spec("make reproduce " + " ".join(MOD_WSGI6_KNOBS)), label="mod_wsgi6")
-    assert document["versions"]["mod_wsgi"].startswith("6."), document["versions"]
+    assert document.history.versions["mod_wsgi"].startswith("6."), document.history.versions
     # Each interpreter says so itself (Python's own config of the interpreter, read in it).
-    assert {entry["gil"] for child in document["timeline"] for entry in child["interpreters"]} == {"own"}
+    assert {entry.gil for entry in document.interpreters} == {"own"}
     assert_buggy_trial(document)
 
 

@@ -57,27 +57,26 @@ def run(lab, main_spec, code):
 def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_key(twelve_factor, main_spec):
     lab = twelve_factor
     document = run(lab, main_spec, "buggy")
-    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
-    rows = database.read_rows(compose_of(lab), document["run_id"])
-    per_app = document["summary"]["per_app"]
-    sent = Counter(result["app"] for result in document["results"])
+    assert document.verdict.kind == "REPRODUCED", document.verdict
+    rows = database.read_rows(compose_of(lab), document.run.run_id)
+    per_app = document.checked.summary.per_app
+    sent = Counter(result.app for result in document.history.results)
     assert sent["app1"] > 0 and sent["app2"] > 0, sent
     # app1's interpreter loaded its .env first; app2's inherited app1's DATABASE_URL and
     # SECRET_KEY and kept them (load_dotenv() does not override): the referee's counts, from
     # PostgreSQL and the keys.
-    assert (per_app["app1"]["rows_own"], per_app["app1"]["signed_own"]) == (sent["app1"], sent["app1"]), per_app
-    assert (per_app["app2"]["rows_other"], per_app["app2"]["signed_other"]) == (sent["app2"], sent["app2"]), per_app
+    assert (per_app["app1"].rows_own, per_app["app1"].signed_own) == (sent["app1"], sent["app1"]), per_app
+    assert (per_app["app2"].rows_other, per_app["app2"].signed_other) == (sent["app2"], sent["app2"]), per_app
     assert len(rows) == sum(sent.values())
     # What that means: a value app1 signed (a cookie, a reset token) is accepted by app2's
-    # interpreter, which inherited app1's key; Why names the variables by their effect.
-    issued = next(r["response"]["signed_request_id"] for r in document["results"] if r["app"] == "app1")
+    # interpreter, which inherited app1's key; the referee's reasons name the variables kept.
+    issued = next(r.answer.signed_request_id for r in document.history.results if r.app == "app1")
     accepted = requests.post(
         f"{lab.url}/unsign/", json={"signed": issued}, headers={"Host": "app2.example.com"}, timeout=30
     ).json()
     assert (accepted["served_by"], accepted["accepted"]) == ("app2", True), accepted
-    why = " ".join(document["explanation"])
-    for name in ("DATABASE_URL (Django: the database", "SECRET_KEY (Django: the key", "CELERY_BROKER_URL (Celery"):
-        assert name in why, document["explanation"]
+    kept = {reason.variable for reason in document.checked.reasons if reason.code == "kept"}
+    assert kept >= {"DATABASE_URL", "SECRET_KEY", "CELERY_BROKER_URL"}, document.checked.reasons
     # PostgreSQL's own columns: app2's rows were written by app1's role, and every connection
     # carries app1's PGAPPNAME, a key app2's .env does not have (libpq reads it from the process).
     assert {(row.database, row.host_app, row.written_by, row.application_name) for row in rows} == {
@@ -85,7 +84,7 @@ def test_buggy_entries_write_rows_into_the_other_apps_database_signed_with_its_k
         ("app1", "app2", "app1", "app1"),
     }
     # The Celery side of the same leak: app2's tasks went to app1's vhost.
-    assert document["summary"]["per_app"]["app2"]["misrouted"] == sent["app2"], document["summary"]["per_app"]
+    assert per_app["app2"].misrouted == sent["app2"], per_app
 
 
 def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_factor, main_spec):
@@ -120,12 +119,12 @@ def test_a_held_out_client_finds_in_postgresql_what_the_referee_reads(twelve_fac
 def test_fixed_entries_keep_each_app_in_its_own_database_with_its_own_key(twelve_factor, main_spec):
     lab = twelve_factor
     document = run(lab, main_spec, "fixed")
-    assert document["verdict"]["kind"] == "FIXED", document["verdict"]
-    rows = database.read_rows(compose_of(lab), document["run_id"])
-    for counts in document["summary"]["per_app"].values():
-        assert (counts["rows_own"], counts["signed_own"]) == (counts["sent"], counts["sent"]) != (0, 0), counts
+    assert document.verdict.kind == "FIXED", document.verdict
+    rows = database.read_rows(compose_of(lab), document.run.run_id)
+    for counts in document.checked.summary.per_app.values():
+        assert (counts.rows_own, counts.signed_own) == (counts.sent, counts.sent) != (0, 0), counts
     # A value app1 signed means nothing to app2's interpreter, which has its own key.
-    issued = next(r["response"]["signed_request_id"] for r in document["results"] if r["app"] == "app1")
+    issued = next(r.answer.signed_request_id for r in document.history.results if r.app == "app1")
     accepted = requests.post(
         f"{lab.url}/unsign/", json={"signed": issued}, headers={"Host": "app2.example.com"}, timeout=30
     ).json()
@@ -197,14 +196,14 @@ def test_time_zone_the_app_loaded_last_sets_every_interpreters_local_time(lab, m
     # app2's interpreter ran its settings last in the one Apache child: its zone is the process's.
     after = requests.post(
         f"{lab.url}/enqueue/",
-        json={"run_id": document["run_id"], "request_id": "after"},
+        json={"run_id": document.run.run_id, "request_id": "after"},
         headers={"Host": "app1.example.com"},
         timeout=30,
     ).json()["clock"]
     assert (after["time_zone"], after["django_zone"]) == ("Asia/Tokyo", TOKYO), after
     assert after["tzname"] == [TOKYO, TOKYO], after  # app1's own time module, as of its own tzset()
     assert after["localtime_zone"] in LOS_ANGELES and after["tz_c_environ"] == "America/Los_Angeles", after
-    per_app = document["summary"]["per_app"]
-    assert per_app["app2"]["wrong_clock"] == 0 and per_app["app2"]["clocks"] > 0, per_app
-    assert per_app["app1"]["wrong_clock"] > 0, per_app
-    assert document["verdict"]["kind"] == "REPRODUCED", document["verdict"]
+    per_app = document.checked.summary.per_app
+    assert per_app["app2"].wrong_clock == 0 and per_app["app2"].clocks > 0, per_app
+    assert per_app["app1"].wrong_clock > 0, per_app
+    assert document.verdict.kind == "REPRODUCED", document.verdict
