@@ -11,7 +11,6 @@ from loadtest import codec, phrasebook
 from loadtest.lab import latest_report
 
 
-
 def fields(document, names):
     """The values of `names`, from the verdict first, then the totals; KeyError for neither."""
     checked = codec.to_data(document.checked)

@@ -19,7 +19,6 @@ import subprocess
 import sys
 
 from loadtest import core, exercises, provision, spec
-from loadtest import document as documents
 from loadtest.compose import Lab
 from loadtest.lab import APPS, NAME, ROOT, UsageError, latest_report
 

@@ -46,7 +46,6 @@ class Lab:
         fresh clone's Lab is made)."""
         return settings(env={**os.environ, **self.settings})
 
-
     @property
     def mgmt_auth(self):
         return self.known.get("RABBITMQ_ADMIN_USER") or "admin", self.known.get("RABBITMQ_ADMIN_PASSWORD", "")

@@ -2,7 +2,6 @@
 knob, read from choices.mk so that the Makefile, the load test and the tests agree."""
 
 import hashlib
-import json
 import os
 import platform
 import re
@@ -132,7 +131,6 @@ def latest_report(report_dir="reports"):
 
     path = Path(report_dir) / LATEST_REPORT
     return document.load(path) if path.exists() else None
-
 
 
 class UsageError(Exception):

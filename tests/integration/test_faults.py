@@ -80,6 +80,8 @@ def test_apache_recycling_its_children_serves_load_on_the_new_ones(runs, main_sp
     assert document.verdict.kind == "REPRODUCED", document.verdict
     # The timeline shows children created after the fault began, and each served load.
     began = document.history.fault.began_at
-    new_children = [child for child in document.checked.timeline if all(e.created_at > began for e in child.interpreters)]
+    new_children = [
+        child for child in document.checked.timeline if all(e.created_at > began for e in child.interpreters)
+    ]
     assert new_children, document.checked.timeline
     assert all(sum(e.published_to.values()) > 0 for child in new_children for e in child.interpreters)

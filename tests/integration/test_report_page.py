@@ -215,7 +215,9 @@ def test_the_page_of_a_run_with_failures_and_a_long_title(runs, tmp_path):
     # No knob takes such a name (the spec refuses it): a copy of the spec is given it directly.
     spec = copy.copy(document.spec)
     object.__setattr__(spec, "scenario", "a-scenario-name-far-longer-than-any-the-lab-has-" * 3)
-    check_page(dataclasses.replace(document, run=dataclasses.replace(document.run, spec=spec)), tmp_path / "long-title.json")
+    check_page(
+        dataclasses.replace(document, run=dataclasses.replace(document.run, spec=spec)), tmp_path / "long-title.json"
+    )
 
 
 @pytest.mark.skipif(not STORED, reason="REPORT_PAGE_JSON names no stored run report")

@@ -63,7 +63,9 @@ def test_django_settings_buggy_serves_one_app_with_the_others_settings(runs):
     for entry in wrong:
         # It served the other app, with that app's settings, which it had inherited.
         settings = f"{entry.served_by}.settings"
-        assert entry.wrong_settings and {use.value for use in entry.variables["DJANGO_SETTINGS_MODULE"].used} == {settings}
+        assert entry.wrong_settings and {use.value for use in entry.variables["DJANGO_SETTINGS_MODULE"].used} == {
+            settings
+        }
         assert entry.variables["DJANGO_SETTINGS_MODULE"].inherited == settings
 
 
