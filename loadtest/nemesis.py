@@ -12,6 +12,8 @@ new children, a worker started again)."""
 import threading
 import time
 
+from loadtest.records import FaultRecord, FaultStep
+
 # Each fault, as the Compose commands that make it happen, in order.
 FAULT_STEPS = {
     # Stop and start the broker (its data is kept).
@@ -68,13 +70,7 @@ class Nemesis:
                 began = time.time()
                 completed = self.compose(*step)
                 self.steps.append(
-                    {
-                        "command": " ".join(step),
-                        "began_at": began,
-                        "ended_at": time.time(),
-                        "exit": completed.returncode,
-                        "output": completed.stderr[-300:],
-                    }
+                    FaultStep(" ".join(step), began, time.time(), completed.returncode, completed.stderr[-300:])
                 )
                 if completed.returncode != 0:
                     break
@@ -89,4 +85,4 @@ class Nemesis:
     def record(self):
         if self.fault == "none":
             return None
-        return {"fault": self.fault, "began_at": self.began_at, "ended_at": self.ended_at, "steps": self.steps}
+        return FaultRecord(self.fault, self.began_at, self.ended_at, tuple(self.steps))

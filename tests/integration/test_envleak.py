@@ -50,8 +50,9 @@ def test_a_plain_app_serving_the_other_apps_setdefault_value_is_flagged(lab, mai
         assert serve(lab, "/one") == OWN_URL
         assert serve(lab, "/two") == OWN_URL  # the leak: app two serves app one's database
         found, log = detector_lines(lab, since)
-    assert [(f["group"], f["variable"]) for f in found] == [("two", "DATABASE_URL")], log[-3000:]
-    assert found[0]["finding"].startswith("postgres://one:***@db/one LEAKED: another interpreter"), found
+    assert [(f.group, f.variable, f.code) for f in found] == [("two", "DATABASE_URL", "EL101")], log[-3000:]
+    assert found[0].finding.startswith("postgres://one:***@db/one LEAKED: another interpreter"), found
+
     assert "password-of-one" not in log
 
 

@@ -67,7 +67,7 @@ def detector_agrees(document, wanted, runs):
 
 def more_processes_than(document, other_id, runs):
     cost, other = (xray.process_cost(doc.history.apache_processes) for doc in (document, runs.exercise(other_id)))
-    return cost["processes"] > other["processes"]
+    return cost.processes > other.processes
 
 
 def served_with_other_settings(document, app, runs):

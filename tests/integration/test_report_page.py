@@ -170,7 +170,7 @@ def check_page(document, json_path):
     assert drawn.explanation == [phrasebook.reason(reason) for reason in document.checked.reasons]
     if document.history.apache_processes:
         cost = xray.process_cost(document.history.apache_processes)
-        assert drawn.cost == {"processes": cost["processes"], "rss_mib": cost["rss_mib"]}
+        assert drawn.cost == {"processes": cost.processes, "rss_mib": cost.rss_mib}
 
     # Every drawn count, by its key, against the JSON.
     counts = {flow: count for flow, count, _ in drawn.counts}
@@ -201,7 +201,7 @@ def check_page(document, json_path):
 
 
 def test_the_page_draws_every_interpreter_and_count_of_the_buggy_run(buggy_run):
-    drawn = check_page(buggy_run, Path(buggy_run.report_path))
+    drawn = check_page(buggy_run, ROOT / buggy_run.report_path)
     assert drawn.verdict == "REPRODUCED"
     assert any(i["data-poisoned"] == "true" for i in drawn.interpreters)  # a REPRODUCED run has a poisoned one
 
@@ -210,7 +210,7 @@ def test_the_page_of_a_run_with_failures_and_a_long_title(runs, tmp_path):
     # The wrong fix: some app2 requests fail with no config (an orange box, not a green one);
     # the page is drawn again with a scenario name longer than any the lab has.
     document = runs.exercise("wrong-fix-order")
-    drawn = check_page(document, Path(document.report_path))
+    drawn = check_page(document, ROOT / document.report_path)
     assert any(i["data-state"] == "failures" for i in drawn.interpreters)
     # No knob takes such a name (the spec refuses it): a copy of the spec is given it directly.
     spec = copy.copy(document.spec)

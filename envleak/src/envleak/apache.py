@@ -153,10 +153,17 @@ class Config(object):
 
     # Paths
     def local(self, path):
-        """Where a path of the configuration is on this machine."""
-        if self.root and os.path.isabs(path) and not os.path.exists(path):
-            return os.path.join(self.root, path.lstrip("/"))
+        """Where a path of the configuration is on this machine: under --root when the copy has
+        it (or this machine has no such path), else the path itself."""
+        if self.root and os.path.isabs(path):
+            copy = os.path.join(self.root, path.lstrip("/"))
+            if os.path.exists(copy) or not os.path.exists(path):
+                return copy
         return path
+
+    def in_copy(self, path):
+        """Whether a local path is the server's own file: under --root when one is given."""
+        return not self.root or os.path.abspath(path).startswith(os.path.abspath(self.root) + os.sep)
 
     def resolve(self, path):
         """A path as Apache resolves it: relative to ServerRoot, then read under --root."""
@@ -667,7 +674,9 @@ def python_hints(config):
                 found.append((version, "%s (LoadModule %s)" % (directive.where(), directive.args[1])))
             continue
         for path in paths:
-            version = version_of_home(config.local(path)) or version_in(path)
+            home = config.local(path)  # this machine's own /usr says nothing of a copied server's
+            version = (version_of_home(home) if config.in_copy(home) else None) or version_in(path)
+
             if version:
                 found.append((version, "%s (%s %s)" % (directive.where(), "WSGIPythonHome"
                               if directive.name == "wsgipythonhome" else "python-home=", path)))  # fmt: skip
