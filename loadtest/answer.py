@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from loadtest import codec, phrasebook
-from loadtest.lab import latest_report
+from loadtest.document import latest
 
 
 def fields(document, names):
@@ -24,7 +24,7 @@ def main(argv=None):
     parser.add_argument("fields", nargs="+", help="kind, line, success, sent, misrouted, failed, lost, ...")
     parser.add_argument("--reports", type=Path, default=Path("reports"), help="the report directory (reports/)")
     args = parser.parse_args(argv)
-    document = latest_report(args.reports)
+    document = latest(args.reports)
     if document is None:
         print(f"answer: no report in {args.reports}/: the last run gave no verdict", file=sys.stderr)
         return 1

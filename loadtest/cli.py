@@ -19,8 +19,9 @@ import subprocess
 import sys
 
 from loadtest import core, exercises, provision, spec
+from loadtest import document as documents
 from loadtest.compose import Lab
-from loadtest.lab import APPS, NAME, ROOT, UsageError, latest_report
+from loadtest.lab import APPS, NAME, ROOT, UsageError
 
 RUNS = ("reproduce", "fixed", "daemon", "try-fix", "run")
 
@@ -131,7 +132,7 @@ def interpreters():
     """mod_wsgi's own "Create interpreter" lines of the last run, as Apache logged them."""
     from loadtest import history
 
-    last = latest_report(ROOT / "reports")
+    last = documents.latest(ROOT / "reports")
     if last is None:
         raise UsageError("no run in reports/ yet; run make reproduce first")
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from loadtest import codec
 from loadtest.checker import Checked
 from loadtest.history import History
+from loadtest.lab import LATEST_REPORT
 from loadtest.spec import RunSpec
 
 SCHEMA = Path(__file__).with_name("report.schema.json")
@@ -79,3 +80,9 @@ def json_schema():
 
 def load(path):
     return from_data(json.loads(Path(path).read_text()))
+
+
+def latest(report_dir="reports"):
+    """The last run's document in `report_dir` (its latest.json), or None when the last run gave none."""
+    path = Path(report_dir) / LATEST_REPORT
+    return load(path) if path.exists() else None

@@ -124,15 +124,6 @@ def url_of(port_name, env=os.environ):
     return f"http://127.0.0.1:{settings(env).get(port_name) or default}"
 
 
-def latest_report(report_dir="reports"):
-    """The last run's report document (loadtest.document.Document) in `report_dir`, or None
-    when the last run gave none."""
-    from loadtest import document  # the document's types import this module
-
-    path = Path(report_dir) / LATEST_REPORT
-    return document.load(path) if path.exists() else None
-
-
 class UsageError(Exception):
     """Bad input or an unreachable lab: the CLI prints one line on stderr and exits 2."""
 

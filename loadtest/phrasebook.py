@@ -134,97 +134,101 @@ ENVIRON = {
 }
 
 
+# What each Reason code (loadtest.story, loadtest.checker) says: r is the Reason, n its interpreters
+# counted, variable its variable with its reader, who the reader alone.
+SAID = {
+    "kept": lambda r, n, variable, who: (
+        f"{r.interpreters} of {r.of} interpreters used another app's {variable}. They inherited it from their "
+        f"Apache child's environment when mod_wsgi created them, and kept it (setdefault() keeps a value "
+        f"that is already there, and so does load_dotenv() unless told to override)."
+    ),
+    "changed": lambda r, n, variable, who: (
+        f"In {n} {who} used another app's {variable} that the interpreter neither inherited nor wrote: "
+        f"another interpreter wrote it after this one started. {ENVIRON.get(r.environ, '')}".strip()
+    ),
+    "overwrote": lambda r, n, variable, who: (
+        f"{n} inherited another app's {variable} and overwrote it before {who} read it. The entries still "
+        f"write {r.variable} into the process environment (os.environ[...] = ... calls putenv()): "
+        + (
+            "each write reaches every interpreter at once, and the last writer wins."
+            if r.environ == "shared"
+            else "every interpreter mod_wsgi creates later in that child copies it."
+        )
+        + (f" {ENVIRON[r.environ]}" if r.environ in ENVIRON else "")
+    ),  # fmt: skip
+    "unread": lambda r, n, variable, who: (
+        f"{n} inherited another app's {variable}, but {who} never read it."
+        + (
+            " Each app's Celery app took its configuration from a named module (config_from_object())."
+            if r.variable == "CELERY_CONFIG_MODULE"
+            else ""
+        )
+    ),  # fmt: skip
+    "threads_fell_back": lambda r, n, variable, who: (
+        f"In {r.app}'s interpreter of child {r.pid}, {r.threads} of its {r.of} threads seen fell back to "
+        "Celery's default app, configured from the environment. Celery's current app is per thread: only the "
+        "thread that ran the entry had the app it built, and app.set_default() makes it every thread's."
+    ),
+    "no_config_module": lambda r, n, variable, who: (
+        f"{plural(r.count, 'request')} in {n} published with no Celery config module at all (Celery's built-in "
+        "default broker, amqp://guest@localhost//): nothing set CELERY_CONFIG_MODULE for that app."
+    ),
+    "named_config": lambda r, n, variable, who: (
+        f"Every Celery app in all {n} took its configuration from a named module (config_from_object()): "
+        "CELERY_CONFIG_MODULE was never read."
+        + (
+            f" Yet in {plural(r.broker_read, 'interpreter')} Celery took its broker from CELERY_BROKER_URL "
+            "in the environment, which it reads at every use, ahead of the app's own configuration."
+            if r.broker_read
+            else ""
+        )
+    ),  # fmt: skip
+    "rows_in_other_database": lambda r, n, variable, who: (
+        f"PostgreSQL holds {plural(r.count, 'row')} of {n} in another app's database: Django wrote where its "
+        "DATABASE_URL pointed."
+    ),
+    "signed_with_other_key": lambda r, n, variable, who: (
+        f"{plural(r.count, 'answer')} of {n} were signed with another app's SECRET_KEY (checked against each "
+        "app's key): a cookie or token one app issued is accepted by the other."
+    ),
+    "nothing_inherited": lambda r, n, variable, who: (
+        f"None of the {n} inherited another app's value of a watched variable ({', '.join(WATCHED)}): nothing "
+        "passed from one app to the other through the process environment."
+    ),
+    "routed_to_other_interpreter": lambda r, n, variable, who: (
+        f"{plural(r.count, 'request')} for {r.app}'s Host ran in application group {r.group!r}, another "
+        "app's interpreter. mod_wsgi names the group from %{ENV:WSGI_APP_GROUP}; for a request that sets no "
+        "such variable it reads the Apache child's own environment (getenv()), which os.environ writes reach."
+    ),
+    "failed_in_fault": lambda r, n, variable, who: (
+        f"{plural(r.count, 'request')} failed during the {r.fault} fault, each with the error the web side got."
+    ),
+    "lost_before_broker": lambda r, n, variable, who: (
+        f"{plural(r.count, 'request')} answered 200 were never recorded by the broker: they were published as it "
+        "went down. "
+        + (
+            "librabbitmq publishes without confirms, so the web side could not know (TRANSPORT=pyamqp, with "
+            "publisher confirms, turns them into failures)."
+            if r.transport == "librabbitmq"
+            else "Yet the publisher confirmed them."
+        )
+    ),  # fmt: skip
+    "lost_after_broker": lambda r, n, variable, who: (
+        f"{plural(r.count, 'task')} the broker recorded during the fault never reached a worker."
+    ),
+    "redelivered": lambda r, n, variable, who: (
+        f"{plural(r.count, 'task was', 'tasks were')} delivered twice: the first ack never reached the broker "
+        "(tasks are acked after they ran: a task may run twice, none is lost)."
+    ),
+}
+
+
 def reason(r):
     """One Reason (loadtest.story), said in a sentence or two."""
     n = plural(r.interpreters, "interpreter")
     variable = r.variable and reader(r.variable)
     who = r.variable and READERS[r.variable][0]
-    said = {
-        "kept": lambda: (
-            f"{r.interpreters} of {r.of} interpreters used another app's {variable}. They inherited it from their "
-            f"Apache child's environment when mod_wsgi created them, and kept it (setdefault() keeps a value "
-            f"that is already there, and so does load_dotenv() unless told to override)."
-        ),
-        "changed": lambda: (
-            f"In {n} {who} used another app's {variable} that the interpreter neither inherited nor wrote: "
-            f"another interpreter wrote it after this one started. {ENVIRON.get(r.environ, '')}".strip()
-        ),
-        "overwrote": lambda: (
-            f"{n} inherited another app's {variable} and overwrote it before {who} read it. The entries still "
-            f"write {r.variable} into the process environment (os.environ[...] = ... calls putenv()): "
-            + (
-                "each write reaches every interpreter at once, and the last writer wins."
-                if r.environ == "shared"
-                else "every interpreter mod_wsgi creates later in that child copies it."
-            )
-            + (f" {ENVIRON[r.environ]}" if r.environ in ENVIRON else "")
-        ),  # fmt: skip
-        "unread": lambda: (
-            f"{n} inherited another app's {variable}, but {who} never read it."
-            + (
-                " Each app's Celery app took its configuration from a named module (config_from_object())."
-                if r.variable == "CELERY_CONFIG_MODULE"
-                else ""
-            )
-        ),  # fmt: skip
-        "threads_fell_back": lambda: (
-            f"In {r.app}'s interpreter of child {r.pid}, {r.threads} of its {r.of} threads seen fell back to "
-            "Celery's default app, configured from the environment. Celery's current app is per thread: only the "
-            "thread that ran the entry had the app it built, and app.set_default() makes it every thread's."
-        ),
-        "no_config_module": lambda: (
-            f"{plural(r.count, 'request')} in {n} published with no Celery config module at all (Celery's built-in "
-            "default broker, amqp://guest@localhost//): nothing set CELERY_CONFIG_MODULE for that app."
-        ),
-        "named_config": lambda: (
-            f"Every Celery app in all {n} took its configuration from a named module (config_from_object()): "
-            "CELERY_CONFIG_MODULE was never read."
-            + (
-                f" Yet in {plural(r.broker_read, 'interpreter')} Celery took its broker from CELERY_BROKER_URL "
-                "in the environment, which it reads at every use, ahead of the app's own configuration."
-                if r.broker_read
-                else ""
-            )
-        ),  # fmt: skip
-        "rows_in_other_database": lambda: (
-            f"PostgreSQL holds {plural(r.count, 'row')} of {n} in another app's database: Django wrote where its "
-            "DATABASE_URL pointed."
-        ),
-        "signed_with_other_key": lambda: (
-            f"{plural(r.count, 'answer')} of {n} were signed with another app's SECRET_KEY (checked against each "
-            "app's key): a cookie or token one app issued is accepted by the other."
-        ),
-        "nothing_inherited": lambda: (
-            f"None of the {n} inherited another app's value of a watched variable ({', '.join(WATCHED)}): nothing "
-            "passed from one app to the other through the process environment."
-        ),
-        "routed_to_other_interpreter": lambda: (
-            f"{plural(r.count, 'request')} for {r.app}'s Host ran in application group {r.group!r}, another "
-            "app's interpreter. mod_wsgi names the group from %{ENV:WSGI_APP_GROUP}; for a request that sets no "
-            "such variable it reads the Apache child's own environment (getenv()), which os.environ writes reach."
-        ),
-        "failed_in_fault": lambda: (
-            f"{plural(r.count, 'request')} failed during the {r.fault} fault, each with the error the web side got."
-        ),
-        "lost_before_broker": lambda: (
-            f"{plural(r.count, 'request')} answered 200 were never recorded by the broker: they were published as it "
-            "went down. "
-            + (
-                "librabbitmq publishes without confirms, so the web side could not know (TRANSPORT=pyamqp, with "
-                "publisher confirms, turns them into failures)."
-                if r.transport == "librabbitmq"
-                else "Yet the publisher confirmed them."
-            )
-        ),  # fmt: skip
-        "lost_after_broker": lambda: (
-            f"{plural(r.count, 'task')} the broker recorded during the fault never reached a worker."
-        ),
-        "redelivered": lambda: (
-            f"{plural(r.count, 'task was', 'tasks were')} delivered twice: the first ack never reached the broker "
-            "(tasks are acked after they ran: a task may run twice, none is lost)."
-        ),
-    }
-    return said[r.code]()
+    return SAID[r.code](r, n, variable, who)
 
 
 def conflict(c):

@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from loadtest import document as documents
-from loadtest.lab import LATEST_REPORT, ROOT, latest_report
+from loadtest.lab import LATEST_REPORT, ROOT
 from loadtest.picture import picture, timeline
 
 
@@ -136,7 +136,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     path = args.report
     if path is None:
-        latest = latest_report()
+        latest = documents.latest()
         if latest is None:
             print("png: no run in reports/ yet; run make reproduce first", file=sys.stderr)
             return 2

@@ -118,6 +118,38 @@ def cited_paths(text, top_level):
                 yield word
 
 
+def citation_problems(line, document, root, top_level, not_measured):
+    """A line's citations of files: a file:line is refused (cite a name), a file must exist."""
+    for match in FILE_LINE.finditer(line):
+        yield f"cites {match[0]}: cite a name (function, target, directive)"
+    for path in cited_paths(line, top_level):
+        target = re.sub(r":\d+$", "", path.split("#")[0]).rstrip(".,;:)")
+        if not target or "://" in path or path.startswith("#") or PLACEHOLDER.search(target):
+            continue
+        if target.startswith(GENERATED) or target in not_measured:
+            continue
+        base = document.parent if path in {m[1] for m in LINK.finditer(line)} else root
+        if not (base / target).exists():
+            yield f"cites {target}, which does not exist"
+
+
+def command_problems(commands, targets, knobs, on_purpose):
+    """A line's `make` commands: each target exists, each KNOB=value is a knob and one of its values."""
+    for match in (m for command in commands for m in MAKE_COMMAND.finditer(command)):
+        target, settings = match[1], match[2].split()
+        if target not in targets:
+            yield f"`make {target}`: no such target"
+        for setting in settings:
+            name, value = setting.split("=", 1)
+            value = value.rstrip("`.,;:)")
+            if name not in knobs:
+                yield f"{name}=: no such knob"
+            elif (
+                knobs[name] and value and not PLACEHOLDER.search(value) and value not in knobs[name] and not on_purpose
+            ):
+                yield f"{name}={value}: not one of {sorted(knobs[name])}"
+
+
 def check(root):
     root = Path(root)
     documents = [root / "README.md", *sorted((root / "docs").glob("*.md")), root / "workshop" / "exercises.yml"]
@@ -147,35 +179,9 @@ def check(root):
             spans = [line.strip()] if in_block else CODE_SPAN.findall(line)
             commands = [span.removeprefix("$ ") for span in spans if span.removeprefix("$ ").startswith("make ")]
             on_purpose = "check_docs: bad value on purpose" in line
-            for match in FILE_LINE.finditer(line):
-                problems.append(f"{where}:{number}: cites {match[0]}: cite a name (function, target, directive)")
-            for path in cited_paths(line, top_level):
-                # A file:line citation is refused above; its file is checked here.
-                target = re.sub(r":\d+$", "", path.split("#")[0]).rstrip(".,;:)")
-                if not target or "://" in path or path.startswith("#") or PLACEHOLDER.search(target):
-                    continue
-                if target.startswith(GENERATED) or target in not_measured:
-                    continue
-                base = document.parent if path in {m[1] for m in LINK.finditer(line)} else root
-                if not (base / target).exists():
-                    problems.append(f"{where}:{number}: cites {target}, which does not exist")
-            for match in (m for command in commands for m in MAKE_COMMAND.finditer(command)):
-                target, settings = match[1], match[2].split()
-                if target not in targets:
-                    problems.append(f"{where}:{number}: `make {target}`: no such target")
-                for setting in settings:
-                    name, value = setting.split("=", 1)
-                    value = value.rstrip("`.,;:)")
-                    if name not in knobs:
-                        problems.append(f"{where}:{number}: {name}=: no such knob")
-                    elif (
-                        knobs[name]
-                        and value
-                        and not PLACEHOLDER.search(value)
-                        and value not in knobs[name]
-                        and not on_purpose
-                    ):
-                        problems.append(f"{where}:{number}: {name}={value}: not one of {sorted(knobs[name])}")
+            found = [*citation_problems(line, document, root, top_level, not_measured),
+                     *command_problems(commands, targets, knobs, on_purpose)]  # fmt: skip
+            problems += [f"{where}:{number}: {problem}" for problem in found]
             for name in TEST_NAME.findall(line):
                 if name not in tests:
                     problems.append(f"{where}:{number}: {name}: no such test")

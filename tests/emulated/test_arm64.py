@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.lab import NAME, latest_report
+from loadtest.document import latest as latest_report
+from loadtest.lab import NAME
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = f"{NAME}-arm64"

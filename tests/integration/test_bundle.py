@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.lab import latest_report
+from loadtest.document import latest as latest_report
 from tests.integration.harness import ROOT, free_port
 
 pytestmark = pytest.mark.last
