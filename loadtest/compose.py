@@ -113,7 +113,12 @@ class Lab:
         if not spec.postgres and self.running("postgres"):
             self.compose(spec, "--profile", "postgres", "rm", "-sf", "postgres")
         if not self.up_to_date(spec, wanted):
+            # The workers and the firehose (user celery) write their receipts here: made by Docker
+            # at the first mount, it would be root's alone (a bundle's venue builds no image first).
+            self.receipts_dir.mkdir(parents=True, exist_ok=True)
+            self.receipts_dir.chmod(0o777)
             self.write_run_files(spec)  # Apache's entrypoint reads them as it starts
+
             self.compose(spec, "up", "-d", "--wait", *wanted, timeout=900)
         self.started = key
 
