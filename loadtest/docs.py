@@ -16,6 +16,7 @@ KIND is one of:
     plan                  the room's plan, from the exercises' minutes
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
+    lines PATH REGEX ...  the lines of each PATH that REGEX finds (pairs), each with its file named
     help                  `make help`: every target and knob with its choices and default
     pythons               the version table: `make root-cause` on each Python (loadtest.pythons)
 
@@ -91,6 +92,21 @@ def fix_diff():
     return "".join(parts)
 
 
+def source_lines(words):
+    """The lines each (PATH, REGEX) pair finds in PATH, stripped, each followed by its file's
+    name as a comment (`#` for every file the lab cites this way: Python and Apache)."""
+    if len(words) % 2:
+        raise ValueError(f"lines: PATH REGEX pairs, not {words!r}")
+    found = []
+    for path, pattern in zip(words[::2], words[1::2], strict=True):
+        hits = [line.strip() for line in (ROOT / path).read_text().splitlines() if re.search(pattern, line)]
+        if not hits:
+            raise ValueError(f"lines: nothing in {path} matches {pattern!r}")
+        found += [(hit, path) for hit in hits]
+    width = max(len(hit) for hit, _ in found)
+    return "\n".join(f"{hit.ljust(width)}  # {path}" for hit, path in found)
+
+
 def make_help():
     """`make help`'s text: what its recipe prints (loadtest.spec.help_text)."""
     return f"$ make help\n{spec.help_text(ROOT / 'Makefile')}\n"
@@ -116,6 +132,8 @@ def render(kind, arguments):
         return module_table()
     if kind == "diff":
         return code_block(fix_diff(), "diff")
+    if kind == "lines":
+        return code_block(source_lines(words))
     if kind == "help":
         return code_block(make_help())
     if kind == "pythons":
