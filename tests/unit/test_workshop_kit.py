@@ -2,6 +2,10 @@
 room's plans, the handout and the facilitator's guide written from workshop/exercises.yml
 (loadtest.exercises)."""
 
+import hashlib
+import shutil
+import subprocess
+
 import pytest
 
 from loadtest import docs
@@ -23,3 +27,37 @@ def test_the_readme_shows_the_cause_and_the_first_command_on_its_first_screen():
     assert any('setdefault("CELERY_CONFIG_MODULE"' in line for line in head)
     assert any(line.startswith("WSGIApplicationGroup %{ENV:WSGI_APP_GROUP}") for line in head)
     assert any(line.startswith("$ make reproduce") for line in head)
+
+
+@pytest.fixture
+def mac_path(tmp_path):
+    """A PATH with the tools load-bundle.sh uses before it loads anything, as a stock Mac has
+    them: Perl's shasum, no GNU sha256sum."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "uname", "date", "cut", "mkdir", "mktemp", "tar", "rm", "head", "sed", "shasum", "perl"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    return str(bin_dir)
+
+
+def fake_bundle(where, sums):
+    (where / "payload").mkdir(parents=True)
+    (where / "payload" / "file.txt").write_text("inside\n")
+    (where / "payload" / "SHA256SUMS").write_text(sums)
+    (where / "payload" / "bundle.env").write_text("")  # names no stack: load-bundle stops right after the sums
+    subprocess.run(["tar", "-cf", str(where / "bundle.tar"), "-C", str(where), "payload"], check=True)
+    return where / "bundle.tar"
+
+
+GOOD = hashlib.sha256(b"inside\n").hexdigest()
+
+
+@pytest.mark.parametrize(("digest", "says"), [(GOOD, "names no stack"), ("0" * 64, "is corrupted")])
+def test_load_bundle_checks_the_bundle_with_shasum_where_sha256sum_is_missing(tmp_path, mac_path, digest, says):
+    bundle = fake_bundle(tmp_path / "made", f"{digest}  payload/file.txt\n")
+    completed = subprocess.run(
+        [f"{mac_path}/bash", str(docs.ROOT / "scripts" / "load-bundle.sh"), str(bundle)],
+        cwd=tmp_path, env={"PATH": mac_path}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 1, completed.stderr
+    assert says in completed.stderr, completed.stderr
