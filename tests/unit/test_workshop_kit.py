@@ -3,8 +3,10 @@ room's plans, the handout and the facilitator's guide written from workshop/exer
 (loadtest.exercises)."""
 
 import hashlib
+import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +63,18 @@ def test_load_bundle_checks_the_bundle_with_shasum_where_sha256sum_is_missing(tm
     )  # fmt: skip
     assert completed.returncode == 1, completed.stderr
     assert says in completed.stderr, completed.stderr
+
+
+def test_ensure_python_refuses_a_python_older_than_pyproject_asks(tmp_path):
+    """pyproject.toml's requires-python is >=3.11: a python3 of 3.10 (Ubuntu 22.04's) is refused
+    in one line that names both versions."""
+    older = sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3"))
+    if not older:
+        pytest.skip("no pyenv Python 3.10 on this machine")
+    (tmp_path / "python3").symlink_to(older[0])
+    completed = subprocess.run(
+        ["bash", str(docs.ROOT / "scripts" / "ensure-python.sh")],
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert completed.returncode == 1
+    assert "needs Python 3.11 or later" in completed.stderr and "is 3.10" in completed.stderr
