@@ -13,7 +13,10 @@ KIND is one of:
     file PATH             a file written by a command (docs/measured/: make bench, make matrix,
                           scripts/reproduce-rate.sh), verbatim; a note when it is missing
     exercises             the workshop's exercises (workshop/exercises.yml; loadtest.exercises)
-    plan                  the room's plan, from the exercises' minutes
+    plan [NAME]           a room's plan (ninety, half-day), from the exercises' minutes and their
+                          commands' measured times (docs/measured/exercises.txt)
+    handout               the attendee's handout: predict, run, look; no answers
+    guide                 the facilitator's guide: the answers, wrong predictions, hint ladders
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
     lines PATH REGEX ...  the lines of each PATH that REGEX finds (pairs), each with its file named
@@ -107,6 +110,12 @@ def source_lines(words):
     return "\n".join(f"{hit.ljust(width)}  # {path}" for hit, path in found)
 
 
+def measured():
+    """{command: seconds} of each exercise's command, as `make bench` measured it (none yet: {})."""
+    path = ROOT / "docs" / "measured" / "exercises.txt"
+    return exercises.measured_seconds(path.read_text()) if path.exists() else {}
+
+
 def make_help():
     """`make help`'s text: what its recipe prints (loadtest.spec.help_text)."""
     return f"$ make help\n{spec.help_text(ROOT / 'Makefile')}\n"
@@ -127,7 +136,11 @@ def render(kind, arguments):
     if kind == "exercises":
         return "\n" + exercises.render(exercises.load()) + "\n"
     if kind == "plan":
-        return "\n" + exercises.render_plan(exercises.load()) + "\n"
+        return "\n" + exercises.render_plan(exercises.load(), words[0] if words else "half-day", measured()) + "\n"
+    if kind == "handout":
+        return "\n" + exercises.handout(exercises.load()) + "\n"
+    if kind == "guide":
+        return "\n" + exercises.guide(exercises.load(), measured()) + "\n"
     if kind == "modules":
         return module_table()
     if kind == "diff":

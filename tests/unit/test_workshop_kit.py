@@ -78,3 +78,71 @@ def test_ensure_python_refuses_a_python_older_than_pyproject_asks(tmp_path):
     )  # fmt: skip
     assert completed.returncode == 1
     assert "needs Python 3.11 or later" in completed.stderr and "is 3.10" in completed.stderr
+
+
+from loadtest import exercises  # noqa: E402
+
+MEASURED = """# each exercise's command, hot, in order
+make reproduce                                               23.3 s  exit 0  REPRODUCED: 148 of 300 tasks misrouted
+make try-fix FIX=no-set-default FIRST=app2 PROCESSES=1        8.7 s  exit 0  NOT FIXED: 0 of 300 tasks misrouted
+"""
+
+
+def test_measured_seconds_reads_each_command_and_its_time():
+    assert exercises.measured_seconds(MEASURED) == {
+        "make reproduce": 23.3,
+        "make try-fix FIX=no-set-default FIRST=app2 PROCESSES=1": 8.7,
+    }
+
+
+def test_the_ninety_minute_plan_fits_ninety_minutes_and_the_half_day_holds_every_exercise():
+    listed = exercises.load()
+    ninety = exercises.plan(listed, "ninety")
+    assert ninety[-1][0] + ninety[-1][1] <= 90
+    half_day = exercises.plan(listed, "half-day")
+    assert half_day[-1][0] + half_day[-1][1] <= 210
+    assert {row[3]["id"] for row in half_day if row[3]} == {exercise["id"] for exercise in listed}
+
+
+def test_a_plan_over_its_budget_or_naming_no_exercise_is_refused(monkeypatch):
+    listed = exercises.load()
+    monkeypatch.setitem(exercises.PLANS, "tiny", (10, ["reproduce", "try-fix"]))
+    with pytest.raises(ValueError, match="more than its 10"):
+        exercises.plan(listed, "tiny")
+    monkeypatch.setitem(exercises.PLANS, "typo", (90, ["reproduse"]))
+    with pytest.raises(ValueError, match="no exercise 'reproduse'"):
+        exercises.plan(listed, "typo")
+
+
+def test_no_plan_spoils_the_fix_before_the_room_tries_it():
+    """Exercises try-fix and wrong-fix-order ask the room for the fix: nothing before them in a
+    plan names `make diff`, the fixes' folder or config_from_object()."""
+    listed = exercises.load()
+    for name in exercises.PLANS:
+        for _start, _minutes, what, exercise, _seconds in exercises.plan(listed, name):
+            if exercise and exercise["id"] in ("try-fix", "wrong-fix-order"):
+                break
+            assert not any(word in what for word in ("make diff", "fixes/", "config_from_object", "fix is")), what
+
+
+def test_the_handout_holds_no_answer_and_the_guide_holds_every_one():
+    listed = exercises.load()
+    handout, guide = exercises.handout(listed), exercises.guide(listed)
+    assert not exercises.VERDICT_WORDS.search(handout)
+    for exercise in listed:
+        for field in ("expect", "why", "lesson", "notes"):
+            if exercise.get(field):
+                assert exercise[field] not in handout, (exercise["id"], field)
+                assert exercise[field] in guide, (exercise["id"], field)
+        assert all(wrong in guide for wrong in exercise["wrong_predictions"])
+        assert all(hint in guide for hint in exercise.get("hints", ()))
+        assert exercise["predict"] in handout and exercise["command"] in handout
+
+
+def test_an_exercise_whose_handout_text_gives_the_verdict_away_is_refused(tmp_path):
+    text = exercises.EXERCISES_FILE.read_text().replace(
+        "Can a task of app1 end up at app2's worker?", "It says REPRODUCED, doesn't it?"
+    )
+    (tmp_path / "exercises.yml").write_text(text)
+    with pytest.raises(ValueError, match="'reproduce': its predict gives a verdict away"):
+        exercises.load(tmp_path / "exercises.yml")
