@@ -20,6 +20,8 @@ KIND is one of:
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
     lines PATH REGEX ...  the lines of each PATH that REGEX finds (pairs), each with its file named
+    versions PATH CMD...  a list: each stored run's command (;-separated), its verdict and the
+                          versions it measured, for the claims a page rests on those runs
     help                  `make help`: every target and knob with its choices and default
     pythons               the version table: `make root-cause` on each Python (loadtest.pythons)
 
@@ -116,6 +118,19 @@ def measured():
     return exercises.measured_seconds(path.read_text()) if path.exists() else {}
 
 
+def run_versions(arguments):
+    """`versions docs/runs/a.json make ...; docs/runs/b.json make ...`: one list item per stored
+    run, its command, its verdict line's first words and every version it measured."""
+    items = []
+    for part in arguments.split(";"):
+        words = shlex.split(part)
+        document = json.loads((ROOT / words[0]).read_text())
+        verdict = document["checked"]["verdict"]["kind"].replace("_", " ")
+        measured = phrasebook.versions(document["history"]["versions"])
+        items.append(f"- `{' '.join(words[1:])}` (`{words[0]}`): **{verdict}** on {measured}")
+    return "\n".join(items) + "\n"
+
+
 def make_help():
     """`make help`'s text: what its recipe prints (loadtest.spec.help_text)."""
     return f"$ make help\n{spec.help_text(ROOT / 'Makefile')}\n"
@@ -145,6 +160,8 @@ def render(kind, arguments):
         return module_table()
     if kind == "diff":
         return code_block(fix_diff(), "diff")
+    if kind == "versions":
+        return run_versions(arguments)
     if kind == "lines":
         return code_block(source_lines(words))
     if kind == "help":
