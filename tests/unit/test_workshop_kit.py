@@ -146,3 +146,28 @@ def test_an_exercise_whose_handout_text_gives_the_verdict_away_is_refused(tmp_pa
     (tmp_path / "exercises.yml").write_text(text)
     with pytest.raises(ValueError, match="'reproduce': its predict gives a verdict away"):
         exercises.load(tmp_path / "exercises.yml")
+
+
+def test_the_slides_fetch_nothing_and_open_from_disk_with_no_network(tmp_path):
+    """Every slide's figure comes from a stored run or a lab file; the page names no URL it
+    would load (no src, href or url() outside the document), and a headless Chromium whose
+    every request goes to a closed port draws the run's picture slide from disk."""
+    import re
+
+    from loadtest import slides
+
+    page = tmp_path / "slides.html"
+    assert slides.main(["--out", str(page)]) == 0
+    text = page.read_text()
+    assert not re.search(r"""(src|href)=["']?(https?:|//)|url\(|<link|<script""", text)
+    assert "REPRODUCED" in text and "NOT FIXED" in text and "WSGIDaemonProcess" in text
+    if not slides.browser():
+        pytest.skip("no Chromium or Chrome on PATH")
+    shot = tmp_path / "s4.png"
+    completed = subprocess.run(
+        [slides.browser(), "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",
+         "--window-size=1280,900", f"--screenshot={shot}", page.as_uri() + "#s4"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert completed.returncode == 0 and shot.exists(), completed.stderr[-500:]
+    assert shot.stat().st_size > 100_000, "the picture slide drew nearly nothing"
