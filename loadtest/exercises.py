@@ -16,7 +16,7 @@ FIELDS = {"id", "title", "minutes", "predict", "command", "look_at", "expect", "
 OPTIONAL_FIELDS = {"fix_by_hand", "optional", "notes", "hints"}
 # What a run's last line says: the handout never holds one (its exercises' titles, predictions,
 # commands and places to look are written without the answer).
-VERDICT_WORDS = re.compile(r"\b(REPRODUCED|NOT REPRODUCED|FIXED|NOT FIXED|ISOLATED|INCONCLUSIVE)\b")
+VERDICT_WORDS = re.compile(r"\b(NOT REPRODUCED|REPRODUCED|NOT FIXED|FIXED|ISOLATED|INCONCLUSIVE)\b")
 
 
 def load(path=EXERCISES_FILE):
@@ -38,6 +38,12 @@ def load(path=EXERCISES_FILE):
             raise ValueError(f"{path.name}: exercise {exercise['id']!r}: no workshop/fixes/{fix}/")
         if fix and not exercise.get("hints"):
             raise ValueError(f"{path.name}: exercise {exercise['id']!r}: fix_by_hand needs hints (a ladder)")
+        said = VERDICT_WORDS.search(exercise["expect"])
+        if said and said[1].replace(" ", "_") != exercise["check"].get("verdict"):
+            raise ValueError(
+                f"{path.name}: exercise {exercise['id']!r}: its expect says {said[1]}, its check asserts "
+                f"{exercise['check'].get('verdict')}"
+            )
         for field in HANDOUT_FIELDS:
             if VERDICT_WORDS.search(exercise[field]):
                 raise ValueError(f"{path.name}: exercise {exercise['id']!r}: its {field} gives a verdict away")

@@ -171,3 +171,12 @@ def test_the_slides_fetch_nothing_and_open_from_disk_with_no_network(tmp_path):
     )  # fmt: skip
     assert completed.returncode == 0 and shot.exists(), completed.stderr[-500:]
     assert shot.stat().st_size > 100_000, "the picture slide drew nearly nothing"
+
+
+def test_an_exercise_whose_expect_and_check_disagree_on_the_verdict_is_refused(tmp_path):
+    """The guide's "Expect" and the integration test's check are one claim: a verdict said in
+    the one must be the verdict the other asserts."""
+    text = exercises.EXERCISES_FILE.read_text().replace("    NOT FIXED: some app2 requests fail.", "    FIXED.")
+    (tmp_path / "exercises.yml").write_text(text)
+    with pytest.raises(ValueError, match="'wrong-fix-order': its expect says FIXED, its check asserts NOT_FIXED"):
+        exercises.load(tmp_path / "exercises.yml")
