@@ -180,3 +180,15 @@ def test_an_exercise_whose_expect_and_check_disagree_on_the_verdict_is_refused(t
     (tmp_path / "exercises.yml").write_text(text)
     with pytest.raises(ValueError, match="'wrong-fix-order': its expect says FIXED, its check asserts NOT_FIXED"):
         exercises.load(tmp_path / "exercises.yml")
+
+
+def test_a_verdict_beside_a_stored_run_must_be_that_runs(tmp_path):
+    """check_docs (make lint): a prose line that cites one stored run and says a verdict says the
+    run's own: the kind of contradiction issue 31 found (the fix claimed beside a run NOT FIXED)."""
+    from loadtest.tools import check_docs
+
+    readme = "The 2013 fix holds for today's shape too (FIXED: `docs/runs/twelve-factor-eager.json`).\\n"
+    found = list(check_docs.verdicts_against_runs(readme, check_docs.stored_verdicts(docs.ROOT)))
+    assert found == [(1, "FIXED", "twelve-factor-eager", "NOT FIXED")]
+    honest = "The 2013 fix alone is NOT FIXED there (`docs/runs/twelve-factor-eager.json`).\\n"
+    assert list(check_docs.verdicts_against_runs(honest, check_docs.stored_verdicts(docs.ROOT))) == []
