@@ -64,13 +64,16 @@ root-cause: venv ## Without Apache: does one sub-interpreter's os.environ write 
 	@$(LAB) root-cause
 
 # ---- the workshop -------------------------------------------------------------------------
-.PHONY: pre-work bundle load-bundle
+.PHONY: pre-work bundle load-bundle slides
 pre-work: venv ## The workshop's pre-work, once with network: every stack and image the exercises use
 	@$(LAB) pre-work
 bundle: venv ## Write dist/<name>.tar for offline venues: images, base images, wheels and the repo
 	@$(LAB) bundle
 load-bundle: ## Offline: load BUNDLE=dist/<name>.tar (images, venv, wheels); then make reproduce builds nothing
 	@bash scripts/load-bundle.sh
+slides: venv ## The workshop's slides from the stored runs: dist/slides.html (opens offline), and a PDF with Chromium
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; \
+	then $(PY) -m loadtest.slides --pdf dist/slides.pdf; else $(PY) -m loadtest.slides; fi
 
 # ---- tests, docs and measurements -----------------------------------------------------------
 .PHONY: test test-unit test-arm64 lint docs stored-runs ci-proof bench bench-arm64 envleak-overhead

@@ -13,9 +13,15 @@ KIND is one of:
     file PATH             a file written by a command (docs/measured/: make bench, make matrix,
                           scripts/reproduce-rate.sh), verbatim; a note when it is missing
     exercises             the workshop's exercises (workshop/exercises.yml; loadtest.exercises)
-    plan                  the room's plan, from the exercises' minutes
+    plan [NAME]           a room's plan (ninety, half-day), from the exercises' minutes and their
+                          commands' measured times (docs/measured/exercises.txt)
+    handout               the attendee's handout: predict, run, look; no answers
+    guide                 the facilitator's guide: the answers, wrong predictions, hint ladders
     modules               the load test's modules, each with the first line of its docstring
     diff                  the fix, as `make diff` prints it
+    lines PATH REGEX ...  the lines of each PATH that REGEX finds (pairs), each with its file named
+    versions PATH CMD...  a list: each stored run's command (;-separated), its verdict and the
+                          versions it measured, for the claims a page rests on those runs
     help                  `make help`: every target and knob with its choices and default
     pythons               the version table: `make root-cause` on each Python (loadtest.pythons)
 
@@ -91,6 +97,40 @@ def fix_diff():
     return "".join(parts)
 
 
+def source_lines(words):
+    """The lines each (PATH, REGEX) pair finds in PATH, stripped, each followed by its file's
+    name as a comment (`#` for every file the lab cites this way: Python and Apache)."""
+    if len(words) % 2:
+        raise ValueError(f"lines: PATH REGEX pairs, not {words!r}")
+    found = []
+    for path, pattern in zip(words[::2], words[1::2], strict=True):
+        hits = [line.strip() for line in (ROOT / path).read_text().splitlines() if re.search(pattern, line)]
+        if not hits:
+            raise ValueError(f"lines: nothing in {path} matches {pattern!r}")
+        found += [(hit, path) for hit in hits]
+    width = max(len(hit) for hit, _ in found)
+    return "\n".join(f"{hit.ljust(width)}  # {path}" for hit, path in found)
+
+
+def measured():
+    """{command: seconds} of each exercise's command, as `make bench` measured it (none yet: {})."""
+    path = ROOT / "docs" / "measured" / "exercises.txt"
+    return exercises.measured_seconds(path.read_text()) if path.exists() else {}
+
+
+def run_versions(arguments):
+    """`versions docs/runs/a.json make ...; docs/runs/b.json make ...`: one list item per stored
+    run, its command, its verdict line's first words and every version it measured."""
+    items = []
+    for part in arguments.split(";"):
+        words = shlex.split(part)
+        document = json.loads((ROOT / words[0]).read_text())
+        verdict = document["checked"]["verdict"]["kind"].replace("_", " ")
+        measured = phrasebook.versions(document["history"]["versions"])
+        items.append(f"- `{' '.join(words[1:])}` (`{words[0]}`): **{verdict}** on {measured}")
+    return "\n".join(items) + "\n"
+
+
 def make_help():
     """`make help`'s text: what its recipe prints (loadtest.spec.help_text)."""
     return f"$ make help\n{spec.help_text(ROOT / 'Makefile')}\n"
@@ -111,11 +151,19 @@ def render(kind, arguments):
     if kind == "exercises":
         return "\n" + exercises.render(exercises.load()) + "\n"
     if kind == "plan":
-        return "\n" + exercises.render_plan(exercises.load()) + "\n"
+        return "\n" + exercises.render_plan(exercises.load(), words[0] if words else "half-day", measured()) + "\n"
+    if kind == "handout":
+        return "\n" + exercises.handout(exercises.load()) + "\n"
+    if kind == "guide":
+        return "\n" + exercises.guide(exercises.load(), measured()) + "\n"
     if kind == "modules":
         return module_table()
     if kind == "diff":
         return code_block(fix_diff(), "diff")
+    if kind == "versions":
+        return run_versions(arguments)
+    if kind == "lines":
+        return code_block(source_lines(words))
     if kind == "help":
         return code_block(make_help())
     if kind == "pythons":

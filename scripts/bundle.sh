@@ -73,7 +73,21 @@ done
 # The host venv's wheels, for this machine's Python and platform (the venue laptops must
 # match: load-bundle checks).
 # The hosts the venv's wheels are for, as load-bundle.sh compares them: "VERSION PLATFORM MACHINE".
-if [ "$arch" = "$host_arch" ]; then
+# Every CPython minor version pyproject.toml allows and PyPI has wheels for, so that one bundle
+# readies a room whatever Python each laptop has.
+host_versions=(3.11 3.12 3.13 3.14)
+if [ "$arch" = "$host_arch" ] && [ "$(uname -s)" = Linux ]; then
+  machine=$(uname -m)
+  echo "bundle: downloading the host venv's wheels for Linux $machine, CPython ${host_versions[*]}..."
+  host_python=
+  for version in "${host_versions[@]}"; do
+    .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
+      --platform "manylinux2014_$machine" --platform "manylinux_2_17_$machine" --platform "manylinux_2_28_$machine" \
+      --platform "linux_$machine" --python-version "$version" --implementation cp \
+      -r requirements/host.txt -d "$payload/wheels/host"
+    host_python="${host_python:+$host_python, }$version linux $machine"
+  done
+elif [ "$arch" = "$host_arch" ]; then
   echo "bundle: downloading the host venv's wheels..."
   .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: \
     -r requirements/host.txt -d "$payload/wheels/host"
@@ -81,7 +95,7 @@ if [ "$arch" = "$host_arch" ]; then
 else
   echo "bundle: downloading the host venv's wheels for Apple Silicon Macs (CPython 3.11 to 3.14)..."
   host_python=
-  for version in 3.11 3.12 3.13 3.14; do
+  for version in "${host_versions[@]}"; do
     .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: --platform macosx_11_0_arm64 \
       --python-version "$version" --implementation cp -r requirements/host.txt -d "$payload/wheels/host"
     host_python="${host_python:+$host_python, }$version darwin arm64"

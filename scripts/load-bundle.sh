@@ -11,6 +11,17 @@
 set -euo pipefail
 
 die() { printf 'load-bundle: %s\n' "$*" >&2; exit 1; }
+# SHA-256 with what the machine has: GNU coreutils' sha256sum (Linux), or Perl's shasum, which a
+# stock Mac has and which has no --quiet or --strict (its exit status says the same).
+if command -v sha256sum >/dev/null 2>&1; then
+  sha256() { sha256sum "$@"; }
+  sha256_check() { sha256sum --quiet --strict -c "$1"; }
+elif command -v shasum >/dev/null 2>&1; then
+  sha256() { shasum -a 256 "$@"; }
+  sha256_check() { shasum -a 256 -c "$1"; }
+else
+  die "neither sha256sum nor shasum is here: install GNU coreutils (or Perl's shasum) and run this again."
+fi
 bundle=${1:-${BUNDLE:-}}
 [ -n "$bundle" ] || { echo "load-bundle: say which bundle: make load-bundle BUNDLE=path/to/bundle.tar" >&2; exit 2; }
 case "$(uname -m)" in x86_64) host_arch=amd64 ;; aarch64 | arm64) host_arch=arm64 ;; *) host_arch=$(uname -m) ;; esac
@@ -22,7 +33,7 @@ started=$(date +%s)
 # 1. The whole file against the checksum written beside it (when it was copied along).
 if [ -f "$bundle.sha256" ]; then
   expected=$(cut -d' ' -f1 "$bundle.sha256")
-  actual=$(sha256sum "$bundle" | cut -d' ' -f1)
+  actual=$(sha256 "$bundle" | cut -d' ' -f1)
   [ "$expected" = "$actual" ] \
     || die "$bundle is corrupted or truncated: its SHA-256 is $actual, $bundle.sha256 says $expected; copy it again."
 fi
@@ -34,7 +45,7 @@ trap 'rm -rf "$staging"' EXIT
 tar -xf "$bundle" -C "$staging" 2>"$staging/tar.err" \
   || die "$bundle is truncated or not a bundle: tar says: $(head -n1 "$staging/tar.err")"
 [ -f "$staging/payload/SHA256SUMS" ] || die "$bundle is not a bundle of this lab: no payload/SHA256SUMS"
-(cd "$staging" && sha256sum --quiet --strict -c payload/SHA256SUMS >/dev/null 2>&1) \
+(cd "$staging" && sha256_check payload/SHA256SUMS >/dev/null 2>&1) \
   || die "$bundle is corrupted: files inside do not match its SHA256SUMS; copy it again."
 setting() { sed -n "s/^$1=\"\(.*\)\"\$/\1/p" "$staging/payload/bundle.env"; }
 BUNDLE_STACKS=$(setting BUNDLE_STACKS)

@@ -4,6 +4,7 @@ value, and test name must exist, and every figure in prose (a number with a unit
 or ratio, a count "N of M" or "N/M", or a duration in words) must be held by a measured file
 (docs/measured/), a stored run (docs/runs/) or a generated section; a line that states a
 setting rather than a measurement says so: <!-- check_docs: a setting, not a measurement -->.
+A line that cites one stored run (docs/runs/NAME.json) and says a verdict must say that run's.
 "Python 3" alone is refused too: up to 3.8 every sub-interpreter shares one os.environ, from
 3.9 each copies it (make root-cause), so a claim names the versions it holds for.
 
@@ -38,6 +39,39 @@ SAME_UNIT = {"seconds": "s", "second": "s", "×": "x", "minutes": "min", "minute
 PYTHON_3_ALONE = re.compile(r"\bPython 3\b(?!\.\d)")
 GENERATED_SECTION = re.compile(r"<!-- generated: .+? -->\n.*?<!-- end generated -->", re.DOTALL)
 A_SETTING = "check_docs: a setting, not a measurement"
+# A verdict in prose, and a stored run cited on the same line: the one must be the other's.
+VERDICT = re.compile(r"\b(NOT REPRODUCED|REPRODUCED|NOT FIXED|FIXED|ISOLATED|INCONCLUSIVE)\b")
+STORED_RUN = re.compile(r"(?<![\w/])(?:docs/)?runs/([\w-]+)\.json")
+
+
+def stored_verdicts(root):
+    """{run name: its verdict as the terminal says it ('NOT FIXED')} of every stored run."""
+    import json
+
+    found = {}
+    for path in (root / "docs" / "runs").glob("*.json"):
+        stored = json.loads(path.read_text())  # a run's document; xray.json is a list of rows
+        verdict = stored.get("checked", {}).get("verdict", {}) if isinstance(stored, dict) else {}
+        if verdict.get("kind"):
+            found[path.stem] = verdict["kind"].replace("_", " ")
+    return found
+
+
+def verdicts_against_runs(text, verdicts):
+    """(line number, what the line says, the run, its stored verdict) of each prose line (outside
+    code blocks and generated sections) that cites a stored run and says another verdict."""
+    prose = GENERATED_SECTION.sub(lambda match: "\n" * match[0].count("\n"), text)
+    in_block = False
+    for number, line in enumerate(prose.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            in_block = not in_block
+            continue
+        runs = [run for run in STORED_RUN.findall(line) if run in verdicts]
+        said = set(VERDICT.findall(line))
+        if in_block or len(runs) != 1 or not said:
+            continue
+        for word in sorted(said - {verdicts[runs[0]]}):
+            yield number, word, runs[0], verdicts[runs[0]]
 
 
 def figures(text):
@@ -156,6 +190,7 @@ def check(root):
     top_level = {path.name for path in root.iterdir()} - {".git"}
     targets, knobs, tests = make_targets(root), make_knobs(root), test_names(root)
     held = measured_figures(root, documents)
+    verdicts = stored_verdicts(root)
     problems = []
     for document in documents:
         where = document.relative_to(root)
@@ -165,6 +200,10 @@ def check(root):
         for number, figure, _line in unheld_figures(document.read_text(), held):
             problems.append(
                 f"{where}:{number}: {' '.join(figure)}: no measured file, stored run or generated section holds it"
+            )
+        for number, word, run, stored in verdicts_against_runs(document.read_text(), verdicts):
+            problems.append(
+                f"{where}:{number}: says {word} beside docs/runs/{run}.json, whose stored verdict is {stored}"
             )
         in_block = False
         text = document.read_text()
