@@ -107,7 +107,16 @@ def root_cause(words):
     verdict = pythons.verdict_of(completed.stdout)
     for line in pythons.falls(verdict[1], verdict[0]) if verdict else []:
         print(line)
-    return completed.returncode
+    # Python 3.14's own API (apps/interpreter_pool.py): says so and does nothing on older Pythons.
+    if probed:
+        pool = [probed, "apps/interpreter_pool.py"]
+    else:
+        mounted = f"{ROOT / 'apps' / 'interpreter_pool.py'}:/tmp/probe/interpreter_pool.py:ro"
+        pool = [*command[:3], "-v", mounted, *command[3:-3], "/tmp/probe/interpreter_pool.py"]
+    probes = subprocess.run(pool, cwd=ROOT, capture_output=True, text=True)
+    print(probes.stdout, end="")
+    sys.stderr.write(probes.stderr)
+    return completed.returncode or probes.returncode
 
 
 def bundle():
