@@ -145,7 +145,8 @@ def interpreters():
     if data is None:
         raise UsageError("no run in reports/ yet; run make reproduce first")
     last = documents.from_data(data)
-    for line in history.interpreter_lines(Lab().logs(last.spec, "apache", last.run.load_began_at - 1)):
+    logged = Lab().logs(last.spec, last.spec.web.service, last.run.load_began_at - 1)
+    for line in history.interpreter_lines(logged, last.spec.server):
         print(line.line)
     return 0
 
