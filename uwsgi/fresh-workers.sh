@@ -4,8 +4,9 @@
 # reload (it re-reads uwsgi/lab.ini and the run's /srv/run/uwsgi.ini, and forks new workers).
 # Returns once no old worker is left and the new ones run.
 set -eu
+children() { cat /proc/1/task/*/children 2>/dev/null; }
 workers() {
-  for pid in $(cat /proc/1/task/*/children 2>/dev/null); do
+  for pid in $(children); do
     [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = uwsgi ] && echo "$pid"
   done
   return 0
