@@ -11,7 +11,7 @@ STACKS         := trixie bookworm bullseye forky
 CODES          := buggy fixed workspace
 ## SERVER: the WSGI server both apps run in: Apache with mod_wsgi, or Debian's uWSGI behind nginx
 SERVERS        := mod_wsgi uwsgi
-## PROCESS_MODEL: embedded mod_wsgi, or one daemon process group per app (make daemon)
+## PROCESS_MODEL: both apps in the server's own processes, or processes per app (make daemon): a mod_wsgi daemon process group each, or with SERVER=uwsgi a uWSGI vassal each, single-interpreter
 PROCESS_MODELS := embedded daemon
 ## SCENARIO: what the apps are started with (docs/mechanism.md#the-scenarios)
 SCENARIOS      := default bad-credentials refused-broker django-settings group-variable twelve-factor time-zone

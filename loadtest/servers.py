@@ -44,7 +44,8 @@ SERVERS = {
         profile="uwsgi",
         fresh=("uwsgi-fresh-workers",),
         image_kind="uwsgi",
-        process_models=("embedded",),
+        # daemon: the emperor with a vassal per app, each single-interpreter (uwsgi/vassals/).
+        process_models=("embedded", "daemon"),
         # twelve-factor's set-up and group-variable's entry are Apache's; the recycle is Apache's.
         scenarios_refused=("twelve-factor", "group-variable"),
         faults_refused=("apache-recycle",),

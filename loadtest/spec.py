@@ -215,6 +215,8 @@ class RunSpec:
             if self.arch == HOST_ARCH
             else {"amd64": "amd64/debian"}.get(self.arch, "arm64v8/debian"),
         }
+        if self.server == "uwsgi":  # a new process tree (the emperor): Compose recreates uWSGI's container
+            env["LAB_UWSGI_PROCESS_MODEL"] = self.process_model
         profiles = [name for name in ("postgres" if self.postgres else None, self.web.profile) if name]
         if profiles:
             env["COMPOSE_PROFILES"] = ",".join(profiles)

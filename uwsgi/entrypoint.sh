@@ -19,4 +19,10 @@ mkdir -p /run/uwsgi && chown www-data:www-data /run/uwsgi  # uWSGI binds its soc
 # What the runs report as nginx's version (/xray/): nginx says it on stderr.
 nginx -v 2>&1 | sed -n 's|^nginx version: nginx/||p' > /run/uwsgi/nginx-version
 nginx
-exec uwsgi --ini /srv/uwsgi/lab.ini
+# The process model is the container's (LAB_UWSGI_PROCESS_MODEL, docker-compose.yml): a switch
+# is a new process tree, so Compose recreates the container; a reload keeps the model.
+case "${LAB_UWSGI_PROCESS_MODEL:-embedded}" in
+  embedded) exec uwsgi --ini /srv/uwsgi/embedded.ini ;;
+  daemon) exec uwsgi --emperor /srv/uwsgi/vassals --die-on-term ;;
+  *) fail "LAB_UWSGI_PROCESS_MODEL must be one of: embedded daemon; not '$LAB_UWSGI_PROCESS_MODEL'" ;;
+esac

@@ -69,6 +69,16 @@ def test_the_fix_under_uwsgi_is_fixed(uwsgi_runs):
     assert document.totals.misrouted == 0
 
 
+def test_a_uwsgi_vassal_per_app_in_one_interpreter_is_isolated(uwsgi_runs):
+    """make daemon SERVER=uwsgi: the emperor, a vassal per app, single-interpreter."""
+    document = uwsgi_runs("make daemon")
+    assert document.verdict.kind == "ISOLATED", document.verdict
+    assert {line.action for line in document.history.interpreter_log} == {"attach"}  # only main interpreters
+    commands = [process.command for process in document.history.apache_processes]
+    assert any("--emperor" in command for command in commands)
+    assert {app for app in ("app1", "app2") if any(f"--ini {app}.ini" in c for c in commands)} == {"app1", "app2"}
+
+
 def test_uwsgis_own_log_lines_are_the_timeline(uwsgi_runs):
     """In the one worker: app2's app 0 attached to the main interpreter, then app1's app 1 on a
     new interpreter, created after it (uWSGI's "WSGI app N ... ready ... on interpreter" lines)."""

@@ -27,7 +27,6 @@ def test_the_server_is_one_field_of_the_spec_and_mod_wsgi_by_default():
     ("words", "says"),
     [
         (["reproduce", "SERVER=nginx"], "SERVER must be one of: mod_wsgi uwsgi; not 'nginx'"),
-        (["daemon", "SERVER=uwsgi"], "SERVER=uwsgi does not run PROCESS_MODEL=daemon"),
         (["reproduce", "SERVER=uwsgi", "STACK=bullseye"], "SERVER=uwsgi does not run STACK=bullseye"),
         (["reproduce", "SERVER=uwsgi", "SCENARIO=twelve-factor"], "does not run SCENARIO=twelve-factor"),
         (["reproduce", "SERVER=uwsgi", "SCENARIO=group-variable"], "does not run SCENARIO=group-variable"),
@@ -52,9 +51,13 @@ def test_the_default_path_is_started_as_before():
     assert twelve.compose_env()["COMPOSE_PROFILES"] == "postgres"
 
 
-def test_uwsgi_is_started_with_its_profile_and_its_numbers():
+def test_uwsgi_is_started_with_its_profile_its_process_model_and_its_numbers():
     uwsgi = spec.RunSpec(server="uwsgi", processes=3, threads=4)
     assert uwsgi.compose_env()["COMPOSE_PROFILES"] == "uwsgi"
+    assert uwsgi.compose_env()["LAB_UWSGI_PROCESS_MODEL"] == "embedded"
+    daemon = spec.parse(["daemon", "SERVER=uwsgi"], env={})
+    assert daemon.compose_env()["LAB_UWSGI_PROCESS_MODEL"] == "daemon" and daemon.expected == "ISOLATED"
+    assert "LAB_UWSGI_PROCESS_MODEL" not in spec.RunSpec(process_model="daemon").compose_env()
     files = uwsgi.apache_files()
     assert json.loads(files["lab.json"])["server"] == "uwsgi"
     assert "\n[uwsgi]\nprocesses = 3\nthreads = 4\n" in files["uwsgi.ini"]
@@ -71,6 +74,12 @@ def test_every_server_has_its_service_and_reload_in_the_lab():
     assert "profiles: [uwsgi]" in compose
     ini = (ROOT / "uwsgi" / "lab.ini").read_text()
     assert "ini = /srv/run/uwsgi.ini" in ini and not re.search(r"^single-interpreter", ini, re.M)
+    embedded = (ROOT / "uwsgi" / "embedded.ini").read_text()
+    assert "socket = /run/uwsgi/app1.sock\nsocket = /run/uwsgi/app2.sock" in embedded
+    for app in ("app1", "app2"):  # PROCESS_MODEL=daemon: a vassal per app, its socket alone, one interpreter
+        vassal = (ROOT / "uwsgi" / "vassals" / f"{app}.ini").read_text()
+        assert f"socket = /run/uwsgi/{app}.sock\nsingle-interpreter = true" in vassal
+        assert vassal.count("socket =") == 1
     for app in ("app1", "app2"):  # each Host's route names its app's file, and that file exists
         assert f"route-host = ^{app}\\.example\\.com$ setfile:/srv/uwsgi/{app}.wsgi" in ini
         assert f'application_for("{app}", "{app}.example.com|"' in (ROOT / "uwsgi" / f"{app}.wsgi").read_text()
