@@ -73,15 +73,16 @@ def test_every_server_has_its_service_and_reload_in_the_lab():
         assert (ROOT / script[server.fresh[0]]).exists()
     assert "profiles: [uwsgi]" in compose
     ini = (ROOT / "uwsgi" / "lab.ini").read_text()
-    assert "ini = /srv/run/uwsgi.ini" in ini and not re.search(r"^single-interpreter", ini, re.M)
+    assert "ini = /srv/run/uwsgi.ini" in ini and not re.search(r"^(single-interpreter|route)", ini, re.M)
     embedded = (ROOT / "uwsgi" / "embedded.ini").read_text()
     assert "socket = /run/uwsgi/app1.sock\nsocket = /run/uwsgi/app2.sock" in embedded
     for app in ("app1", "app2"):  # PROCESS_MODEL=daemon: a vassal per app, its socket alone, one interpreter
         vassal = (ROOT / "uwsgi" / "vassals" / f"{app}.ini").read_text()
         assert f"socket = /run/uwsgi/{app}.sock\nsingle-interpreter = true" in vassal
-        assert vassal.count("socket =") == 1
+        assert vassal.count("socket =") == 1 and vassal.count("route-host =") == 1
+        assert f"route-host = ^{app}\\.example\\.com$ setfile:/srv/uwsgi/{app}.wsgi" in vassal
     for app in ("app1", "app2"):  # each Host's route names its app's file, and that file exists
-        assert f"route-host = ^{app}\\.example\\.com$ setfile:/srv/uwsgi/{app}.wsgi" in ini
+        assert f"route-host = ^{app}\\.example\\.com$ setfile:/srv/uwsgi/{app}.wsgi" in embedded
         assert f'application_for("{app}", "{app}.example.com|"' in (ROOT / "uwsgi" / f"{app}.wsgi").read_text()
     assert servers.other_services("uwsgi") == ("apache",) and servers.other_services("mod_wsgi") == ("uwsgi",)
 
@@ -126,3 +127,16 @@ def test_each_servers_log_is_read_with_its_own_grammar():
     apache += "Create interpreter 'app2'."
     assert history.interpreter_lines(apache, "uwsgi") == []
     assert [line.group for line in history.interpreter_lines(apache)] == ["app2"]
+
+
+@pytest.mark.parametrize("command", ["run", "fixed", "daemon", "try-fix"])
+def test_check_config_under_uwsgi_checks_the_same_entries_with_uwsgis_files(command):
+    from loadtest import cli
+
+    under_apache = cli.check_config_command(spec.parse([command], env={}))
+    run_spec = spec.parse([command, "SERVER=uwsgi"], env={})
+    under_uwsgi = cli.check_config_command(run_spec)
+    assert under_uwsgi[-2:] == under_apache[-2:] == list(run_spec.entries().values())
+    config = "vassals" if command == "daemon" else "embedded.ini"
+    assert under_uwsgi[2:5] == ["--root", str(cli.UWSGI_ROOT), str(cli.UWSGI_ROOT / "srv" / "uwsgi" / config)]
+    assert "apache/lab.conf" not in under_uwsgi and "-D" not in under_uwsgi
