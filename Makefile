@@ -37,7 +37,7 @@ down: ## Stop and remove the lab's containers and network
 	@if docker info >/dev/null 2>&1; then docker compose --profile postgres --profile uwsgi down --remove-orphans; fi
 
 .PHONY: matrix
-matrix: venv ## reproduce, fixed, daemon and the sample fixes on every stack: one table of verdicts
+matrix: venv ## reproduce, fixed, daemon and the sample fixes on every stack and server: one table of verdicts
 	@$(PY) -m loadtest.matrix
 
 .PHONY: report png xray interpreters logs diff show-daemon-config

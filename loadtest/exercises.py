@@ -99,9 +99,9 @@ def render(exercises):
 
 def needs(exercises):
     """What the exercises' commands need built: one run spec per (stack, mod_wsgi, platform,
-    PostgreSQL) they use, for make pre-work (loadtest.provision.setup)."""
+    PostgreSQL, server) they use, for make pre-work (loadtest.provision.setup)."""
     found = {}
     for exercise in exercises:
         run = spec.from_command(exercise["command"])
-        found.setdefault((run.stack, run.mod_wsgi, run.platform, run.postgres), run)
+        found.setdefault((run.stack, run.mod_wsgi, run.platform, run.postgres, run.server), run)
     return list(found.values())
