@@ -6,11 +6,13 @@
 # vassal's master, a child of PID 1. Returns once no old worker is left and every master has
 # workers again.
 set -eu
-# A process's uWSGI children (nginx, started by the entrypoint, is a child of PID 1 too). uWSGI
-# runs as `uwsgi` until its first reload, then as the binary it found (`uwsgi-core`, Debian's).
+# A process's uWSGI children (nginx, started by the entrypoint, is a child of PID 1 too), told
+# by the program their command line starts with (`uwsgi`, or after a reload Debian's
+# /usr/bin/uwsgi-core): their names change (uWSGI 2.0.31, forky's, names workers
+# `uWSGIWorker1Core0`), and their executable is not readable here (they run as www-data).
 children() {
   for pid in $(cat "/proc/$1/task/"*/children 2>/dev/null || true); do
-    case "$(cat "/proc/$pid/comm" 2>/dev/null)" in uwsgi | uwsgi-core) echo "$pid" ;; esac
+    case "$(tr '\0' '\n' < "/proc/$pid/cmdline" 2>/dev/null | head -n 1)" in uwsgi* | */uwsgi*) echo "$pid" ;; esac
   done
   return 0
 }
