@@ -34,10 +34,10 @@ up: venv ## Start the lab in CODE (buggy) without load; Apache gets fresh childr
 
 .PHONY: down
 down: ## Stop and remove the lab's containers and network
-	@if docker info >/dev/null 2>&1; then docker compose --profile postgres down --remove-orphans; fi
+	@if docker info >/dev/null 2>&1; then docker compose --profile postgres --profile uwsgi down --remove-orphans; fi
 
 .PHONY: matrix
-matrix: venv ## reproduce, fixed, daemon and the sample fixes on every stack: one table of verdicts
+matrix: venv ## reproduce, fixed, daemon and the sample fixes on every stack and server: one table of verdicts
 	@$(PY) -m loadtest.matrix
 
 .PHONY: report png xray interpreters logs diff show-daemon-config
@@ -87,7 +87,7 @@ lint: dev ## ruff, shellcheck, hadolint, the workflow's schema, `docker compose 
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m loadtest.tools.check_docs
-	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh apps/*.sh rabbitmq/*.sh postgres/*.sh .ci/run
+	$(VENV)/bin/shellcheck scripts/*.sh apache/*.sh uwsgi/*.sh apps/*.sh rabbitmq/*.sh postgres/*.sh .ci/run
 	$(VENV)/bin/hadolint apps/Dockerfile rabbitmq/Dockerfile postgres/Dockerfile
 	$(VENV)/bin/check-jsonschema -q --builtin-schema github-workflows .github/workflows/*.yml
 	$(PY) -m loadtest.tools.compose_config

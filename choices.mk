@@ -9,7 +9,9 @@
 STACKS         := trixie bookworm bullseye forky
 ## CODE: the WSGI entry Apache runs (make run, make up; reproduce, fixed and try-fix set it)
 CODES          := buggy fixed workspace
-## PROCESS_MODEL: embedded mod_wsgi, or one daemon process group per app (make daemon)
+## SERVER: the WSGI server both apps run in: Apache with mod_wsgi, or Debian's uWSGI behind nginx
+SERVERS        := mod_wsgi uwsgi
+## PROCESS_MODEL: both apps in the server's own processes, or processes per app (make daemon): a mod_wsgi daemon process group each, or with SERVER=uwsgi a uWSGI vassal each, single-interpreter
 PROCESS_MODELS := embedded daemon
 ## SCENARIO: what the apps are started with (docs/mechanism.md#the-scenarios)
 SCENARIOS      := default bad-credentials refused-broker django-settings group-variable twelve-factor time-zone
@@ -38,7 +40,7 @@ NAME := mod-wsgi-leak-lab
 
 # What the images are built from: a change in any of them rebuilds the stack's images, and a
 # bundle's copy of them must be this lab's (make load-bundle).
-BUILD_INPUTS := apps apache rabbitmq requirements docker-compose.yml choices.mk
+BUILD_INPUTS := apps apache uwsgi rabbitmq requirements docker-compose.yml choices.mk
 
 # Numbers: the load; Apache's child processes and threads per child; the ports on 127.0.0.1
 # (Apache, RabbitMQ's management API, `make report`).

@@ -59,19 +59,41 @@ def run(command, words):
     return exit_status(run_spec, document)
 
 
+# SERVER=uwsgi: the server's files as the container has them (under /srv), for envleak's --root.
+UWSGI_ROOT = ROOT / "var" / "check-config"
+
+
 def check_config_command(run_spec):
-    """envleak check on apache/lab.conf and the very entries the spec runs (spec.entry(), what
-    Apache's dispatcher reads from lab.json): the packaged envleak, as an operator runs it."""
+    """envleak check on the server's configuration and the very entries the spec runs
+    (spec.entry(), what the dispatcher reads from lab.json): the packaged envleak, as an operator
+    runs it. mod_wsgi: apache/lab.conf. uWSGI: uwsgi/embedded.ini, or the emperor's vassals
+    (uwsgi/vassals/), read under UWSGI_ROOT (uwsgi_root() writes it) as the container lays them out."""
     command = [str(provision.VENV_BIN / "envleak"), "check"]
+    if run_spec.server == "uwsgi":
+        where = "vassals" if run_spec.process_model == "daemon" else "embedded.ini"
+        command += ["--root", str(UWSGI_ROOT), str(UWSGI_ROOT / "srv" / "uwsgi" / where)]
+        return [*command, *run_spec.entries().values()]
     if run_spec.process_model == "daemon":
         command += ["-D", "LAB_DAEMON"]
     return [*command, "apache/lab.conf", *run_spec.entries().values()]
+
+
+def uwsgi_root(run_spec):
+    """UWSGI_ROOT: /srv/uwsgi (the repository's uwsgi/) and /srv/run (what the spec writes there)."""
+    (UWSGI_ROOT / "srv" / "run").mkdir(parents=True, exist_ok=True)
+    for name, text in run_spec.apache_files().items():
+        (UWSGI_ROOT / "srv" / "run" / name).write_text(text)
+    link = UWSGI_ROOT / "srv" / "uwsgi"
+    if not link.is_symlink():
+        link.symlink_to(ROOT / "uwsgi")
 
 
 def check_config(words):
     """RISKY or not is the answer (exit 0); "cannot tell" (envleak's exit 2) is a failure."""
     run_spec = spec.parse(["run", *words], env=os.environ)
     provision.envleak_installed()
+    if run_spec.server == "uwsgi":
+        uwsgi_root(run_spec)
     status = subprocess.run(check_config_command(run_spec), cwd=ROOT).returncode
     return 0 if status in (0, 1) else status
 
@@ -107,7 +129,16 @@ def root_cause(words):
     verdict = pythons.verdict_of(completed.stdout)
     for line in pythons.falls(verdict[1], verdict[0]) if verdict else []:
         print(line)
-    return completed.returncode
+    # Python 3.14's own API (apps/interpreter_pool.py): says so and does nothing on older Pythons.
+    if probed:
+        pool = [probed, "apps/interpreter_pool.py"]
+    else:
+        mounted = f"{ROOT / 'apps' / 'interpreter_pool.py'}:/tmp/probe/interpreter_pool.py:ro"
+        pool = [*command[:3], "-v", mounted, *command[3:-3], "/tmp/probe/interpreter_pool.py"]
+    probes = subprocess.run(pool, cwd=ROOT, capture_output=True, text=True)
+    print(probes.stdout, end="")
+    sys.stderr.write(probes.stderr)
+    return completed.returncode or probes.returncode
 
 
 def bundle():
@@ -136,7 +167,8 @@ def interpreters():
     if last is None:
         raise UsageError("no run in reports/ yet; run make reproduce first")
 
-    for line in history.interpreter_lines(Lab().logs(last.spec, "apache", last.run.load_began_at - 1)):
+    logged = Lab().logs(last.spec, last.spec.web.service, last.run.load_began_at - 1)
+    for line in history.interpreter_lines(logged, last.spec.server):
         print(line.line)
     return 0
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from loadtest import servers
 from loadtest.lab import DEFAULTS, NAME, ROOT, UsageError, settings
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -99,7 +100,7 @@ class Lab:
 
     # ---- starting -------------------------------------------------------------------------
     def services(self, spec):
-        return [*SERVICES, *(["postgres"] if spec.postgres else []), "apache"]
+        return [*SERVICES, *(["postgres"] if spec.postgres else []), spec.web.service]
 
     def up(self, spec):
         """Every service the spec needs, up and healthy, from the images and configuration it
@@ -112,6 +113,9 @@ class Lab:
         wanted = self.services(spec)
         if not spec.postgres and self.running("postgres"):
             self.compose(spec, "--profile", "postgres", "rm", "-sf", "postgres")
+        for other in servers.other_services(spec.server):  # the servers share the HTTP port
+            if self.running(other):
+                self.compose(spec, "--profile", "uwsgi", "rm", "-sf", other)
         if not self.up_to_date(spec, wanted):
             # The workers and the firehose (user celery) write their receipts here: made by Docker
             # at the first mount, it would be root's alone (a bundle's venue builds no image first).
@@ -167,14 +171,15 @@ class Lab:
         )
 
     def apply(self, spec):
-        """Apache in the spec's configuration with fresh child processes, so that mod_wsgi
-        creates every interpreter anew: the run directory written, then a SIGHUP to Apache's
-        parent (apache-fresh-children). In SCENARIO=twelve-factor each app's .env and its
-        database's tables first (apache/twelve-factor-setup.sh)."""
+        """The spec's server in its configuration with fresh workers, so that every interpreter
+        is created anew: the run directory written, then a SIGHUP to Apache's parent
+        (apache-fresh-children) or to uWSGI's master (uwsgi-fresh-workers: its own reload). In
+        SCENARIO=twelve-factor each app's .env and its database's tables first
+        (apache/twelve-factor-setup.sh)."""
         self.write_run_files(spec)
         if spec.postgres:
             self.exec("apache", "twelve-factor-setup", spec.transport, timeout=300)
-        self.fresh_children()
+        self.exec(spec.web.service, *spec.web.fresh, timeout=60)
 
     def write_run_files(self, spec):
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -207,5 +212,6 @@ class Lab:
         ]
 
     def down(self, spec):
-        self.compose(spec, "--profile", "postgres", "down", "-v", "--remove-orphans", check=False, timeout=300)
+        profiles = ("--profile", "postgres", "--profile", "uwsgi")
+        self.compose(spec, *profiles, "down", "-v", "--remove-orphans", check=False, timeout=300)
         self.started = None

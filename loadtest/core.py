@@ -75,7 +75,7 @@ def observe(asked, lab_, records, greetings, results, fault):
         broker_versions = pool.submit(mgmt.versions)
         receipts, traces, complete = history.settle(records, results, SETTLE)
         # Read once the witnesses settled: the detector's lines of the last requests are in by then.
-        log = pool.submit(lab_.logs, spec, "apache", since)
+        log = pool.submit(lab_.logs, spec, spec.web.service, since)
         try:
             versions, processes = xray.running(lab_.url, spec)
         except xray.Unanswered as exc:
@@ -102,7 +102,7 @@ def observe(asked, lab_, records, greetings, results, fault):
         traces=traces,
         firehose_events=records.firehose_events,
         fault=fault,
-        interpreter_log=tuple(line for line in history.interpreter_lines(apache_log) if line.pid in pids),
+        interpreter_log=tuple(line for line in history.interpreter_lines(apache_log, spec.server) if line.pid in pids),
         detector=tuple(finding for finding in history.envleak_lines(apache_log) if finding.pid in pids),
         refused_logins=refused,
         versions=versions,

@@ -58,7 +58,6 @@ STORY = ("The story: two Django apps share one Apache, and one app's tasks reach
 SET_UP = ("Set-up check: every laptop shows `make reproduce`'s verdict (the pre-work; fix stragglers now)", 10)
 SET_UP_SHORT = ("Set-up check: every laptop has done the pre-work (stragglers pair up)", 5)
 BREAK = ("Break", 15)
-BUFFER = ("Buffer: questions, a slow laptop", 10)
 WRAP_UP = ("Wrap-up: the lessons (the guide's last section), envleak and `envleak check` to take home", 5)
 # Each plan: its budget in minutes and its slots, in order: an exercise by id, or a slot above.
 PLANS = {
@@ -67,7 +66,8 @@ PLANS = {
     "half-day": (210, [STORY, SET_UP, "reproduce", "choose-the-victim", "mystery-2013", "try-fix", BREAK,
                        "wrong-fix-order", "wrong-fix-assignment", "twelve-factor-2013-fix", "twelve-factor-fix",
                        "python-2013", BREAK, "django-settings", "daemon", "transport", "detector", "time-zone",
-                       BUFFER, WRAP_UP]),
+                       "same-bug-in-uwsgi", WRAP_UP]),
+
 }  # fmt: skip
 PLAN_NAMES = {"ninety": "a 90-minute room", "half-day": "a half day"}
 # A measured line of docs/measured/exercises.txt: the command, its seconds, its exit status.
@@ -223,9 +223,9 @@ def render(exercises):
 
 def needs(exercises):
     """What the exercises' commands need built: one run spec per (stack, mod_wsgi, platform,
-    PostgreSQL) they use, for make pre-work (loadtest.provision.setup)."""
+    PostgreSQL, server) they use, for make pre-work (loadtest.provision.setup)."""
     found = {}
     for exercise in exercises:
         run = spec.from_command(exercise["command"])
-        found.setdefault((run.stack, run.mod_wsgi, run.platform, run.postgres), run)
+        found.setdefault((run.stack, run.mod_wsgi, run.platform, run.postgres, run.server), run)
     return list(found.values())

@@ -158,8 +158,42 @@ INTERPRETER_LINE = re.compile(
 )
 
 
-def interpreter_lines(text):
-    """mod_wsgi's "Create/Attach interpreter" lines of a log (records.InterpreterLine)."""
+# uWSGI's log (uwsgi/lab.ini: log-encoder "format [${micros}] ${msg}"): "[1765140000123456] WSGI
+# app 1 (mountpoint='app2.example.com|') ready in 0 seconds on interpreter 0x5610e8a2b0 pid: 41
+# (default app)", the last words only for app 0. In a worker, app 0 runs in the main interpreter
+# (which the worker has from the master: "attach") and every later app in a new one ("create").
+UWSGI_APP_LINE = re.compile(
+    r"^\[(?P<micros>\d{16})\] WSGI app (?P<app>\d+) \(mountpoint='(?P<group>[^']*)'\) ready in \d+ seconds "
+    r"on interpreter (?P<interpreter>0x[0-9a-f]+) pid: (?P<pid>\d+)(?: \(default app\))?$"
+)
+
+
+def uwsgi_app_lines(text):
+    """uWSGI's "WSGI app N (mountpoint=...) ready ... on interpreter 0x... pid: N" lines
+    (records.InterpreterLine: `group` is the mountpoint, `how` the app's number and interpreter)."""
+    found = []
+    for line in text.splitlines():
+        match = UWSGI_APP_LINE.match(line.strip())
+        if match:
+            app = int(match["app"])
+            found.append(
+                InterpreterLine(
+                    pid=int(match["pid"]),
+                    group=match["group"],
+                    action="attach" if app == 0 else "create",
+                    how=f"uWSGI app {app} on interpreter {match['interpreter']}",
+                    at=int(match["micros"]) / 1e6,
+                    line=line.strip(),
+                )
+            )
+    return found
+
+
+def interpreter_lines(text, server="mod_wsgi"):
+    """The server's own lines of a log that say an interpreter was created or attached
+    (records.InterpreterLine): mod_wsgi's "Create/Attach interpreter", uWSGI's "WSGI app N ... ready"."""
+    if server == "uwsgi":
+        return uwsgi_app_lines(text)
     found = []
     for line in text.splitlines():
         match = INTERPRETER_LINE.match(line.strip())

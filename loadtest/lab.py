@@ -80,9 +80,14 @@ DEFAULTS = {
 
 def app_for_group(application_group, process_group=None):
     """The app an interpreter serves (apache/lab.conf, apache/dispatch.wsgi): 'app2' when its
-    application group, or in daemon mode its process group, is 'app2'; otherwise app1 (its
+    application group, or in daemon mode its process group, is 'app2', or under uWSGI its
+    mountpoint is app2's Host ('app2.example.com|', uwsgi/app2.wsgi); otherwise app1 (its
     group is the literal '%{ENV:WSGI_APP_GROUP}', or '' in app1's daemon processes)."""
-    return "app2" if "app2" in (application_group, process_group) else "app1"
+    return (
+        "app2"
+        if "app2" in (application_group, process_group) or (application_group or "").startswith("app2.example.com|")
+        else "app1"
+    )
 
 
 def owner(value, fingerprints=None):

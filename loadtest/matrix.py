@@ -1,9 +1,10 @@
-"""python -m loadtest.matrix: every stack (choices.mk), and MOD_WSGI6_STACK with mod_wsgi 6 and
-one GIL per interpreter, each run in this process (loadtest.core) on fresh Apache children of the
-lab: reproduce, fixed, daemon, and each sample fix of workshop/fixes/ (FIX=); then one table of the versions
-measured in the running containers and one of the verdicts. Exit 0 only when reproduce, fixed
-and daemon gave their expected verdicts everywhere (a sample fix's verdict is what the stack
-says of it: no verdict is expected of it).
+"""python -m loadtest.matrix: every stack (choices.mk), MOD_WSGI6_STACK with mod_wsgi 6 and one GIL
+per interpreter, and every stack uWSGI runs on with SERVER=uwsgi, each run in this process
+(loadtest.core) on fresh Apache children of the lab: reproduce, fixed, daemon, and each sample
+fix of workshop/fixes/ (FIX=); then one table of the versions measured in the running containers
+and one of the verdicts. Exit 0 only when reproduce, fixed and daemon gave their expected
+verdicts everywhere (a sample fix's verdict is what the stack says of it: no verdict is expected
+of it).
 
 The tables are also written to docs/measured/matrix.md (`make docs` puts it in
 docs/stacks.md). The terminal shows two tables (versions, verdicts) so that each fits an
@@ -18,13 +19,22 @@ from loadtest import core, provision, spec
 from loadtest.compose import Lab
 from loadtest.lab import FIXES_DIR, MOD_WSGI6_KNOBS, MOD_WSGI6_STACK, ROOT, STACKS, UsageError
 from loadtest.phrasebook import VERSION_NAMES
+from loadtest.servers import SERVERS
 
 FIXES = sorted(path.parent.name for path in FIXES_DIR.glob("*/app1_wsgi.py"))
 # Each row: its name and the knobs that make it; each column: its name and its knobs.
 ROWS = (
     *((stack, (f"STACK={stack}",)) for stack in STACKS),
     (f"{MOD_WSGI6_STACK}, mod_wsgi 6, own GIL", MOD_WSGI6_KNOBS),
+    # The server axis: the same runs in uWSGI behind nginx, where it runs (loadtest/servers.py).
+    *(
+        (f"{stack}, uWSGI", (f"STACK={stack}", "SERVER=uwsgi"))
+        for stack in STACKS
+        if stack not in SERVERS["uwsgi"].stacks_refused
+    ),
 )
+# A cell whose knobs the server refuses (SERVER=uwsgi SCENARIO=twelve-factor): not a run.
+NOT_RUN = "not run"
 TWELVE_FACTOR = "SCENARIO=twelve-factor"
 # Each column: its name and the knobs of its run. The 2013 app shape, then today's (each app's
 # .env, its database and its key), with each sample fix of workshop/fixes/ in the shape it is for.
@@ -53,6 +63,9 @@ def run_one(knobs, lab_):
     load = {knob: os.environ[knob] for knob in ("REQUESTS", "CONCURRENCY", "RAMP_UP") if os.environ.get(knob)}
     try:
         cell_spec = spec.parse(["run", *knobs], env=load)
+    except UsageError:
+        return NOT_RUN
+    try:
         provision.setup(cell_spec, lab_)
         lab_.up(cell_spec)
         return core.run(cell_spec, lab_, report_dir=ROOT / "reports", label="matrix", quiet=True)
@@ -62,6 +75,8 @@ def run_one(knobs, lab_):
 
 
 def cell(doc):
+    if doc is NOT_RUN:
+        return "-"
     if doc is None:
         return "no report"
     totals, summary = doc.totals, doc.checked.summary
@@ -82,7 +97,7 @@ def tables(docs_by_row):
     and each run's verdict, a line per run and a column per stack."""
     versions = [["", *VERSION_NAMES]]
     for row, docs in docs_by_row.items():
-        measured = next((doc.history.versions for doc in docs if doc), {})
+        measured = next((doc.history.versions for doc in docs if doc and doc is not NOT_RUN), {})
         versions.append([row, *(measured.get(name) or "?" for name in VERSION_NAMES)])
     verdicts = [["", *docs_by_row]]
     for index, (name, _) in enumerate(RUNS):
@@ -119,7 +134,12 @@ def main(argv=None):
             shown.add_row(*row)
         console.print(shown)
     print(f"Written: {written.relative_to(Path.cwd()) if written.is_relative_to(Path.cwd()) else written}")
-    judged = [doc for docs in docs_by_row.values() for (name, _), doc in zip(RUNS, docs, strict=True) if name in JUDGED]
+    judged = [
+        doc
+        for docs in docs_by_row.values()
+        for (name, _), doc in zip(RUNS, docs, strict=True)
+        if name in JUDGED and doc is not NOT_RUN
+    ]
     return 0 if all(doc and doc.verdict.success for doc in judged) else 1
 
 

@@ -14,7 +14,8 @@ from loadtest.lab import APP1_GROUP, READERS, WATCHED
 WIDTH = 100
 # What the runs measure in the containers, in the order shown; `machine` is Apache's (uname -m).
 VERSION_NAMES = (
-    "python", "mod_wsgi", "apache", "rabbitmq", "erlang", "celery", "kombu", "django", "librabbitmq", "machine",
+    "python", "mod_wsgi", "apache", "uwsgi", "nginx", "rabbitmq", "erlang", "celery", "kombu", "django",
+    "librabbitmq", "machine",
 )  # fmt: skip
 
 

@@ -176,6 +176,7 @@ def image_names(spec):
     """The images of a spec's lab (docker-compose.yml names them the same way)."""
     names = [
         f"{NAME}/python-apps:{spec.stack}-mod_wsgi-{spec.mod_wsgi}-{spec.arch}",
+        *([f"{NAME}/python-apps:{spec.stack}-uwsgi-{spec.arch}"] if spec.server == "uwsgi" else []),
         f"{NAME}/rabbitmq:{spec.stack}-{spec.arch}",
     ]
     if spec.postgres:
@@ -189,7 +190,8 @@ def images(spec, lab_=None):
     from loadtest.compose import Lab
 
     lab_ = lab_ or Lab()
-    stamp = STAMPS / f"images-{spec.stack}-{spec.mod_wsgi}-{spec.arch}"
+    server = "" if spec.server == "mod_wsgi" else f"-{spec.server}"
+    stamp = STAMPS / f"images-{spec.stack}-{spec.mod_wsgi}-{spec.arch}{server}"
     inputs = [ROOT / name for name in read_choices()["BUILD_INPUTS"]] + [wheelhouse_dir(spec)]
     present = subprocess.run(["docker", "image", "inspect", *image_names(spec)], capture_output=True).returncode == 0
     if present and not newer(stamp, inputs):

@@ -26,6 +26,7 @@ from loadtest.lab import (
     UsageError,
     read_choices,
 )
+from loadtest.servers import SERVERS
 
 CHOICES = read_choices()
 HOST_ARCH = {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), platform.machine())
@@ -90,6 +91,7 @@ POSITIVE = whole(1, "a whole number above 0")
 KNOBS = {
     "STACK": ("stack", choice("STACKS"), CHOICES["STACKS"][0]),
     "CODE": ("code", choice("CODES"), CHOICES["CODES"][0]),
+    "SERVER": ("server", choice("SERVERS"), CHOICES["SERVERS"][0]),
     "PROCESS_MODEL": ("process_model", choice("PROCESS_MODELS"), CHOICES["PROCESS_MODELS"][0]),
     "SCENARIO": ("scenario", choice("SCENARIOS"), CHOICES["SCENARIOS"][0]),
     "FAULT": ("fault", choice("FAULTS"), CHOICES["FAULTS"][0]),
@@ -128,6 +130,7 @@ class RunSpec:
     command: str = "run"
     stack: str = KNOBS["STACK"][2]
     code: str = KNOBS["CODE"][2]
+    server: str = KNOBS["SERVER"][2]
     process_model: str = KNOBS["PROCESS_MODEL"][2]
     scenario: str = KNOBS["SCENARIO"][2]
     fault: str = KNOBS["FAULT"][2]
@@ -157,6 +160,11 @@ class RunSpec:
     def expected(self):
         """The verdict the lesson predicts: ISOLATED in daemon mode, else by the code."""
         return EXPECTED["daemon" if self.process_model == "daemon" else self.code]
+
+    @property
+    def web(self):
+        """The server both apps run in (loadtest.servers): its service, its reload, its image."""
+        return SERVERS[self.server]
 
     @property
     def postgres(self):
@@ -207,8 +215,11 @@ class RunSpec:
             if self.arch == HOST_ARCH
             else {"amd64": "amd64/debian"}.get(self.arch, "arm64v8/debian"),
         }
-        if self.postgres:
-            env["COMPOSE_PROFILES"] = "postgres"
+        if self.server == "uwsgi":  # a new process tree (the emperor): Compose recreates uWSGI's container
+            env["LAB_UWSGI_PROCESS_MODEL"] = self.process_model
+        profiles = [name for name in ("postgres" if self.postgres else None, self.web.profile) if name]
+        if profiles:
+            env["COMPOSE_PROFILES"] = ",".join(profiles)
         return env
 
     def apache_files(self):
@@ -234,9 +245,16 @@ class RunSpec:
             "transport": self.transport,
             "fix": self.fix,
             "gil": self.gil,
+            "server": self.server,
             "entries": self.entries(),
         }
-        return {"apache.conf": "\n".join(lines) + "\n", "lab.json": json.dumps(started_with, sort_keys=True) + "\n"}
+        files = {"apache.conf": "\n".join(lines) + "\n", "lab.json": json.dumps(started_with, sort_keys=True) + "\n"}
+        if self.server == "uwsgi":  # uwsgi/lab.ini includes it; a reload reads it again
+            files["uwsgi.ini"] = (
+                "; Written by the run spec (loadtest/spec.py) before each reload; uwsgi/lab.ini includes it.\n"
+                f"[uwsgi]\nprocesses = {self.processes}\nthreads = {self.threads}\n"
+            )
+        return files
 
 
 def entry(code, scenario, app, fix=""):
@@ -270,6 +288,16 @@ def check_combination(spec):
         raise UsageError(
             "GIL=own needs TRANSPORT=pyamqp: librabbitmq refuses to load in an interpreter with its own GIL"
         )
+    web = SERVERS[spec.server]
+    for knob, value, refused in (
+        ("PROCESS_MODEL", spec.process_model, spec.process_model not in web.process_models),
+        ("SCENARIO", spec.scenario, spec.scenario in web.scenarios_refused),
+        ("FAULT", spec.fault, spec.fault in web.faults_refused),
+        ("STACK", spec.stack, spec.stack in web.stacks_refused),
+        ("MOD_WSGI", spec.mod_wsgi, spec.server != "mod_wsgi" and spec.mod_wsgi != "stack"),
+    ):
+        if refused:
+            raise UsageError(f"SERVER={spec.server} does not run {knob}={value} (loadtest/servers.py says why)")
     if spec.fix and spec.code != "workspace":
         raise UsageError("FIX= names a sample fix for make try-fix (CODE=workspace)")
 

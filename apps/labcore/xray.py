@@ -22,13 +22,23 @@ from labcore import run
 
 try:  # only importable inside Apache
     import mod_wsgi
-except ImportError:  # pragma: no cover - manage.py, tests
+except ImportError:  # pragma: no cover - manage.py, tests, uWSGI
     mod_wsgi = None
+try:  # only importable inside uWSGI (SERVER=uwsgi)
+    import uwsgi
+except ImportError:  # pragma: no cover
+    uwsgi = None
 
 WATCHED = envleak.WATCHED
 _libc = ctypes.CDLL(None)
 _libc.getenv.restype = ctypes.c_char_p
 _times = {}
+
+
+def serving(group):
+    """Called by uWSGI's dispatcher (uwsgi/uwsgi_dispatch.py) with the app's mountpoint as uWSGI
+    names it ('app2.example.com|'): under uWSGI, the name of this interpreter."""
+    _times.setdefault("group", group)
 
 
 def first_ran(at):
@@ -107,7 +117,8 @@ def gil():
 
 
 def application_group():
-    return mod_wsgi.application_group if mod_wsgi else None
+    """mod_wsgi's application group; under uWSGI the app's mountpoint (serving())."""
+    return mod_wsgi.application_group if mod_wsgi else _times.get("group")
 
 
 def process_group():
@@ -157,6 +168,15 @@ def apache_version():
     return product.split("/")[1] if product.startswith("Apache/") else None
 
 
+def nginx_version():
+    """What uwsgi/entrypoint.sh read from `nginx -v` as the container started."""
+    try:
+        with open("/run/uwsgi/nginx-version") as said:
+            return said.read().strip() or None
+    except (IOError, OSError):
+        return None
+
+
 def versions():
     """What this interpreter really runs, measured rather than written down. (Imported here,
     not at the top: dispatch.wsgi imports this module before any project code, and slowing
@@ -167,6 +187,8 @@ def versions():
         "python": platform.python_version(),
         "mod_wsgi": ".".join(map(str, mod_wsgi.version)) if mod_wsgi else None,
         "apache": apache_version(),
+        "uwsgi": uwsgi.version.decode() if uwsgi else None,
+        "nginx": nginx_version() if uwsgi else None,
         "machine": platform.machine(),  # aarch64 on arm64, native or emulated
     }
     for name, distributions in DISTRIBUTIONS.items():
@@ -235,6 +257,7 @@ def snapshot(celery_app, settings_module):
         "apache_processes": apache_processes(),
         # What Apache was started with for this run (its lab.json: labcore/run.py).
         "started_with": dict(
-            (name, run.RUN.get(name, "")) for name in ("code", "scenario", "process_model", "transport", "fix", "gil")
+            (name, run.RUN.get(name, ""))
+            for name in ("code", "scenario", "process_model", "transport", "fix", "gil", "server")
         ),
     }

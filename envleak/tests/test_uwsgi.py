@@ -101,6 +101,30 @@ class Ini(unittest.TestCase):
         result = self.check("vhost.ini")
         self.assertEqual(codes_of(result), ["EL201"])
 
+    def test_routed_dispatchers_run_the_scripts_given(self):
+        """Each route's file loads the app's entry itself (the lab's uwsgi/app1.wsgi): the scripts
+        given stand for what runs in each route's interpreter, as under a mounted dispatcher."""
+        router = "import importlib\ndef load(name):\n    return importlib.import_module(name).application\n"
+        self.write("router.py", router)
+        dispatcher = "import router\napplication = router.load('the entry a run file names')\n"
+        self.write("d1.py", dispatcher)
+        self.write("d2.py", dispatcher)
+        self.write("vhost.ini", """
+            [uwsgi]
+            vhost = true
+            route-host = ^app1\\.example\\.com$ setfile:%dd1.py
+            route-host = ^app2\\.example\\.com$ setfile:%dd2.py
+            """)  # fmt: skip
+        self.assertEqual(codes_of(self.check("vhost.ini")), [])  # the dispatchers alone write nothing
+        self.assertEqual(codes_of(self.check("vhost.ini", "app1.py", "app2.py")), ["EL201"])
+        self.write("fixed1.py", ASSIGN.format(app="app1"))
+        self.write("fixed2.py", ASSIGN.format(app="app2"))
+        self.assertEqual(codes_of(self.check("vhost.ini", "fixed1.py", "fixed2.py")), [])
+        for app in ("1", "2"):  # one instance per app, single-interpreter: nothing passes
+            route = "route-host = ^app%s\\.example\\.com$ setfile:%s/d%s.py\n" % (app, self.folder, app)
+            self.write("vassals/a%s.ini" % app, "[uwsgi]\nsingle-interpreter = true\n" + route)
+        self.assertEqual(codes_of(self.check("vassals", "app1.py", "app2.py")), [])
+
     def test_vhost_apps_named_by_the_web_server_cannot_be_seen(self):
         self.write("dynamic.ini", "[uwsgi]\nvhost = true\nsocket = /run/uwsgi.sock\n")
         result = self.check("dynamic.ini")

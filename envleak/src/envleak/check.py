@@ -379,6 +379,8 @@ def check(paths, root=None, defines=(), python=None, uwsgi_args=None, select=(),
             app = reader.app(app_def.local, app_def.where, app_def.kind, search + [os.path.dirname(app_def.local)],
                              role="import" if app_def.role == "import" else "app")  # fmt: skip
             process.add(app_def.interpreter, app)
+            if app_def.role == "app":  # as a mounted script under Apache: the scripts given may be what it runs
+                process.dispatch_slots.add(app_def.interpreter)
             process.mounts.append("%s %s" % (app_def.kind, app_def.mountpoint or app_def.target))
             process.first_where = process.first_where or split_where(app_def.where)
             mounts_out.append({"kind": "uwsgi " + app_def.kind, "file": split_where(app_def.where)[0],
