@@ -47,8 +47,14 @@ def test_refused_broker_on_the_seeds_librabbitmq_fails_app1_with_the_2013_socket
     assert document.history.versions["librabbitmq"] == "1.0.3", document.history.versions
     assert document.verdict.kind == "REPRODUCED", document.verdict
     app1_causes = [cause for cause in document.checked.failure_causes if cause.app == "app1"]
-    assert sum(cause.count for cause in app1_causes) == document.checked.summary.per_app["app1"].sent > 0
-    for cause in app1_causes:
+    # Every failure of app1's is this cause, but not every request need fail: Apache can replace
+    # the child mid-run (seen under ci-proof: the successor got app1's Host first, so app1's
+    # later tasks went to its own vhost).
+    assert 0 < sum(cause.count for cause in app1_causes) == document.checked.summary.per_app["app1"].failed
+
+    socket_errors = [cause for cause in app1_causes if cause.error_kind != "connection_error"]
+    assert socket_errors, app1_causes  # a connection error is the replaced child's cut request
+    for cause in socket_errors:
         assert cause.config_module == "app2.celeryconfig"
         assert cause.error_kind == "socket_error" and SOCKET_ERROR_2013 in cause.error, cause
 
