@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import phrasebook, xray
+from loadtest import phrasebook, story, xray
 from loadtest.document import load
 from loadtest.lab import ROOT
 from loadtest.report_html import render, write_run_page
@@ -215,9 +215,31 @@ def test_the_page_of_a_run_with_failures_and_a_long_title(runs, tmp_path):
     # No knob takes such a name (the spec refuses it): a copy of the spec is given it directly.
     spec = copy.copy(document.spec)
     object.__setattr__(spec, "scenario", "a-scenario-name-far-longer-than-any-the-lab-has-" * 3)
-    check_page(
-        dataclasses.replace(document, run=dataclasses.replace(document.run, spec=spec)), tmp_path / "long-title.json"
+    long_title = dataclasses.replace(document, run=dataclasses.replace(document.run, spec=spec))
+    check_page(long_title, tmp_path / "long-title.json")
+    # Each watched variable written a millisecond after the last (the CI run that found the
+    # writes' line clipped had two moments): the line still fits its box.
+    check_page(spread_writes(long_title), tmp_path / "spread-writes.json")
+
+
+def spread_writes(document):
+    """The document with every interpreter's writes each at its own millisecond."""
+
+    def entry_with_spread_writes(entry):
+        variables, step = {}, 0
+        for name, variable in entry.variables.items():
+            writes = []
+            for write in variable.writes or (story.WriteAt("x", entry.created_at or 0.0),):
+                step += 1
+                writes.append(dataclasses.replace(write, at=write.at + step / 1000))
+            variables[name] = dataclasses.replace(variable, writes=tuple(writes))
+        return dataclasses.replace(entry, variables=variables)
+
+    timeline = tuple(
+        dataclasses.replace(child, interpreters=tuple(map(entry_with_spread_writes, child.interpreters)))
+        for child in document.checked.timeline
     )
+    return dataclasses.replace(document, checked=dataclasses.replace(document.checked, timeline=timeline))
 
 
 @pytest.mark.skipif(not STORED, reason="REPORT_PAGE_JSON names no stored run report")
