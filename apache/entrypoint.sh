@@ -16,7 +16,8 @@ case "${LAB_ENVLEAK:-on}" in
   *) fail "LAB_ENVLEAK must be one of: on off; not '$LAB_ENVLEAK'" ;;
 esac
 # SCENARIO=twelve-factor: each app's own .env, and its tables in its own database (the host
-# runs this again when it switches into that scenario: loadtest/compose.py).
+# runs this again when it switches into that scenario: loadtest/compose.py; uwsgi/entrypoint.sh
+# does the same).
 if grep -q '"scenario": "twelve-factor"' /srv/run/lab.json; then
   twelve-factor-setup "$(sed -n 's/.*"transport": "\([a-z]*\)".*/\1/p' /srv/run/lab.json)"
 fi

@@ -175,10 +175,10 @@ class Lab:
         is created anew: the run directory written, then a SIGHUP to Apache's parent
         (apache-fresh-children) or to uWSGI's master (uwsgi-fresh-workers: its own reload). In
         SCENARIO=twelve-factor each app's .env and its database's tables first
-        (apache/twelve-factor-setup.sh)."""
+        (apps/twelve-factor-setup.sh, in the server's container)."""
         self.write_run_files(spec)
         if spec.postgres:
-            self.exec("apache", "twelve-factor-setup", spec.transport, timeout=300)
+            self.exec(spec.web.service, "twelve-factor-setup", spec.transport, timeout=300)
         self.exec(spec.web.service, *spec.web.fresh, timeout=60)
 
     def write_run_files(self, spec):

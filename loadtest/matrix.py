@@ -33,7 +33,7 @@ ROWS = (
         if stack not in SERVERS["uwsgi"].stacks_refused
     ),
 )
-# A cell whose knobs the server refuses (SERVER=uwsgi SCENARIO=twelve-factor): not a run.
+# A cell whose knobs the server refuses (SERVER=uwsgi SCENARIO=group-variable): not a run.
 NOT_RUN = "not run"
 TWELVE_FACTOR = "SCENARIO=twelve-factor"
 # Each column: its name and the knobs of its run. The 2013 app shape, then today's (each app's

@@ -46,8 +46,8 @@ SERVERS = {
         image_kind="uwsgi",
         # daemon: the emperor with a vassal per app, each single-interpreter (uwsgi/vassals/).
         process_models=("embedded", "daemon"),
-        # twelve-factor's set-up and group-variable's entry are Apache's; the recycle is Apache's.
-        scenarios_refused=("twelve-factor", "group-variable"),
+        # group-variable's entry reads mod_wsgi's application group; the recycle is Apache's.
+        scenarios_refused=("group-variable",),
         faults_refused=("apache-recycle",),
         # bullseye's lab is Python 2.7: its uWSGI plugin for it is not the lab's.
         stacks_refused=("bullseye",),

@@ -13,7 +13,13 @@ case "${LAB_ENVLEAK:-on}" in
   off) export ENVLEAK_WATCH=none ;;
   *) fail "LAB_ENVLEAK must be one of: on off; not '$LAB_ENVLEAK'" ;;
 esac
-# The apps' own database passwords and secret keys never reach uWSGI's environment.
+# SCENARIO=twelve-factor: each app's own .env and its database's tables (apps/twelve-factor-setup.sh,
+# as apache/entrypoint.sh does).
+if grep -q '"scenario": "twelve-factor"' /srv/run/lab.json; then
+  twelve-factor-setup "$(sed -n 's/.*"transport": "\([a-z]*\)".*/\1/p' /srv/run/lab.json)"
+fi
+# The apps' own database passwords and secret keys never reach uWSGI's environment: in
+# SCENARIO=twelve-factor each app reads its own from its .env.
 unset APP1_DATABASE_PASSWORD APP2_DATABASE_PASSWORD APP1_SECRET_KEY APP2_SECRET_KEY
 mkdir -p /run/uwsgi && chown www-data:www-data /run/uwsgi  # uWSGI binds its socket as www-data
 # What the runs report as nginx's version (/xray/): nginx says it on stderr.

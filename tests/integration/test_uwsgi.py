@@ -8,6 +8,8 @@ after it. With one worker and app2's Host first, app1's app is the worker's seco
 gives it a new sub-interpreter, created after app2's setdefault(), so app1 is the victim for
 certain (the workshop's choose-the-victim, in uWSGI)."""
 
+import re
+
 import pytest
 
 from loadtest import core, provision, spec
@@ -46,9 +48,8 @@ def uwsgi_runs(uwsgi_lab):
         if command not in made:
             run_spec = suite_spec(spec.from_command(f"{command} SERVER=uwsgi STACK={stack} {VICTIM}"))
             lab.up(run_spec)
-            made[command] = core.run(
-                run_spec, lab, report_dir=REPORTS, label=f"uwsgi-{command.split()[-1]}", quiet=True
-            )
+            label = "uwsgi-" + re.sub(r"[^a-z0-9]+", "-", command.removeprefix("make ").lower())
+            made[command] = core.run(run_spec, lab, report_dir=REPORTS, label=label, quiet=True)
         return made[command]
 
     return run
@@ -95,3 +96,29 @@ def test_uwsgis_own_log_lines_are_the_timeline(uwsgi_runs):
 def test_the_runs_measure_uwsgi_and_nginx(uwsgi_runs):
     versions = uwsgi_runs("make reproduce").history.versions
     assert versions["uwsgi"] and versions["nginx"] and versions["mod_wsgi"] is None
+
+
+# SCENARIO=twelve-factor (each app's .env, its own PostgreSQL database and signing key): app2's
+# app, first in the worker, loads app2's .env into the main interpreter; app1's interpreter,
+# created after it, inherits app2's DATABASE_URL and SECRET_KEY and keeps them (load_dotenv()
+# does not override).
+TWELVE_FACTOR = "SCENARIO=twelve-factor REQUESTS=40"
+
+
+def test_twelve_factor_under_uwsgi_writes_app1s_rows_into_app2s_database_signed_with_its_key(uwsgi_runs):
+    document = uwsgi_runs(f"make reproduce {TWELVE_FACTOR}")
+    assert document.verdict.kind == "REPRODUCED", document.verdict
+    per_app = document.checked.summary.per_app
+    assert per_app["app1"].sent > 0 and per_app["app2"].sent > 0, per_app
+    # The referee's counts, read from PostgreSQL and checked against each app's key.
+    assert (per_app["app1"].rows_other, per_app["app1"].signed_other) == (per_app["app1"].sent,) * 2, per_app
+    assert (per_app["app2"].rows_own, per_app["app2"].signed_own) == (per_app["app2"].sent,) * 2, per_app
+    kept = {reason.variable for reason in document.checked.reasons if reason.code == "kept"}
+    assert kept >= {"DATABASE_URL", "SECRET_KEY"}, document.checked.reasons
+
+
+def test_twelve_factor_fixed_under_uwsgi_keeps_each_app_in_its_own_database(uwsgi_runs):
+    document = uwsgi_runs(f"make fixed {TWELVE_FACTOR}")
+    assert document.verdict.kind == "FIXED", document.verdict
+    for counts in document.checked.summary.per_app.values():
+        assert (counts.rows_own, counts.signed_own) == (counts.sent, counts.sent) != (0, 0), counts

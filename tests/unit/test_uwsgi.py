@@ -28,7 +28,6 @@ def test_the_server_is_one_field_of_the_spec_and_mod_wsgi_by_default():
     [
         (["reproduce", "SERVER=nginx"], "SERVER must be one of: mod_wsgi uwsgi; not 'nginx'"),
         (["reproduce", "SERVER=uwsgi", "STACK=bullseye"], "SERVER=uwsgi does not run STACK=bullseye"),
-        (["reproduce", "SERVER=uwsgi", "SCENARIO=twelve-factor"], "does not run SCENARIO=twelve-factor"),
         (["reproduce", "SERVER=uwsgi", "SCENARIO=group-variable"], "does not run SCENARIO=group-variable"),
         (["reproduce", "SERVER=uwsgi", "FAULT=apache-recycle"], "does not run FAULT=apache-recycle"),
         (["reproduce", "SERVER=uwsgi", "MOD_WSGI=6"], "does not run MOD_WSGI=6"),
@@ -49,6 +48,9 @@ def test_the_default_path_is_started_as_before():
     assert json.loads(files["lab.json"])["server"] == "mod_wsgi"
     twelve = dataclasses.replace(default, scenario="twelve-factor")
     assert twelve.compose_env()["COMPOSE_PROFILES"] == "postgres"
+    uwsgi_twelve = spec.parse(["reproduce", "SERVER=uwsgi", "SCENARIO=twelve-factor"], env={})
+    assert uwsgi_twelve.compose_env()["COMPOSE_PROFILES"] == "postgres,uwsgi"
+    assert uwsgi_twelve.entries() == twelve.entries()
 
 
 def test_uwsgi_is_started_with_its_profile_its_process_model_and_its_numbers():

@@ -11,7 +11,7 @@ import os
 
 from dotenv import load_dotenv
 
-load_dotenv("/srv/apps/app1/.env")  # written at Apache's start (apache/twelve-factor-setup.sh)
+load_dotenv("/srv/apps/app1/.env")  # written as the server starts (apps/twelve-factor-setup.sh)
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "app1.settings_twelve_factor"
 # Celery's default app reads this lazily, at first use, from this interpreter's os.environ.

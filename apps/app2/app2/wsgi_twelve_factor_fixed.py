@@ -15,7 +15,7 @@ import os
 import environ
 from dotenv import dotenv_values
 
-# app2's own values (written at Apache's start: apache/twelve-factor-setup.sh). environ.Env
+# app2's own values (written at the web server's start: apps/twelve-factor-setup.sh). environ.Env
 # reads the mapping in its class attribute ENVIRON (os.environ unless told otherwise): from
 # here on, in this interpreter, it reads app2's file and nothing else.
 environ.Env.ENVIRON = dotenv_values("/srv/apps/app2/.env")

@@ -1,11 +1,12 @@
 #!/bin/sh
-# SCENARIO=twelve-factor, before Apache's children start (apache/entrypoint.sh at the
-# container's start; the host's loadtest/compose.py when a run switches into it): each app's own .env, as
-# a twelve-factor app is deployed, written from the lab's secrets in the container's
-# environment (the lab's .env, through Compose: never in an image); then each app's
-# migrations, run as Apache's user with that app's .env alone, into that app's database.
+# SCENARIO=twelve-factor, before the web server's workers start (Apache's children or uWSGI's
+# workers): apache/entrypoint.sh or uwsgi/entrypoint.sh at the container's start, the host's
+# loadtest/compose.py when a run switches into it. Each app's own .env, as a twelve-factor app
+# is deployed, written from the lab's secrets in the container's environment (the lab's .env,
+# through Compose: never in an image); then each app's migrations, run as www-data (the user
+# both servers' workers run as) with that app's .env alone, into that app's database.
 set -eu
-fail() { echo "apache: $*" >&2; exit 1; }
+fail() { echo "twelve-factor-setup: $*" >&2; exit 1; }
 # The broker URL's scheme says how Celery publishes (labcore/celery_defaults.py: broker_scheme):
 #   twelve-factor-setup TRANSPORT       (librabbitmq or pyamqp)
 case "${1:-}" in
@@ -15,7 +16,7 @@ case "${1:-}" in
 esac
 
 # write_env APP PREFIX: /srv/apps/APP/.env from PREFIX_DATABASE_PASSWORD, PREFIX_SECRET_KEY and
-# PREFIX_BROKER_PASSWORD, readable by Apache's user only.
+# PREFIX_BROKER_PASSWORD, readable by www-data (the servers' workers) only.
 write_env() {
   for key in DATABASE_PASSWORD SECRET_KEY BROKER_PASSWORD; do
     eval "value=\${$2_$key:-}"
