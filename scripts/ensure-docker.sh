@@ -23,7 +23,7 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -o DPkg::Lock::Timeout=300 -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 ensure_engine() {
@@ -106,6 +106,11 @@ ensure_base_image() {
   if ! can_install; then
     die "cannot pull $base_image and cannot build it without root; pull it on a connected machine."
   fi
+  # One build at a time (the suite's set-up and its bundle proof may both ask on a bare
+  # machine; two would race for apt's lock): wait for another one, then look again.
+  exec 9>/run/lock/lab-ensure-docker.lock
+  flock 9
+  if docker image inspect "$base_image" >/dev/null 2>&1; then flock -u 9; return; fi
   say "no registry answers: building $base_image with debootstrap (about a minute$([ "$arch" = "$engine_arch" ] || echo "; several under emulation"))..."
   command -v debootstrap >/dev/null || apt_install debootstrap
   local rootfs release=$suite
@@ -132,6 +137,7 @@ ensure_base_image() {
       | docker load -q >/dev/null
   fi
   rm -rf "$rootfs"
+  flock -u 9
 }
 
 platform=
