@@ -57,18 +57,24 @@ def stored_verdicts(root):
     return found
 
 
-def verdicts_against_runs(text, verdicts):
-    """(line number, what the line says, the run, its stored verdict) of each prose line (outside
-    code blocks and generated sections) that cites a stored run and says another verdict."""
+def prose_lines(text):
+    """(line number, line) of each line of `text` outside code blocks and generated sections."""
     prose = GENERATED_SECTION.sub(lambda match: "\n" * match[0].count("\n"), text)
     in_block = False
     for number, line in enumerate(prose.splitlines(), 1):
         if line.lstrip().startswith("```"):
             in_block = not in_block
-            continue
+        elif not in_block:
+            yield number, line
+
+
+def verdicts_against_runs(text, verdicts):
+    """(line number, what the line says, the run, its stored verdict) of each prose line (outside
+    code blocks and generated sections) that cites a stored run and says another verdict."""
+    for number, line in prose_lines(text):
         runs = [run for run in STORED_RUN.findall(line) if run in verdicts]
         said = set(VERDICT.findall(line))
-        if in_block or len(runs) != 1 or not said:
+        if len(runs) != 1 or not said:
             continue
         for word in sorted(said - {verdicts[runs[0]]}):
             yield number, word, runs[0], verdicts[runs[0]]
@@ -101,13 +107,8 @@ def measured_figures(root, documents):
 def unheld_figures(text, held):
     """(line number, figure, line) of each figure in the prose of `text` (outside code blocks and
     generated sections) that nothing measured holds."""
-    prose = GENERATED_SECTION.sub(lambda match: "\n" * match[0].count("\n"), text)
-    in_block = False
-    for number, line in enumerate(prose.splitlines(), 1):
-        if line.lstrip().startswith("```"):
-            in_block = not in_block
-            continue
-        if in_block or A_SETTING in line:
+    for number, line in prose_lines(text):
+        if A_SETTING in line:
             continue
         for figure in sorted(figures(re.sub(r"<?https?://\S+", "", line)) - held):
             yield number, figure, line

@@ -17,13 +17,19 @@ def answering(code):
     return compose, calls
 
 
-def test_a_fault_is_recorded_as_typed_steps_in_the_order_they_ran():
-    compose, calls = answering(0)
-    nemesis = Nemesis("broker-restart", 100, 0.5, compose)
-    for index in range(100):
+def ran(fault, requests, code):
+    """The nemesis of `fault` through a load of `requests`, every step answering `code`: its
+    record, and the Compose calls it made."""
+    compose, calls = answering(code)
+    nemesis = Nemesis(fault, requests, 0.5, compose)
+    for index in range(requests):
         nemesis.gate(index)
     nemesis.join()
-    record = nemesis.record()
+    return nemesis.record(), calls
+
+
+def test_a_fault_is_recorded_as_typed_steps_in_the_order_they_ran():
+    record, calls = ran("broker-restart", 100, 0)
     assert isinstance(record, FaultRecord) and record.fault == "broker-restart"
     assert calls == list(FAULT_STEPS["broker-restart"])
     assert [step.command for step in record.steps] == [" ".join(step) for step in FAULT_STEPS["broker-restart"]]
@@ -32,11 +38,7 @@ def test_a_fault_is_recorded_as_typed_steps_in_the_order_they_ran():
 
 
 def test_a_failed_step_ends_the_fault_and_no_fault_records_nothing():
-    compose, calls = answering(1)
-    nemesis = Nemesis("worker-kill", 40, 0.5, compose)
-    for index in range(40):
-        nemesis.gate(index)
-    nemesis.join()
-    assert [(step.exit, step.output) for step in nemesis.record().steps] == [(1, "said on stderr")]
+    record, calls = ran("worker-kill", 40, 1)
+    assert [(step.exit, step.output) for step in record.steps] == [(1, "said on stderr")]
     assert len(calls) == 1
     assert Nemesis("none", 40, 0.5, answering(0)[0]).record() is None
