@@ -38,6 +38,11 @@ MOD_WSGI6_STACK := forky
 # its own, with its own ports, so neither touches the other's lab or images.
 NAME := mod-wsgi-leak-lab
 
+# The CPython minor versions the host side (the load test, the referee, the page) runs on: the
+# first is pyproject.toml's requires-python. `make bundle` carries the host venv's wheels for
+# each, so one bundle readies a room whatever Python each laptop has.
+HOST_PYTHONS := 3.10 3.11 3.12 3.13 3.14
+
 # What the images are built from: a change in any of them rebuilds the stack's images, and a
 # bundle's copy of them must be this lab's (make load-bundle).
 BUILD_INPUTS := apps apache uwsgi rabbitmq requirements docker-compose.yml choices.mk

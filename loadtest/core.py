@@ -49,7 +49,7 @@ def load(asked, lab_, quiet):
     records = history.Records(lab_.receipts_dir, asked.run_id)
     compose = functools.partial(lab_.compose, spec, check=False, timeout=120)
     nemesis = Nemesis(spec.fault, spec.requests, spec.fault_at, compose)
-    started_at = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    started_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     began, started = time.time(), time.monotonic()
     progress = client.Progress(len(plan), quiet=quiet)
     # A fresh Apache child's first requests usually come one at a time, and are page views.

@@ -198,7 +198,7 @@ def interpreter_lines(text, server="mod_wsgi"):
     for line in text.splitlines():
         match = INTERPRETER_LINE.match(line.strip())
         if match:
-            at = datetime.datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.UTC)
+            at = datetime.datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S.%f").replace(tzinfo=datetime.timezone.utc)
             action = (match["action"] or match["action6"]).lower()
             found.append(
                 InterpreterLine(

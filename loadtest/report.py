@@ -38,7 +38,7 @@ def store(document, report_dir, label=""):
     """Write the document as <stamp>-<stack>-<code>-...-<run id>.json (latest.json beside it),
     its page and the index. Returns the document with its report_path."""
     spec = document.spec
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     parts = (stamp, spec.stack, spec.code, spec.process_model, spec.scenario, label, document.run.run_id)
     skip = ("embedded", "default", "")
     path = Path(report_dir) / ("-".join(part for part in parts if part not in skip) + ".json")

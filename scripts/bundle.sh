@@ -6,7 +6,7 @@
 # an existing one made from the same commit, images and files (dist/<name>.tar.key).
 #   bash scripts/bundle.sh ARCH STACK...     (the Makefile builds the stacks' images first)
 # ARCH is amd64 or arm64. The host venv's wheels are for this machine when ARCH is its own;
-# an arm64 bundle made elsewhere gets them for Apple Silicon Macs (CPython 3.11 to 3.14).
+# an arm64 bundle made elsewhere gets them for Apple Silicon Macs (every CPython of HOST_PYTHONS).
 # Layout: mod-wsgi-leak-lab/ (the repository: `tar -xf BUNDLE mod-wsgi-leak-lab` gives a
 # lab to run `make load-bundle` from) and payload/ (MANIFEST.txt, SHA256SUMS of every file,
 # bundle.env, images/STACK.tar.gz, wheels/host/, wheels/STACK-ARCH/).
@@ -73,9 +73,9 @@ done
 # The host venv's wheels, for this machine's Python and platform (the venue laptops must
 # match: load-bundle checks).
 # The hosts the venv's wheels are for, as load-bundle.sh compares them: "VERSION PLATFORM MACHINE".
-# Every CPython minor version pyproject.toml allows and PyPI has wheels for, so that one bundle
-# readies a room whatever Python each laptop has.
-host_versions=(3.11 3.12 3.13 3.14)
+# Every CPython minor version the host side runs on (choices.mk's HOST_PYTHONS), so that one
+# bundle readies a room whatever Python each laptop has.
+read -ra host_versions <<< "$(python3 -m loadtest.lab --choices HOST_PYTHONS)"
 if [ "$arch" = "$host_arch" ] && [ "$(uname -s)" = Linux ]; then
   machine=$(uname -m)
   echo "bundle: downloading the host venv's wheels for Linux $machine, CPython ${host_versions[*]}..."
@@ -93,7 +93,7 @@ elif [ "$arch" = "$host_arch" ]; then
     -r requirements/host.txt -d "$payload/wheels/host"
   host_python=$(python3 -c 'import platform, sys; print("%d.%d %s %s" % (*sys.version_info[:2], sys.platform, platform.machine()))')
 else
-  echo "bundle: downloading the host venv's wheels for Apple Silicon Macs (CPython 3.11 to 3.14)..."
+  echo "bundle: downloading the host venv's wheels for Apple Silicon Macs, CPython ${host_versions[*]}..."
   host_python=
   for version in "${host_versions[@]}"; do
     .venv/bin/pip download -q --disable-pip-version-check --only-binary=:all: --platform macosx_11_0_arm64 \

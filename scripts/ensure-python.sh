@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Make sure `python3` is one the host side runs on (pyproject.toml's requires-python: 3.11 or
-# later) and that `python3 -m venv` works: Debian's python3 needs the python3-venv package.
+# Make sure `python3` is one the host side runs on (choices.mk's HOST_PYTHONS: the first is the
+# oldest, pyproject.toml's requires-python) and that `python3 -m venv` works: Debian's python3
+# needs the python3-venv package.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+oldest=$(sed -n 's/^HOST_PYTHONS *:= *\([0-9.]*\).*/\1/p' choices.mk)
 here=$(python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null || echo none)
-if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
-  echo "ensure-python: the lab's host side needs Python 3.11 or later (pyproject.toml), and python3 here is $here; install one (python.org, Homebrew, pyenv; Ubuntu: deadsnakes) and put it first on PATH as python3." >&2
+if ! python3 -c 'import sys; sys.exit(sys.version_info[:2] < tuple(map(int, sys.argv[1].split("."))))' "$oldest" 2>/dev/null; then
+  echo "ensure-python: the lab's host side needs Python $oldest or later, and python3 here is $here; install one (python.org, Homebrew, pyenv; Ubuntu: deadsnakes) and put it first on PATH as python3." >&2
   exit 1
 fi
 probe=$(mktemp -d)

@@ -33,7 +33,7 @@ def main(argv):
         digest = hashlib.sha256()
         for chunk in iter(lambda: layer.read(1 << 20), b""):
             digest.update(chunk)
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         config = json.dumps(
             {
                 "architecture": arch,

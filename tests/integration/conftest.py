@@ -90,12 +90,12 @@ def bundle_proof(request, tmp_path_factory):
     if not any(item.module.__name__.endswith("test_bundle") for item in request.session.items):
         yield None
         return
-    from tests.integration.test_bundle import BundleProof
+    from tests.integration.test_bundle import BundleProof, laptop_pythons
 
     proof = BundleProof(request.config.getoption("--stack"), tmp_path_factory.mktemp("bundle-proof"))
     proof.start()
     yield proof
-    proof.join(timeout=1200)
+    proof.join(timeout=600 + 600 * len(laptop_pythons()))
 
 
 # How many tests before the first test of another stack its lab starts booting: enough for a

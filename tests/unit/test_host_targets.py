@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from loadtest.lab import read_choices
+
 ROOT = Path(__file__).resolve().parents[2]
 HOST_REQUIREMENTS = ROOT / "requirements" / "host.txt"
 VERDICT_WORDS = re.compile(r"\b(?:NOT[ _])?(?:REPRODUCED|FIXED|ISOLATED)\b|INCONCLUSIVE|Report: ")
@@ -100,3 +102,14 @@ def test_the_verdict_reader_would_catch_the_old_ways():
         """found = re.search(r"^(?:(?:NOT )?(?:REPRODUCED|FIXED)): .*$", output, re.M)""",
     ):
         assert VERDICT_WORDS.search(old) and READS_TEXT.search(old), old
+
+
+def test_the_host_pythons_begin_where_pyproject_allows():
+    """choices.mk's HOST_PYTHONS (what a bundle carries wheels for, what ensure-python.sh
+    asks for) starts at pyproject.toml's requires-python, and runs in order; the running
+    Python is one of them."""
+    versions = read_choices()["HOST_PYTHONS"]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert re.search(r'^requires-python = ">=(\S+)"$', pyproject, re.M)[1] == versions[0]
+    assert [tuple(map(int, v.split("."))) for v in versions] == sorted(tuple(map(int, v.split("."))) for v in versions)
+    assert f"{sys.version_info[0]}.{sys.version_info[1]}" in versions
