@@ -145,6 +145,20 @@ req=$staged/requirements.txt
   # shellcheck disable=SC2046  # one argument per container id
   docker stats --no-stream --format 'memory {{.Name}} {{.MemUsage}}' $(docker compose ps -q)
 } > "$req"
-time_it make test
+# Where the suite's time goes: its slowest steps (pytest's --durations), under its line.
+time_it env PYTEST_ADDOPTS=--durations=12 make test
+grep -E '^[0-9.]+s +(setup|call|teardown) ' "$log" | head -n 12 | sed 's/^/  /' | tee -a "$out"
+# CI's run: .ci/run on a fresh clone of this commit with CI=true (its own venv and .env; the
+# images and build cache are this machine's). The lab above is stopped first: same ports.
+make --no-print-directory down >/dev/null 2>&1 || true
+ci_run_on_a_fresh_clone() {
+  local clone status
+  clone=$(mktemp -d)
+  git clone -q . "$clone"
+  (cd "$clone" && CI=true bash .ci/run) && status=0 || status=$?
+  rm -rf "$clone"
+  return "$status"
+}
+time_it ci_run_on_a_fresh_clone
 mv "$staged"/*.txt docs/measured/
 echo "written: docs/measured/$(basename "$out"), exercises.txt, requirements.txt"
