@@ -18,4 +18,9 @@ BUNDLE_PYTHONS="$*" .venv/bin/python -m pytest -q -s tests/integration/test_bund
   grep -E '^make bundle: |bundle proof: Python ' "$log" | sed 's/^.*\(make bundle: \|bundle proof: \)/\1/' || true
   tail -n 1 "$log" | sed 's/^=* *//; s/ *=*$//'
 } | tee "$out"
+if [ "$status" != 0 ]; then
+  kept="${TMPDIR:-/tmp}/measure-bundle-pythons.log"
+  cp "$log" "$kept"
+  echo "measure-bundle-pythons: pytest exited $status; its whole output: $kept" >&2
+fi
 exit "$status"
