@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import docs
+from loadtest.lab import read_choices
 
 
 def test_source_lines_quotes_each_match_with_its_file_named():
@@ -66,18 +67,20 @@ def test_load_bundle_checks_the_bundle_with_shasum_where_sha256sum_is_missing(tm
 
 
 def test_ensure_python_refuses_a_python_older_than_pyproject_asks(tmp_path):
-    """pyproject.toml's requires-python is >=3.11: a python3 of 3.10 (Ubuntu 22.04's) is refused
-    in one line that names both versions."""
-    older = sorted(Path.home().glob(".pyenv/versions/3.10.*/bin/python3"))
+    """The oldest host Python is choices.mk's first HOST_PYTHONS (pyproject.toml's
+    requires-python): a python3 one minor version older is refused in one line that names both."""
+    oldest = read_choices()["HOST_PYTHONS"][0]
+    major, minor = map(int, oldest.split("."))
+    older = sorted(Path.home().glob(f".pyenv/versions/{major}.{minor - 1}.*/bin/python3"))
     if not older:
-        pytest.skip("no pyenv Python 3.10 on this machine")
+        pytest.skip(f"no pyenv Python {major}.{minor - 1} on this machine")
     (tmp_path / "python3").symlink_to(older[0])
     completed = subprocess.run(
         ["bash", str(docs.ROOT / "scripts" / "ensure-python.sh")],
         env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert completed.returncode == 1
-    assert "needs Python 3.11 or later" in completed.stderr and "is 3.10" in completed.stderr
+    assert f"needs Python {oldest} or later" in completed.stderr and f"is {major}.{minor - 1}" in completed.stderr
 
 
 from loadtest import exercises  # noqa: E402
