@@ -7,6 +7,7 @@
 #   bash scripts/bench.sh --cold   first removes the lab's venv, wheelhouses, images, build
 #                                  cache and the Debian base images (not the engine)
 #   bash scripts/bench.sh --exercises   only the exercises (docs/measured/exercises.txt)
+#   bash scripts/bench.sh --suite  only make test and .ci/run again, in bench-warm.txt
 #
 # Hot `make reproduce` is measured against its floor, side by side in PAIRS pairs: the floor
 # is what any run must do (scripts/floor.sh: fresh Apache children by the lab's own SIGHUP
@@ -43,6 +44,35 @@ if ! command -v ab >/dev/null; then
   else
     echo "bench: ApacheBench (ab) is missing: install apache2-utils" >&2; exit 2
   fi
+fi
+
+# The suite: `make test` with its slowest steps (pytest's --durations) under its line, then CI's
+# run, .ci/run on a fresh clone of this commit with CI=true (its own venv and .env; the images
+# and build cache are this machine's). The lab is stopped first: same ports.
+ci_run_on_a_fresh_clone() {
+  local clone status
+  clone=$(mktemp -d)
+  git clone -q . "$clone"
+  (cd "$clone" && CI=true bash .ci/run) && status=0 || status=$?
+  rm -rf "$clone"
+  return "$status"
+}
+suite() {
+  time_it env PYTEST_ADDOPTS=--durations=12 make test
+  grep -E '^[0-9.]+s +(setup|call|teardown) ' "$log" | head -n 12 | sed 's/^/  /' | tee -a "$out"
+  make --no-print-directory down >/dev/null 2>&1 || true
+  time_it ci_run_on_a_fresh_clone
+}
+# --suite: only the suite's two lines again, in place of those of the last warm bench-warm.txt.
+if [ "${1:-}" = "--suite" ]; then
+  warm=docs/measured/bench-warm.txt
+  out=$staged/suite.txt
+  echo "the suite again (bash scripts/bench.sh --suite), $(date -u +%F), commit $(git rev-parse --short HEAD):" > "$out"
+  suite
+  grep -vE '^make test |^env PYTEST_ADDOPTS=|^ci_run_on_a_fresh_clone|^  [0-9.]+s +(setup|call|teardown) |^the suite again' "$warm" > "$staged/kept.txt"
+  cat "$staged/kept.txt" "$out" > "$warm"
+  echo "written: $warm"
+  exit 0
 fi
 
 # Every workshop exercise, as an attendee types it (workshop/exercises.yml), hot, one after the
@@ -145,20 +175,6 @@ req=$staged/requirements.txt
   # shellcheck disable=SC2046  # one argument per container id
   docker stats --no-stream --format 'memory {{.Name}} {{.MemUsage}}' $(docker compose ps -q)
 } > "$req"
-# Where the suite's time goes: its slowest steps (pytest's --durations), under its line.
-time_it env PYTEST_ADDOPTS=--durations=12 make test
-grep -E '^[0-9.]+s +(setup|call|teardown) ' "$log" | head -n 12 | sed 's/^/  /' | tee -a "$out"
-# CI's run: .ci/run on a fresh clone of this commit with CI=true (its own venv and .env; the
-# images and build cache are this machine's). The lab above is stopped first: same ports.
-make --no-print-directory down >/dev/null 2>&1 || true
-ci_run_on_a_fresh_clone() {
-  local clone status
-  clone=$(mktemp -d)
-  git clone -q . "$clone"
-  (cd "$clone" && CI=true bash .ci/run) && status=0 || status=$?
-  rm -rf "$clone"
-  return "$status"
-}
-time_it ci_run_on_a_fresh_clone
+suite
 mv "$staged"/*.txt docs/measured/
 echo "written: docs/measured/$(basename "$out"), exercises.txt, requirements.txt"
