@@ -5,6 +5,7 @@ wheelhouse of the images' Python packages (downloaded on the host: pip inside an
 not reach the index, and an offline venue has none), envleak's wheel, and the images.
 `make` only makes the host's venv; every other step is here, called by the commands that need it."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -138,27 +139,31 @@ def envleak_wheel(spec=None):
     stack's wheelhouse, replaced only when it differs, so the same sources never rebuild an image."""
     wheel = ROOT / "dist" / f"envleak-{envleak_version()}-py2.py3-none-any.whl"
     sources = [ROOT / "envleak" / "pyproject.toml", ROOT / "envleak" / "README.md", ROOT / "envleak" / "src"]
-    if newer(wheel, sources):
-        for old in (ROOT / "dist").glob("envleak-*"):
-            old.unlink()
-        (ROOT / "dist").mkdir(exist_ok=True)
-        build = (
-            "from flit_core import buildapi; "
-            "[print('dist/' + build('../dist')) for build in (buildapi.build_wheel, buildapi.build_sdist)]"
-        )
-        quietly(
-            [sys.executable, "-c", build],
-            cwd=ROOT / "envleak",
-            env={**os.environ, "SOURCE_DATE_EPOCH": "315532800"},
-            what="envleak's build",
-        )
-    if spec is not None:
-        copy = wheelhouse_dir(spec) / wheel.name
-        if not copy.exists() or copy.read_bytes() != wheel.read_bytes():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            for old in copy.parent.glob("envleak-*.whl"):
+    (ROOT / "dist").mkdir(exist_ok=True)
+    # One build at a time: two set-ups at once (the suite's and its bundle proof's `make bundle`)
+    # would each delete the other's fresh wheel.
+    with (ROOT / "dist" / ".envleak.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if newer(wheel, sources):
+            for old in (ROOT / "dist").glob("envleak-*"):
                 old.unlink()
-            shutil.copyfile(wheel, copy)
+            build = (
+                "from flit_core import buildapi; "
+                "[print('dist/' + build('../dist')) for build in (buildapi.build_wheel, buildapi.build_sdist)]"
+            )
+            quietly(
+                [sys.executable, "-c", build],
+                cwd=ROOT / "envleak",
+                env={**os.environ, "SOURCE_DATE_EPOCH": "315532800"},
+                what="envleak's build",
+            )
+        if spec is not None:
+            copy = wheelhouse_dir(spec) / wheel.name
+            if not copy.exists() or copy.read_bytes() != wheel.read_bytes():
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                for old in copy.parent.glob("envleak-*.whl"):
+                    old.unlink()
+                shutil.copyfile(wheel, copy)
     return wheel
 
 

@@ -10,7 +10,16 @@ import pytest
 
 from loadtest import provision
 from loadtest.lab import ROOT, STACKS, UsageError
-from tests.integration.harness import PROJECT, OtherStacks, Runs, TestLab, compose_command, project_settings, suite_spec
+from tests.integration.harness import (
+    PROJECT,
+    SET_UP,
+    OtherStacks,
+    Runs,
+    TestLab,
+    compose_command,
+    project_settings,
+    suite_spec,
+)
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +32,16 @@ def suite_lab(main_spec):
     """The suite's own project, its images built first (provision.setup)."""
     lab = TestLab(PROJECT, project_settings("test-lab"))
     try:
-        provision.docker(main_spec)
-    except UsageError as exc:  # no engine, and none can be set up here: skipped, except in CI
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true: integration tests must run, not skip ({exc})")
-        pytest.skip(f"no Docker here: {exc}")
-    provision.setup(main_spec, lab)  # anything else that fails is the suite's failure
-    provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
+        try:
+            provision.docker(main_spec)
+        except UsageError as exc:  # no engine, and none can be set up here: skipped, except in CI
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI=true: integration tests must run, not skip ({exc})")
+            pytest.skip(f"no Docker here: {exc}")
+        provision.setup(main_spec, lab)  # anything else that fails is the suite's failure
+        provision.setup(suite_spec(main_spec, scenario="twelve-factor"), lab)  # PostgreSQL's image too
+    finally:
+        SET_UP.set()
     lab.write_run_files(main_spec)  # what Apache reads as pytest-docker starts it
     return lab
 

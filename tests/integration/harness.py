@@ -23,6 +23,9 @@ from loadtest.lab import FIXES_DIR, MOD_WSGI6_STACK, NAME, STACKS
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PROJECT = f"{NAME}-test"
+# Set once the suite's set-up (conftest.py: suite_lab) has ended, well or not: the bundle proof's
+# `make bundle` waits for it, so that two set-ups never build the same wheels and images at once.
+SET_UP = threading.Event()
 REPORTS = ROOT / "reports" / "tests"
 EXERCISES = {exercise["id"]: exercise for exercise in exercises.load()}
 # The suite's runs: no ramp-up (measured without it, 10 of 10 hot runs reproduced:

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.document import latest as latest_report
-from tests.integration.harness import ROOT, free_port
+from tests.integration.harness import ROOT, SET_UP, free_port
 
 pytestmark = pytest.mark.last
 
@@ -147,6 +147,7 @@ class BundleProof(threading.Thread):
             self.made.set()
             return
         try:
+            SET_UP.wait(timeout=1800)  # the suite's own set-up first (the `bundle` fixture asks for it)
             started = time.monotonic()
             made = make("bundle", f"BUNDLE_STACKS={self.stack}", cwd=ROOT)
             assert made.returncode == 0, made.stdout + made.stderr
@@ -235,8 +236,9 @@ class BundleProof(threading.Thread):
 
 
 @pytest.fixture(scope="module")
-def bundle(bundle_proof):
-    """The suite's one-stack bundle, made by `make bundle` from this checkout (BundleProof)."""
+def bundle(bundle_proof, suite_lab):
+    """The suite's one-stack bundle, made by `make bundle` from this checkout (BundleProof), once
+    the suite's set-up has ended (suite_lab: asked for here too, for a run of this file alone)."""
     bundle_proof.wait_for(bundle_proof.made)
     size, seconds = bundle_proof.bundle.stat().st_size / 2**20, bundle_proof.bundle_seconds
     print(f"make bundle: {size:.0f} MiB in {seconds:.1f} s")
@@ -310,7 +312,7 @@ def test_a_bundle_for_another_architecture_is_refused_in_one_line(bundle, venue,
     assert f"holds linux/{other} images and this lab runs linux/{arch}" in lines[0], lines
 
 
-def test_the_bundle_loads_offline_then_reproduce_builds_and_downloads_nothing(bundle_proof):
+def test_the_bundle_loads_offline_then_reproduce_builds_and_downloads_nothing(bundle_proof, suite_lab):
     bundle_proof.wait_for(bundle_proof)
     assert len(bundle_proof.records) == len(laptop_pythons())
     for record in bundle_proof.records:
